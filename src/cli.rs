@@ -1,0 +1,235 @@
+//! The command-line contract (DESIGN.md): clap definitions of every subcommand, and their
+//! translation into the workloads' tasks. Everything here runs before MPI starts, so a bad
+//! option ends the program at once, on every rank, with clap's message.
+
+use std::path::PathBuf;
+
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::workloads::job::{Job, JobFile, Step};
+use crate::workloads::prep::{intraday, symbols, PrepOptions};
+use crate::workloads::{Settings, Task};
+
+/// Parallel data analysis on MPI: the same program on every rank (`mpirun -n 4 pardata ...`,
+/// `srun pardata ...`, or a plain `pardata ...` as one rank).
+#[derive(Debug, Parser)]
+#[command(name = "pardata", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// How results are printed on stdout (by rank 0)
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Show no progress
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the tutorial's stock dataset (minute bars as CSV, JSON Lines per symbol)
+    Prep(PrepArgs),
+    /// Run the steps of a job file in order
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PrepArgs {
+    /// Folder to write minute/<sym>/<date>.csv and json/<sym>.json into
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed of every random draw
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Number of symbols: the tutorial's 21, then generated names [default: 21]
+    #[arg(long, conflicts_with = "symbol_list", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub symbols: Option<u32>,
+    /// Comma-separated symbols to generate instead
+    #[arg(long, value_delimiter = ',', value_parser = parse_symbol)]
+    pub symbol_list: Option<Vec<String>>,
+    /// Trading days: the last N of 2010-01-04..2014-12-31; more extend the calendar forward
+    #[arg(long, default_value_t = 1258, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub days: u32,
+    /// Trading days in each JSON Lines file (the last ones)
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub json_days: u32,
+    /// Seconds per bar: a multiple of 5 that divides the 7-hour session
+    #[arg(long, default_value_t = 120, value_parser = parse_freq)]
+    pub freq: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The job file (TOML)
+    pub job: PathBuf,
+}
+
+fn parse_symbol(text: &str) -> Result<String, String> {
+    symbols::check_symbol(text).map(|()| text.to_string())
+}
+
+fn parse_freq(text: &str) -> Result<u32, String> {
+    let freq: u32 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number of seconds"))?;
+    if intraday::valid_freq(freq) {
+        Ok(freq)
+    } else {
+        Err(format!(
+            "{freq} s does not cut 09:00-16:00 into whole bars of 5 grid steps (try 60, 120, 300)"
+        ))
+    }
+}
+
+/// The command line turned into what to do and how to show it.
+pub fn parse() -> Result<(Task, Settings), clap::Error> {
+    let cli = Cli::try_parse()?;
+    let settings = Settings {
+        quiet: cli.global.quiet,
+        json: cli.global.format == Format::Json,
+    };
+    Ok((task_of(cli.command)?, settings))
+}
+
+fn task_of(command: Command) -> Result<Task, clap::Error> {
+    match command {
+        Command::Prep(args) => prep_options(args).map(Task::Prep),
+        Command::Run(args) => job_of(args.job).map(Task::Job),
+    }
+}
+
+fn prep_options(args: PrepArgs) -> Result<PrepOptions, clap::Error> {
+    let symbols = match args.symbol_list {
+        Some(list) => {
+            let mut sorted = list.clone();
+            sorted.sort();
+            if let Some(pair) = sorted.windows(2).find(|w| w[0] == w[1]) {
+                return Err(Cli::command().error(
+                    ErrorKind::ValueValidation,
+                    format!("--symbol-list names '{}' twice", pair[0]),
+                ));
+            }
+            list
+        }
+        None => symbols::first_symbols(args.symbols.unwrap_or(21) as usize),
+    };
+    Ok(PrepOptions {
+        out: args.out,
+        seed: args.seed,
+        symbols,
+        days: args.days as usize,
+        json_days: args.json_days as usize,
+        freq_seconds: args.freq,
+    })
+}
+
+/// Reads a job file and parses each step's arguments as a command line.
+fn job_of(path: PathBuf) -> Result<Job, clap::Error> {
+    let invalid = |message: String| Cli::command().error(ErrorKind::InvalidValue, message);
+    let file = JobFile::read(&path).map_err(|e| invalid(e.to_string()))?;
+    let mut steps = Vec::with_capacity(file.steps.len());
+    for (i, spec) in file.steps.into_iter().enumerate() {
+        let place = format!("job file {}, step {}", path.display(), i + 1);
+        let argv = std::iter::once("pardata".to_string()).chain(spec.args.iter().cloned());
+        let cli = Cli::try_parse_from(argv)
+            .map_err(|e| invalid(format!("{place}: {}", first_line(&e.to_string()))))?;
+        if let Command::Run(_) = cli.command {
+            return Err(invalid(format!("{place}: a job cannot run another job")));
+        }
+        let task = task_of(cli.command)
+            .map_err(|e| invalid(format!("{place}: {}", first_line(&e.to_string()))))?;
+        let name = spec.name.unwrap_or_else(|| spec.args[0].clone());
+        steps.push(Step {
+            name,
+            args: spec.args,
+            task,
+        });
+    }
+    let name = file.name.unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    Ok(Job { name, path, steps })
+}
+
+/// The first line of clap's message, without its `error: ` prefix.
+fn first_line(message: &str) -> &str {
+    let line = message.lines().next().unwrap_or_default();
+    line.strip_prefix("error: ").unwrap_or(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prep(args: &[&str]) -> Result<PrepOptions, String> {
+        let argv = ["pardata", "prep"].iter().chain(args);
+        let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+        match task_of(cli.command).map_err(|e| e.to_string())? {
+            Task::Prep(options) => Ok(options),
+            other => Err(format!("not prep: {other:?}")),
+        }
+    }
+
+    #[test]
+    fn prep_defaults_follow_the_design() {
+        let options = prep(&["--out", "d"]).unwrap();
+        assert_eq!(
+            (
+                options.seed,
+                options.days,
+                options.json_days,
+                options.freq_seconds
+            ),
+            (0, 1258, 365, 120)
+        );
+        assert_eq!(options.symbols.len(), 21);
+        assert_eq!(
+            prep(&["--out", "d", "--symbols", "30"])
+                .unwrap()
+                .symbols
+                .len(),
+            30
+        );
+        assert_eq!(
+            prep(&["--out", "d", "--symbol-list", "ibm,aet"])
+                .unwrap()
+                .symbols,
+            ["ibm", "aet"]
+        );
+    }
+
+    #[test]
+    fn bad_prep_options_are_refused() {
+        for bad in [
+            &["--out", "d", "--freq", "7"][..],
+            &["--out", "d", "--days", "0"],
+            &["--out", "d", "--symbols", "3", "--symbol-list", "a"],
+            &["--out", "d", "--symbol-list", "a,B"],
+            &["--out", "d", "--symbol-list", "a,b,a"],
+            &["--days", "3"],
+        ] {
+            assert!(prep(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,285 @@
+//! Typed collectives over all ranks: the vocabulary the patterns layer speaks.
+//!
+//! Two kinds of payload travel:
+//! - serde values (`broadcast`, `gather`, `all_gather`), encoded with postcard: sizes
+//!   first, then one variable-count exchange of the bytes;
+//! - plain numeric slices (`scatter_slices`, `gather_slices`, `all_to_all_slices`), sent
+//!   straight from the caller's buffer with MPI datatypes, no encoding and no copy.
+//!
+//! `best` is the deterministic arg-max: the largest value wins, ties go to the smallest
+//! index, and NaN never wins, so the answer is the same at every rank count.
+//!
+//! Every call is collective: all ranks make it, in the same order. Each one records a
+//! communication span and the bytes this rank sent and received.
+
+use mpi::datatype::{Partition, PartitionMut};
+use mpi::traits::{Communicator, CommunicatorCollectives, Equivalence, Root};
+use mpi::Count;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::metrics::now;
+use super::World;
+
+/// A candidate of an arg-max: a value and the index of what it scores.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Scored {
+    pub value: f64,
+    pub index: u64,
+}
+
+impl Scored {
+    /// Whether `self` beats `other`: larger value, then smaller index; NaN never beats.
+    pub fn beats(&self, other: &Scored) -> bool {
+        if self.value.is_nan() {
+            return false;
+        }
+        if other.value.is_nan() {
+            return true;
+        }
+        self.value > other.value || (self.value == other.value && self.index < other.index)
+    }
+
+    /// The better of two optional candidates.
+    pub fn better(a: Option<Scored>, b: Option<Scored>) -> Option<Scored> {
+        match (a, b) {
+            (Some(x), Some(y)) => Some(if y.beats(&x) { y } else { x }),
+            (x, None) => x,
+            (None, y) => y,
+        }
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    postcard::to_stdvec(value).expect("a serde value of this program always encodes")
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
+    postcard::from_bytes(bytes).expect("ranks run the same program, so their messages decode")
+}
+
+fn to_count(n: usize) -> Count {
+    Count::try_from(n).expect("a message part fits MPI's int count")
+}
+
+fn displacements(counts: &[Count]) -> Vec<Count> {
+    counts
+        .iter()
+        .scan(0, |offset, &count| {
+            let here = *offset;
+            *offset += count;
+            Some(here)
+        })
+        .collect()
+}
+
+fn byte_len<T>(n: usize) -> u64 {
+    (n * std::mem::size_of::<T>()) as u64
+}
+
+impl World {
+    /// Rank 0's value, on every rank. Rank 0 passes `Some`; the others' argument is ignored.
+    pub fn broadcast<T: Serialize + DeserializeOwned>(&self, value: Option<&T>) -> T {
+        let start = now();
+        let root = self.comm.process_at_rank(0);
+        let mut bytes = match (self.is_root(), value) {
+            (true, Some(v)) => encode(v),
+            (true, None) => panic!("rank 0 must pass the value it broadcasts"),
+            (false, _) => Vec::new(),
+        };
+        let mut len = bytes.len() as u64;
+        root.broadcast_into(&mut len);
+        bytes.resize(len as usize, 0);
+        root.broadcast_into(&mut bytes[..]);
+        let (sent, received) = if self.is_root() {
+            (len * (self.size as u64 - 1), 0)
+        } else {
+            (0, len)
+        };
+        self.record_comm("broadcast", start, sent, received);
+        decode(&bytes)
+    }
+
+    /// Every rank's value, in rank order, on rank 0 (`None` elsewhere).
+    pub fn gather<T: Serialize + DeserializeOwned>(&self, value: &T) -> Option<Vec<T>> {
+        let start = now();
+        let bytes = encode(value);
+        let root = self.comm.process_at_rank(0);
+        let len = to_count(bytes.len());
+        let result = if self.is_root() {
+            let mut counts = vec![0 as Count; self.size];
+            root.gather_into_root(&len, &mut counts[..]);
+            let displs = displacements(&counts);
+            let total: usize = counts.iter().map(|&c| c as usize).sum();
+            let mut all = vec![0u8; total];
+            {
+                let mut partition = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
+                root.gather_varcount_into_root(&bytes[..], &mut partition);
+            }
+            self.record_comm("gather", start, 0, (total - bytes.len()) as u64);
+            Some(split_decode(&all, &counts, &displs))
+        } else {
+            root.gather_into(&len);
+            root.gather_varcount_into(&bytes[..]);
+            self.record_comm("gather", start, bytes.len() as u64, 0);
+            None
+        };
+        result
+    }
+
+    /// Every rank's value, in rank order, on every rank.
+    pub fn all_gather<T: Serialize + DeserializeOwned>(&self, value: &T) -> Vec<T> {
+        let start = now();
+        let bytes = encode(value);
+        let len = to_count(bytes.len());
+        let mut counts = vec![0 as Count; self.size];
+        self.comm.all_gather_into(&len, &mut counts[..]);
+        let displs = displacements(&counts);
+        let total: usize = counts.iter().map(|&c| c as usize).sum();
+        let mut all = vec![0u8; total];
+        {
+            let mut partition = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
+            self.comm
+                .all_gather_varcount_into(&bytes[..], &mut partition);
+        }
+        let sent = bytes.len() as u64 * (self.size as u64 - 1);
+        self.record_comm("all_gather", start, sent, (total - bytes.len()) as u64);
+        split_decode(&all, &counts, &displs)
+    }
+
+    /// Scatters rank 0's slice: rank r receives the `counts[r]` elements after those of the
+    /// ranks before it. Rank 0 passes `Some((data, counts))`; the others pass `None`.
+    pub fn scatter_slices<T>(&self, send: Option<(&[T], &[usize])>) -> Vec<T>
+    where
+        T: Equivalence + Default + Clone,
+    {
+        let start = now();
+        let root = self.comm.process_at_rank(0);
+        let mut my_count: Count = 0;
+        if self.is_root() {
+            let (data, counts) = send.expect("rank 0 must pass the slice it scatters");
+            assert_eq!(counts.len(), self.size, "one count per rank");
+            let counts: Vec<Count> = counts.iter().map(|&c| to_count(c)).collect();
+            root.scatter_into_root(&counts[..], &mut my_count);
+            let displs = displacements(&counts);
+            let mut mine = vec![T::default(); my_count as usize];
+            let partition = Partition::new(data, &counts[..], &displs[..]);
+            root.scatter_varcount_into_root(&partition, &mut mine[..]);
+            let sent = byte_len::<T>(data.len() - mine.len());
+            self.record_comm("scatter", start, sent, 0);
+            mine
+        } else {
+            root.scatter_into(&mut my_count);
+            let mut mine = vec![T::default(); my_count as usize];
+            root.scatter_varcount_into(&mut mine[..]);
+            self.record_comm("scatter", start, 0, byte_len::<T>(mine.len()));
+            mine
+        }
+    }
+
+    /// Gathers every rank's slice on rank 0, concatenated in rank order, with the count
+    /// from each rank (`None` elsewhere).
+    pub fn gather_slices<T>(&self, local: &[T]) -> Option<(Vec<T>, Vec<usize>)>
+    where
+        T: Equivalence + Default + Clone,
+    {
+        let start = now();
+        let root = self.comm.process_at_rank(0);
+        let len = to_count(local.len());
+        if self.is_root() {
+            let mut counts = vec![0 as Count; self.size];
+            root.gather_into_root(&len, &mut counts[..]);
+            let displs = displacements(&counts);
+            let total: usize = counts.iter().map(|&c| c as usize).sum();
+            let mut all = vec![T::default(); total];
+            {
+                let mut partition = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
+                root.gather_varcount_into_root(local, &mut partition);
+            }
+            self.record_comm("gather", start, 0, byte_len::<T>(total - local.len()));
+            Some((all, counts.iter().map(|&c| c as usize).collect()))
+        } else {
+            root.gather_into(&len);
+            root.gather_varcount_into(local);
+            self.record_comm("gather", start, byte_len::<T>(local.len()), 0);
+            None
+        }
+    }
+
+    /// The variable-count all-to-all: `send` holds, in rank order, `send_counts[r]` elements
+    /// for each rank r. Returns what every rank sent here, in rank order, with the count
+    /// from each rank.
+    pub fn all_to_all_slices<T>(&self, send: &[T], send_counts: &[usize]) -> (Vec<T>, Vec<usize>)
+    where
+        T: Equivalence + Default + Clone,
+    {
+        assert_eq!(send_counts.len(), self.size, "one count per rank");
+        let start = now();
+        let send_counts: Vec<Count> = send_counts.iter().map(|&c| to_count(c)).collect();
+        let mut recv_counts = vec![0 as Count; self.size];
+        self.comm
+            .all_to_all_into(&send_counts[..], &mut recv_counts[..]);
+        let send_displs = displacements(&send_counts);
+        let recv_displs = displacements(&recv_counts);
+        let total: usize = recv_counts.iter().map(|&c| c as usize).sum();
+        let mut received = vec![T::default(); total];
+        {
+            let outgoing = Partition::new(send, &send_counts[..], &send_displs[..]);
+            let mut incoming =
+                PartitionMut::new(&mut received[..], &recv_counts[..], &recv_displs[..]);
+            self.comm.all_to_all_varcount_into(&outgoing, &mut incoming);
+        }
+        let own = self.rank;
+        let sent = byte_len::<T>(send.len() - send_counts[own] as usize);
+        let got = byte_len::<T>(total - recv_counts[own] as usize);
+        self.record_comm("all_to_all", start, sent, got);
+        (received, recv_counts.iter().map(|&c| c as usize).collect())
+    }
+
+    /// The best candidate over all ranks (see [`Scored::beats`]), on every rank.
+    pub fn best(&self, local: Option<Scored>) -> Option<Scored> {
+        self.all_gather(&local)
+            .into_iter()
+            .fold(None, Scored::better)
+    }
+}
+
+fn split_decode<T: DeserializeOwned>(all: &[u8], counts: &[Count], displs: &[Count]) -> Vec<T> {
+    counts
+        .iter()
+        .zip(displs)
+        .map(|(&count, &displ)| decode(&all[displ as usize..(displ + count) as usize]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(value: f64, index: u64) -> Scored {
+        Scored { value, index }
+    }
+
+    #[test]
+    fn larger_value_wins_and_ties_go_to_the_smaller_index() {
+        assert!(s(2.0, 9).beats(&s(1.0, 0)));
+        assert!(s(1.0, 3).beats(&s(1.0, 4)));
+        assert!(!s(1.0, 4).beats(&s(1.0, 3)));
+        assert!(!s(1.0, 4).beats(&s(1.0, 4)));
+    }
+
+    #[test]
+    fn nan_never_wins() {
+        assert!(!s(f64::NAN, 0).beats(&s(-1.0, 5)));
+        assert!(s(-1.0, 5).beats(&s(f64::NAN, 0)));
+        let best = [Some(s(f64::NAN, 0)), None, Some(s(0.5, 2)), Some(s(0.5, 1))]
+            .into_iter()
+            .fold(None, Scored::better);
+        assert_eq!(best, Some(s(0.5, 1)));
+    }
+
+    #[test]
+    fn displacements_are_running_sums() {
+        assert_eq!(displacements(&[3, 0, 2, 5]), vec![0, 3, 3, 5]);
+    }
+}

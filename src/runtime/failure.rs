@@ -1,0 +1,142 @@
+//! Failure agreement: an error on any rank becomes known to every rank at the next agreement
+//! point, so that all ranks stop together and rank 0 prints one report.
+//!
+//! Workloads call [`World::agree`] at fixed points of their SPMD program with what this rank
+//! produced. If every rank succeeded, each gets its own value back; otherwise every rank
+//! gets the same [`JobFailure`], which names each failing rank, its host and its message.
+//! Only this module builds a `JobFailure`, so a function returning one has by construction
+//! reached agreement with the other ranks and can return early without leaving them
+//! waiting in a collective.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::metrics::{now, Activity};
+use super::World;
+
+/// The error of one rank.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankError {
+    pub rank: usize,
+    pub host: String,
+    pub message: String,
+}
+
+/// Errors that every rank agreed on: at least one rank failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobFailure {
+    failures: Vec<RankError>,
+}
+
+impl JobFailure {
+    /// The failing ranks, in rank order (never empty).
+    pub fn failures(&self) -> &[RankError] {
+        &self.failures
+    }
+
+    /// The first failure in rank order.
+    pub fn first(&self) -> &RankError {
+        &self.failures[0]
+    }
+}
+
+impl fmt::Display for JobFailure {
+    /// One line: the first failing rank's message and where it ran; how many other ranks
+    /// failed, and whether they said the same.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let first = self.first();
+        write!(
+            f,
+            "{} [rank {} on {}",
+            first.message, first.rank, first.host
+        )?;
+        let others = &self.failures[1..];
+        if !others.is_empty() {
+            let same = others.iter().all(|e| e.message == first.message);
+            let what = if same { "the same error" } else { "errors" };
+            let ranks: Vec<String> = others.iter().map(|e| e.rank.to_string()).collect();
+            let plural = if others.len() == 1 { "" } else { "s" };
+            write!(f, "; rank{plural} {} reported {what}", ranks.join(", "))?;
+        }
+        write!(f, "]")
+    }
+}
+
+impl std::error::Error for JobFailure {}
+
+impl World {
+    /// Shares this rank's outcome with all ranks (a collective). Returns this rank's value
+    /// when every rank succeeded, else the same `JobFailure` on every rank.
+    pub fn agree<T, E: fmt::Display>(&self, outcome: Result<T, E>) -> Result<T, JobFailure> {
+        let start = now();
+        let mine = outcome.as_ref().err().map(|e| RankError {
+            rank: self.rank,
+            host: self.host.clone(),
+            message: e.to_string(),
+        });
+        let everyone = self.all_gather(&mine);
+        self.metrics
+            .borrow_mut()
+            .record(Activity::Wait, "agree", start, 0);
+        let failures: Vec<RankError> = everyone.into_iter().flatten().collect();
+        if failures.is_empty() {
+            match outcome {
+                Ok(value) => Ok(value),
+                Err(_) => unreachable!("this rank's own error was gathered"),
+            }
+        } else {
+            Err(JobFailure { failures })
+        }
+    }
+
+    /// Fails every rank with the same message (a collective), for errors every rank finds
+    /// alike before any work starts, such as a bad option.
+    pub fn fail_together<T>(&self, message: impl fmt::Display) -> Result<T, JobFailure> {
+        self.agree(Err::<T, _>(message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(rank: usize, message: &str) -> RankError {
+        RankError {
+            rank,
+            host: "node7".into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn one_failure_names_rank_and_host() {
+        let failure = JobFailure {
+            failures: vec![error(2, "cannot write x.csv")],
+        };
+        assert_eq!(failure.to_string(), "cannot write x.csv [rank 2 on node7]");
+    }
+
+    #[test]
+    fn several_failures_fold_into_one_line() {
+        let same = JobFailure {
+            failures: vec![
+                error(0, "no room"),
+                error(1, "no room"),
+                error(3, "no room"),
+            ],
+        };
+        assert_eq!(
+            same.to_string(),
+            "no room [rank 0 on node7; ranks 1, 3 reported the same error]"
+        );
+        let different = JobFailure {
+            failures: vec![error(1, "a"), error(2, "b")],
+        };
+        assert_eq!(
+            different.to_string(),
+            "a [rank 1 on node7; rank 2 reported errors]"
+        );
+        assert!(!different.to_string().contains('\n'));
+    }
+}

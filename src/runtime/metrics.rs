@@ -1,0 +1,150 @@
+//! Timing spans and byte counters per rank: where this rank's time went (computing, reading
+//! and writing files, moving data between ranks, waiting for the others) and how many bytes
+//! it sent and received.
+//!
+//! Spans are kept in order with their start and end relative to the rank's start, so that
+//! the trace and report layers can draw them; the totals per activity are what summaries
+//! print.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+/// What a span of time was spent on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activity {
+    /// Computing on data this rank holds.
+    Compute,
+    /// Reading or writing files.
+    Io,
+    /// Moving data between ranks.
+    Comm,
+    /// Waiting for the other ranks at an agreement point.
+    Wait,
+}
+
+impl Activity {
+    /// Every activity, in the order of [`RankMetrics::seconds`].
+    pub const ALL: [Activity; 4] = [
+        Activity::Compute,
+        Activity::Io,
+        Activity::Comm,
+        Activity::Wait,
+    ];
+
+    fn slot(self) -> usize {
+        self as usize
+    }
+}
+
+/// One recorded span of one rank.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Span {
+    pub activity: Activity,
+    pub name: String,
+    /// Microseconds since this rank started.
+    pub start_us: u64,
+    pub end_us: u64,
+    /// Bytes moved during the span (communication spans).
+    pub bytes: u64,
+}
+
+/// A rank's totals: what summaries and reports print.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RankMetrics {
+    pub rank: usize,
+    pub host: String,
+    /// Seconds per activity, in the order of [`Activity::ALL`].
+    pub seconds: [f64; 4],
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub spans: usize,
+}
+
+impl RankMetrics {
+    /// Seconds this rank spent on one activity.
+    pub fn seconds_in(&self, activity: Activity) -> f64 {
+        self.seconds[activity.slot()]
+    }
+}
+
+/// The recorder of one rank.
+#[derive(Debug)]
+pub(crate) struct Metrics {
+    origin: Instant,
+    totals: [Duration; 4],
+    bytes_sent: u64,
+    bytes_received: u64,
+    spans: Vec<Span>,
+}
+
+/// The current instant, for the start of a span.
+pub(crate) fn now() -> Instant {
+    Instant::now()
+}
+
+impl Metrics {
+    pub(crate) fn new() -> Metrics {
+        Metrics {
+            origin: Instant::now(),
+            totals: [Duration::ZERO; 4],
+            bytes_sent: 0,
+            bytes_received: 0,
+            spans: Vec::new(),
+        }
+    }
+
+    /// Records a span from `start` to now.
+    pub(crate) fn record(&mut self, activity: Activity, name: &str, start: Instant, bytes: u64) {
+        let end = Instant::now();
+        self.totals[activity.slot()] += end.saturating_duration_since(start);
+        let micros = |t: Instant| {
+            u64::try_from(t.saturating_duration_since(self.origin).as_micros()).unwrap_or(u64::MAX)
+        };
+        self.spans.push(Span {
+            activity,
+            name: name.to_string(),
+            start_us: micros(start),
+            end_us: micros(end),
+            bytes,
+        });
+    }
+
+    pub(crate) fn count_bytes(&mut self, sent: u64, received: u64) {
+        self.bytes_sent += sent;
+        self.bytes_received += received;
+    }
+
+    pub(crate) fn summary(&self, rank: usize, host: &str) -> RankMetrics {
+        RankMetrics {
+            rank,
+            host: host.to_string(),
+            seconds: self.totals.map(|d| d.as_secs_f64()),
+            bytes_sent: self.bytes_sent,
+            bytes_received: self.bytes_received,
+            spans: self.spans.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_add_up_per_activity() {
+        let mut metrics = Metrics::new();
+        let start = now();
+        std::thread::sleep(Duration::from_millis(5));
+        metrics.record(Activity::Io, "write", start, 0);
+        metrics.record(Activity::Comm, "gather", now(), 64);
+        metrics.count_bytes(64, 32);
+        let summary = metrics.summary(3, "h");
+        assert!(summary.seconds_in(Activity::Io) >= 0.005);
+        assert_eq!(summary.seconds_in(Activity::Compute), 0.0);
+        assert_eq!((summary.bytes_sent, summary.bytes_received), (64, 32));
+        assert_eq!(summary.spans, 2);
+        assert_eq!(summary.rank, 3);
+    }
+}

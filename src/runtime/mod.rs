@@ -1,0 +1,130 @@
+//! The SPMD world: every rank runs the same program, and this layer is the only one that
+//! talks to MPI.
+//!
+//! [`World`] owns the MPI environment (initialised with or without `mpirun`: a plain
+//! `pardata ...` is a world of one rank) and gives the layers above it what they need:
+//! rank, size and host; typed collectives ([`collective`]); failure agreement, so that an
+//! error on any rank ends every rank together ([`failure`]); a panic hook that aborts the
+//! job instead of leaving ranks hanging ([`panic`]); per-rank timing spans and byte
+//! counters ([`metrics`]); a progress tally that counts the work of all ranks on rank 0
+//! ([`tally`]); and test-only fault injection ([`fault`]).
+//!
+//! Not done yet: the clock offsets between hosts (the trace issue) and communicators
+//! smaller than the world.
+
+pub mod collective;
+pub mod failure;
+pub mod fault;
+pub mod metrics;
+pub mod panic;
+pub mod tally;
+
+use std::cell::RefCell;
+use std::fmt::Display;
+
+use mpi::environment::Universe;
+use mpi::topology::{Communicator, SimpleCommunicator};
+
+pub use collective::Scored;
+pub use failure::{JobFailure, RankError};
+pub use metrics::{Activity, RankMetrics};
+
+/// Errors of the runtime itself (before any work can be agreed on).
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("MPI could not be initialised (was it initialised twice?)")]
+    Init,
+}
+
+/// The world of all ranks running this program.
+pub struct World {
+    // Field order matters: communicators are freed before the universe finalizes MPI.
+    comm: SimpleCommunicator,
+    tally_comm: SimpleCommunicator,
+    rank: usize,
+    size: usize,
+    host: String,
+    metrics: RefCell<metrics::Metrics>,
+    _universe: Universe,
+}
+
+impl World {
+    /// Initialises MPI (a single rank when not launched by `mpirun` or `srun`).
+    pub fn init() -> Result<World, RuntimeError> {
+        let universe = mpi::initialize().ok_or(RuntimeError::Init)?;
+        let comm = universe.world();
+        let tally_comm = comm.duplicate();
+        let rank = usize::try_from(comm.rank()).map_err(|_| RuntimeError::Init)?;
+        let size = usize::try_from(comm.size()).map_err(|_| RuntimeError::Init)?;
+        let host = mpi::environment::processor_name().unwrap_or_else(|_| "unknown-host".into());
+        Ok(World {
+            comm,
+            tally_comm,
+            rank,
+            size,
+            host,
+            metrics: RefCell::new(metrics::Metrics::new()),
+            _universe: universe,
+        })
+    }
+
+    /// This rank's index, 0..size.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// The number of ranks.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// The host this rank runs on, as MPI names it.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Whether this is rank 0, the rank that prints and writes shared outputs.
+    pub fn is_root(&self) -> bool {
+        self.rank == 0
+    }
+
+    /// The MPI library's own version line (for reports).
+    pub fn library_version(&self) -> String {
+        mpi::environment::library_version()
+            .map(|v| v.lines().next().unwrap_or_default().trim().to_string())
+            .unwrap_or_else(|_| "unknown".into())
+    }
+
+    /// Prints a line on stdout, once for the whole job (from rank 0). The one place where
+    /// workloads print results.
+    pub fn say(&self, text: impl Display) {
+        if self.is_root() {
+            println!("{text}");
+        }
+    }
+
+    /// Runs `work` as a span of the given activity, recording its time on this rank.
+    pub fn time<R>(&self, activity: Activity, name: &'static str, work: impl FnOnce() -> R) -> R {
+        let start = metrics::now();
+        let result = work();
+        self.metrics.borrow_mut().record(activity, name, start, 0);
+        result
+    }
+
+    /// This rank's time per activity and bytes moved so far.
+    pub fn local_metrics(&self) -> RankMetrics {
+        self.metrics.borrow().summary(self.rank, &self.host)
+    }
+
+    /// Every rank's metrics, gathered on every rank (a collective).
+    pub fn all_metrics(&self) -> Vec<RankMetrics> {
+        let mine = self.local_metrics();
+        self.all_gather(&mine)
+    }
+
+    fn record_comm(&self, name: &'static str, start: std::time::Instant, sent: u64, received: u64) {
+        let mut metrics = self.metrics.borrow_mut();
+        metrics.record(Activity::Comm, name, start, sent + received);
+        metrics.count_bytes(sent, received);
+    }
+}

@@ -1,0 +1,53 @@
+//! The workloads: each a function of the runtime and its options, called the same way on
+//! every rank. [`Task`] is what the command line (or a job file) asks for, and [`execute`]
+//! runs it.
+
+pub mod job;
+pub mod prep;
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::runtime::{JobFailure, World};
+
+/// How results are shown.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// No progress output.
+    pub quiet: bool,
+    /// One JSON document on stdout instead of text.
+    pub json: bool,
+}
+
+/// One thing to do.
+#[derive(Debug, Clone)]
+pub enum Task {
+    Prep(prep::PrepOptions),
+    Job(job::Job),
+}
+
+/// What a task produced.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    Prep(prep::PrepSummary),
+    Job(job::JobSummary),
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Prep(summary) => summary.fmt(f),
+            Outcome::Job(summary) => summary.fmt(f),
+        }
+    }
+}
+
+/// Runs a task on every rank (a collective).
+pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome, JobFailure> {
+    match task {
+        Task::Prep(options) => prep::prep(world, options, settings.quiet).map(Outcome::Prep),
+        Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
+    }
+}
