@@ -1,12 +1,16 @@
 //! The text formats of the stock dataset (DESIGN.md, "Data formats"): one trading day of
 //! price bars as a CSV file (`timestamp,close,high,low,open`) or as JSON Lines records
-//! with the keys in the same order. Prices are exact thousandths, written with three
+//! with the keys in the same order, and a symbol's daily prices as a CSV file
+//! (`date,close,high,low,open`). Prices are exact thousandths, written with three
 //! decimals in both formats, so a JSON line and its CSV row carry the same digits.
 
 use chrono::NaiveDate;
 
 /// The CSV header line.
 pub const CSV_HEADER: &str = "timestamp,close,high,low,open\n";
+
+/// The header line of the daily prices file.
+pub const DAILY_CSV_HEADER: &str = "date,close,high,low,open\n";
 
 /// Seconds from midnight to the first bar (09:00:00).
 pub const SESSION_OPEN_SECONDS: u32 = 9 * 3600;
@@ -36,11 +40,7 @@ pub fn push_csv(out: &mut Vec<u8>, day: Day<'_>) {
     out.extend_from_slice(CSV_HEADER.as_bytes());
     for_each_row(day, |stamp, bar| {
         out.extend_from_slice(stamp);
-        for price in [bar.close, bar.high, bar.low, bar.open] {
-            out.push(b',');
-            push_price(out, price);
-        }
-        out.push(b'\n');
+        push_prices(out, bar);
     });
 }
 
@@ -59,6 +59,24 @@ pub fn push_json_lines(out: &mut Vec<u8>, day: Day<'_>) {
         push_price(out, bar.open);
         out.extend_from_slice(b"}\n");
     });
+}
+
+/// Appends a symbol's daily prices as a CSV file: the header, then one row per date.
+pub fn push_daily_csv(out: &mut Vec<u8>, days: impl IntoIterator<Item = (NaiveDate, Bar)>) {
+    out.extend_from_slice(DAILY_CSV_HEADER.as_bytes());
+    for (date, bar) in days {
+        out.extend_from_slice(date.format("%Y-%m-%d").to_string().as_bytes());
+        push_prices(out, &bar);
+    }
+}
+
+/// Appends `,close,high,low,open` and the end of the line.
+fn push_prices(out: &mut Vec<u8>, bar: &Bar) {
+    for price in [bar.close, bar.high, bar.low, bar.open] {
+        out.push(b',');
+        push_price(out, price);
+    }
+    out.push(b'\n');
 }
 
 /// Calls `row` with each bar and its timestamp text (`2012-03-05 09:02:00`).
@@ -156,6 +174,16 @@ mod tests {
             "timestamp,close,high,low,open\n\
              2012-03-05 09:00:00,10.250,10.500,9.900,10.000\n\
              2012-03-05 09:02:00,10.250,10.250,10.250,10.250\n"
+        );
+    }
+
+    #[test]
+    fn daily_rows_are_dated() {
+        let date = NaiveDate::from_ymd_opt(2010, 1, 4).unwrap();
+        let csv = text(|o| push_daily_csv(o, [(date, two_bars()[0])]));
+        assert_eq!(
+            csv,
+            "date,close,high,low,open\n2010-01-04,10.250,10.500,9.900,10.000\n"
         );
     }
 

@@ -25,14 +25,6 @@ pub enum Activity {
 }
 
 impl Activity {
-    /// Every activity, in the order of [`RankMetrics::seconds`].
-    pub const ALL: [Activity; 4] = [
-        Activity::Compute,
-        Activity::Io,
-        Activity::Comm,
-        Activity::Wait,
-    ];
-
     fn slot(self) -> usize {
         self as usize
     }
@@ -50,23 +42,24 @@ pub struct Span {
     pub bytes: u64,
 }
 
+/// Seconds spent per activity.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct Seconds {
+    pub compute: f64,
+    pub io: f64,
+    pub comm: f64,
+    pub wait: f64,
+}
+
 /// A rank's totals: what summaries and reports print.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RankMetrics {
     pub rank: usize,
     pub host: String,
-    /// Seconds per activity, in the order of [`Activity::ALL`].
-    pub seconds: [f64; 4],
+    pub seconds: Seconds,
     pub bytes_sent: u64,
     pub bytes_received: u64,
     pub spans: usize,
-}
-
-impl RankMetrics {
-    /// Seconds this rank spent on one activity.
-    pub fn seconds_in(&self, activity: Activity) -> f64 {
-        self.seconds[activity.slot()]
-    }
 }
 
 /// The recorder of one rank.
@@ -120,7 +113,12 @@ impl Metrics {
         RankMetrics {
             rank,
             host: host.to_string(),
-            seconds: self.totals.map(|d| d.as_secs_f64()),
+            seconds: Seconds {
+                compute: self.totals[Activity::Compute.slot()].as_secs_f64(),
+                io: self.totals[Activity::Io.slot()].as_secs_f64(),
+                comm: self.totals[Activity::Comm.slot()].as_secs_f64(),
+                wait: self.totals[Activity::Wait.slot()].as_secs_f64(),
+            },
             bytes_sent: self.bytes_sent,
             bytes_received: self.bytes_received,
             spans: self.spans.len(),
@@ -141,8 +139,8 @@ mod tests {
         metrics.record(Activity::Comm, "gather", now(), 64);
         metrics.count_bytes(64, 32);
         let summary = metrics.summary(3, "h");
-        assert!(summary.seconds_in(Activity::Io) >= 0.005);
-        assert_eq!(summary.seconds_in(Activity::Compute), 0.0);
+        assert!(summary.seconds.io >= 0.005);
+        assert_eq!(summary.seconds.compute, 0.0);
         assert_eq!((summary.bytes_sent, summary.bytes_received), (64, 32));
         assert_eq!(summary.spans, 2);
         assert_eq!(summary.rank, 3);

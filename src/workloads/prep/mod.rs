@@ -1,12 +1,14 @@
 //! `pardata prep`: the tutorial's stock dataset, generated offline from a seed.
 //!
-//! Writes `OUT/minute/<sym>/<YYYY-MM-DD>.csv` (one file per symbol and trading day) and
-//! `OUT/json/<sym>.json` (JSON Lines of each symbol's last `--json-days` days), in the
-//! formats of [`crate::io::stock`]. The daily prices come from [`model`], the intraday bars
+//! Writes `OUT/minute/<sym>/<YYYY-MM-DD>.csv` (one file per symbol and trading day),
+//! `OUT/json/<sym>.json` (JSON Lines of each symbol's last `--json-days` days) and
+//! `OUT/daily/<sym>.csv` (each symbol's daily open, high, low and close: the prices the
+//! tutorial downloaded, from which the minute bars are made), in the formats of
+//! [`crate::io::stock`]. The daily prices come from [`model`], the intraday bars
 //! from [`intraday`], the days from [`calendar`].
 //!
 //! Parallel shape: the (symbol, day) items, symbol by symbol, are cut into one contiguous
-//! block per rank, balanced by weight. A symbol's JSON file is written by the rank that
+//! block per rank, balanced by weight. A symbol's JSON and daily files are written by the rank that
 //! owns the symbol's last day, which also generates the JSON days it does not own (every
 //! item's randomness derives from the seed and the item, so any rank can produce any item
 //! identically): the tree is byte-identical at every rank count. Each file is written to a
@@ -25,7 +27,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::io::atomic::{write_if_changed, Written};
-use crate::io::stock::{push_csv, push_json_lines, Day};
+use crate::io::stock::{push_csv, push_daily_csv, push_json_lines, Day};
 use crate::patterns::partition::weighted_blocks;
 use crate::report::progress::Progress;
 use crate::runtime::fault::{self, InjectedFault};
@@ -70,6 +72,7 @@ pub enum PrepError {
 pub struct PrepCounts {
     pub csv_files: u64,
     pub json_files: u64,
+    pub daily_files: u64,
     pub written: u64,
     pub kept: u64,
     pub csv_rows: u64,
@@ -82,6 +85,7 @@ impl PrepCounts {
         PrepCounts {
             csv_files: self.csv_files + other.csv_files,
             json_files: self.json_files + other.json_files,
+            daily_files: self.daily_files + other.daily_files,
             written: self.written + other.written,
             kept: self.kept + other.kept,
             csv_rows: self.csv_rows + other.csv_rows,
@@ -119,12 +123,13 @@ impl fmt::Display for PrepSummary {
         let c = &self.counts;
         write!(
             f,
-            "prep: {} CSV files ({} rows) and {} JSON files ({} lines) for {} symbols, {} .. {}, \
-             in {}: {:.1} MB, {} written, {} already complete; {:.2} s on {} rank{}",
+            "prep: {} CSV files ({} rows), {} JSON files ({} lines) and {} daily files for {} \
+             symbols, {} .. {}, in {}: {:.1} MB, {} written, {} already complete; {:.2} s on {} rank{}",
             c.csv_files,
             c.csv_rows,
             c.json_files,
             c.json_lines,
+            c.daily_files,
             self.symbols,
             self.first_day,
             self.last_day,
@@ -211,8 +216,8 @@ fn create_folder(path: &Path) -> Result<(), PrepError> {
     })
 }
 
-/// This rank's items: CSV days in `items` (indices symbol * days + day), and the JSON file
-/// of each symbol whose last day is among them.
+/// This rank's items: CSV days in `items` (indices symbol * days + day), and the JSON and
+/// daily files of each symbol whose last day is among them.
 fn generate_share(
     world: &World,
     plan: &Plan<'_>,
@@ -296,19 +301,40 @@ fn generate_share(
             progress.advance(units);
         }
         if writes_json {
-            let folder = options.out.join("json");
-            world.time(Activity::Io, "create folders", || create_folder(&folder))?;
-            let path = folder.join(format!("{symbol}.json"));
-            let written = world
-                .time(Activity::Io, "write json", || {
-                    write_if_changed(&path, &json)
-                })
-                .map_err(|source| PrepError::Write { path, source })?;
-            counts.file(written, json.len());
+            let mut daily_csv = Vec::new();
+            let output_days = plan
+                .dates
+                .iter()
+                .copied()
+                .zip(daily[plan.first_model_day..].iter().copied());
+            world.time(Activity::Compute, "format daily", || {
+                push_daily_csv(&mut daily_csv, output_days)
+            });
+            let json_path = options.out.join("json").join(format!("{symbol}.json"));
+            let daily_path = options.out.join("daily").join(format!("{symbol}.csv"));
+            for (path, bytes) in [(json_path, &json), (daily_path, &daily_csv)] {
+                counts.file(write_symbol_file(world, &path, bytes)?, bytes.len());
+            }
             counts.json_files += 1;
+            counts.daily_files += 1;
         }
     }
     Ok(counts)
+}
+
+/// Writes one of a symbol's whole-span files, creating its folder.
+fn write_symbol_file(world: &World, path: &Path, bytes: &[u8]) -> Result<Written, PrepError> {
+    if let Some(folder) = path.parent() {
+        world.time(Activity::Io, "create folders", || create_folder(folder))?;
+    }
+    world
+        .time(Activity::Io, "write symbol file", || {
+            write_if_changed(path, bytes)
+        })
+        .map_err(|source| PrepError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// The key of a day in the random streams: days since 0001-01-01.

@@ -1,0 +1,130 @@
+//! Shared helpers of the integration tests: launch the real binary under `mpirun` (or
+//! alone), with a time limit so that a hang fails the test instead of stalling it, and read
+//! back what it wrote.
+
+#![allow(dead_code)] // each test binary uses its own part of these helpers
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The built `pardata` binary.
+pub fn pardata() -> &'static str {
+    env!("CARGO_BIN_EXE_pardata")
+}
+
+/// Seconds after which a launch counts as hung and is killed.
+pub const HANG_LIMIT_SECONDS: u32 = 180;
+
+/// The exit code of `timeout` when it had to stop the command.
+pub const TIMED_OUT: i32 = 124;
+
+/// What a launch printed and returned.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panics with the output unless the launch succeeded.
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "pardata failed:\n{}\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// The lines pardata itself printed on stderr (not mpirun's).
+    pub fn pardata_errors(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("pardata:"))
+            .collect()
+    }
+}
+
+/// Runs `pardata ARGS` on `ranks` ranks with `mpirun`, or alone when `ranks` is 0.
+pub fn launch(ranks: usize, args: &[&str], env: &[(&str, &str)]) -> Run {
+    launch_in(Path::new("."), ranks, args, env)
+}
+
+/// [`launch`] with `dir` as the working directory.
+pub fn launch_in(dir: &Path, ranks: usize, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new("timeout");
+    command.current_dir(dir);
+    command.args(["-k", "10", &HANG_LIMIT_SECONDS.to_string()]);
+    if ranks > 0 {
+        command.args(["mpirun", "-q", "--oversubscribe", "-n", &ranks.to_string()]);
+        for (name, _) in env {
+            command.args(["-x", name]);
+        }
+    }
+    command.arg(pardata()).args(args);
+    command.envs(env.iter().copied());
+    command
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("timeout and mpirun are installed");
+    let run = Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    };
+    assert_ne!(
+        run.code, TIMED_OUT,
+        "pardata {args:?} on {ranks} ranks hung:\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// A fresh, empty folder for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("the target folder is writable");
+    dir
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+pub fn read_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a readable folder") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).expect("a readable file");
+                files.insert(
+                    path.strip_prefix(dir).expect("under dir").to_path_buf(),
+                    bytes,
+                );
+            }
+        }
+    }
+    files
+}
+
+/// The rows of a CSV file without its header, split on commas.
+pub fn csv_rows(text: &str) -> Vec<Vec<&str>> {
+    text.lines()
+        .skip(1)
+        .map(|line| line.split(',').collect())
+        .collect()
+}
+
+/// Thousandths from a price written with three decimals.
+pub fn milli(text: &str) -> i64 {
+    let (whole, fraction) = text.split_once('.').expect("three decimals");
+    assert_eq!(fraction.len(), 3, "three decimals in {text}");
+    whole.parse::<i64>().expect("digits") * 1000 + fraction.parse::<i64>().expect("digits")
+}
