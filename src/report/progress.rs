@@ -1,8 +1,9 @@
 //! Progress of a long step, counted over all ranks and shown on rank 0 (on stderr, so that
 //! stdout stays for results).
 //!
-//! On a terminal, a bar with rate and ETA appears once the step has run for a second.
-//! Elsewhere (batch jobs, Slurm logs, pipes) a plain line is printed at most every five
+//! On a terminal, a bar with rate and ETA appears once the step has run for a second. (Under
+//! `mpirun`, Open MPI gives rank 0 a terminal for stdout only, so the bar is drawn there and
+//! cleared before any result is printed.) Elsewhere (batch jobs, Slurm logs, pipes) a plain line is printed at most every five
 //! seconds. `--quiet` shows nothing. The counting is [`crate::runtime::tally`]'s.
 
 use std::io::IsTerminal;
@@ -18,8 +19,14 @@ const LINE_INTERVAL: Duration = Duration::from_secs(5);
 
 enum View {
     Nothing,
-    Bar { bar: ProgressBar, shown: bool },
-    Lines { last: Instant },
+    Bar {
+        bar: ProgressBar,
+        on_stdout: bool,
+        shown: bool,
+    },
+    Lines {
+        last: Instant,
+    },
 }
 
 /// The progress of one step (every rank creates it; rank 0 shows it).
@@ -36,15 +43,20 @@ impl<'w> Progress<'w> {
     pub fn new(world: &'w World, label: &'static str, total: u64, quiet: bool) -> Progress<'w> {
         let view = if !world.is_root() || quiet {
             View::Nothing
-        } else if std::io::stderr().is_terminal() {
+        } else if std::io::stderr().is_terminal() || std::io::stdout().is_terminal() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
             let style = ProgressStyle::with_template(
-                "{msg} [{elapsed_precise}] {wide_bar} {percent:>3}% {per_sec} ETA {eta}",
+                "{msg} [{elapsed_precise}] {wide_bar} {percent:>3}% ETA {eta}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.set_message(label);
-            View::Bar { bar, shown: false }
+            let on_stdout = !std::io::stderr().is_terminal();
+            View::Bar {
+                bar,
+                on_stdout,
+                shown: false,
+            }
         } else {
             View::Lines {
                 last: Instant::now(),
@@ -85,9 +97,17 @@ impl<'w> Progress<'w> {
         let elapsed = self.started.elapsed();
         match &mut self.view {
             View::Nothing => {}
-            View::Bar { bar, shown } => {
+            View::Bar {
+                bar,
+                on_stdout,
+                shown,
+            } => {
                 if !*shown && elapsed >= BAR_DELAY {
-                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                    bar.set_draw_target(if *on_stdout {
+                        ProgressDrawTarget::stdout()
+                    } else {
+                        ProgressDrawTarget::stderr()
+                    });
                     *shown = true;
                 }
                 bar.set_position(done);

@@ -130,6 +130,16 @@ impl World {
     /// Every rank's value, in rank order, on every rank.
     pub fn all_gather<T: Serialize + DeserializeOwned>(&self, value: &T) -> Vec<T> {
         let start = now();
+        let (values, sent, received) = self.exchange_all(value);
+        self.record_comm("all_gather", start, sent, received);
+        values
+    }
+
+    /// The all-gather itself, unrecorded: the values and the bytes sent and received.
+    pub(crate) fn exchange_all<T: Serialize + DeserializeOwned>(
+        &self,
+        value: &T,
+    ) -> (Vec<T>, u64, u64) {
         let bytes = encode(value);
         let len = to_count(bytes.len());
         let mut counts = vec![0 as Count; self.size];
@@ -143,8 +153,11 @@ impl World {
                 .all_gather_varcount_into(&bytes[..], &mut partition);
         }
         let sent = bytes.len() as u64 * (self.size as u64 - 1);
-        self.record_comm("all_gather", start, sent, (total - bytes.len()) as u64);
-        split_decode(&all, &counts, &displs)
+        (
+            split_decode(&all, &counts, &displs),
+            sent,
+            (total - bytes.len()) as u64,
+        )
     }
 
     /// Scatters rank 0's slice: rank r receives the `counts[r]` elements after those of the

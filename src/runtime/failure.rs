@@ -75,10 +75,12 @@ impl World {
             host: self.host.clone(),
             message: e.to_string(),
         });
-        let everyone = self.all_gather(&mine);
-        self.metrics
-            .borrow_mut()
-            .record(Activity::Wait, "agree", start, 0);
+        let (everyone, sent, received) = self.exchange_all(&mine);
+        {
+            let mut metrics = self.metrics.borrow_mut();
+            metrics.record(Activity::Wait, "agree", start, sent + received);
+            metrics.count_bytes(sent, received);
+        }
         let failures: Vec<RankError> = everyone.into_iter().flatten().collect();
         if failures.is_empty() {
             match outcome {

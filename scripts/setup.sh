@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the system packages pardata builds and runs with, when they are missing:
+# Open MPI (mpirun and headers), HDF5, libclang (for rsmpi's bindgen) and pkg-config.
+# Uses apt-get as root or through sudo; elsewhere prints what to install and stops.
+set -euo pipefail
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v mpirun >/dev/null 2>&1 || missing+=(openmpi-bin)
+pkg-config --exists ompi 2>/dev/null || missing+=(libopenmpi-dev)
+pkg-config --exists hdf5 2>/dev/null || missing+=(libhdf5-dev)
+ldconfig -p 2>/dev/null | grep -q 'libclang' || missing+=(libclang-dev)
+command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    cat >&2 <<'HELP'
+setup: pardata needs Open MPI, HDF5 (1.10 to 1.14), libclang and pkg-config. Install them with:
+  Debian/Ubuntu:  sudo apt-get install -y openmpi-bin libopenmpi-dev libhdf5-dev libclang-dev pkg-config
+  Fedora/RHEL:    sudo dnf install -y openmpi openmpi-devel hdf5-devel clang-devel pkgconf-pkg-config
+                  module load mpi/openmpi-x86_64
+  macOS:          brew install open-mpi hdf5 llvm pkg-config
+  HPC cluster:    module load openmpi hdf5 llvm   (names vary: see `module avail`), or
+                  spack install openmpi hdf5 llvm && spack load openmpi hdf5 llvm
+then run this command again.
+HELP
+    exit 1
+  fi
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: Rust is missing: install it from https://rustup.rs, then run this command again" >&2
+  exit 1
+fi
