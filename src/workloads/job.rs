@@ -115,9 +115,10 @@ impl fmt::Display for JobSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "job {}: {} steps done in {:.2} s",
+            "job {}: {} step{} done in {:.2} s",
             self.job,
             self.steps.len(),
+            if self.steps.len() == 1 { "" } else { "s" },
             self.seconds
         )
     }

@@ -53,6 +53,18 @@ pub fn launch(ranks: usize, args: &[&str], env: &[(&str, &str)]) -> Run {
 
 /// [`launch`] with `dir` as the working directory.
 pub fn launch_in(dir: &Path, ranks: usize, args: &[&str], env: &[(&str, &str)]) -> Run {
+    launch_program(Path::new(pardata()), dir, ranks, args, env)
+}
+
+/// Runs `program ARGS` in `dir` on `ranks` ranks with `mpirun`, or alone when `ranks` is 0,
+/// killing it if it runs past [`HANG_LIMIT_SECONDS`] (which fails the test).
+pub fn launch_program(
+    program: &Path,
+    dir: &Path,
+    ranks: usize,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
     let mut command = Command::new("timeout");
     command.current_dir(dir);
     command.args(["-k", "10", &HANG_LIMIT_SECONDS.to_string()]);
@@ -62,7 +74,7 @@ pub fn launch_in(dir: &Path, ranks: usize, args: &[&str], env: &[(&str, &str)]) 
             command.args(["-x", name]);
         }
     }
-    command.arg(pardata()).args(args);
+    command.arg(program).args(args);
     command.envs(env.iter().copied());
     command
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
@@ -78,11 +90,38 @@ pub fn launch_in(dir: &Path, ranks: usize, args: &[&str], env: &[(&str, &str)]) 
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     };
     assert_ne!(
-        run.code, TIMED_OUT,
-        "pardata {args:?} on {ranks} ranks hung:\n{}",
+        run.code,
+        TIMED_OUT,
+        "{} {args:?} on {ranks} ranks hung:\n{}",
+        program.display(),
         run.stderr
     );
     run
+}
+
+/// An example program of this package, built on demand in the profile the tests run in.
+pub fn example(name: &str) -> PathBuf {
+    let deps = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = deps
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>/deps");
+    let binary = profile_dir.join("examples").join(name);
+    if !binary.is_file() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build
+            .args(["build", "--quiet", "--example", name])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        assert!(
+            build.status().is_ok_and(|s| s.success()),
+            "cargo builds the example {name}"
+        );
+    }
+    binary
 }
 
 /// A fresh, empty folder for one test.
