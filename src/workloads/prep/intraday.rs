@@ -116,6 +116,15 @@ mod tests {
     use super::*;
     use crate::workloads::prep::model::stream;
 
+    fn bar(open: i64, high: i64, low: i64, close: i64) -> Bar {
+        Bar {
+            open,
+            high,
+            low,
+            close,
+        }
+    }
+
     fn check(day: Bar, freq: u32, seed: u64) -> Vec<Bar> {
         let mut rng = stream(seed, "test", "", 0);
         let (mut walk, mut bars) = (Vec::new(), Vec::new());
@@ -136,65 +145,16 @@ mod tests {
     #[test]
     fn bars_touch_the_days_extremes() {
         for seed in 0..50 {
-            check(
-                Bar {
-                    open: 20_000,
-                    high: 20_900,
-                    low: 19_500,
-                    close: 20_300,
-                },
-                120,
-                seed,
-            );
+            check(bar(20_000, 20_900, 19_500, 20_300), 120, seed);
         }
-        assert_eq!(
-            check(
-                Bar {
-                    open: 5_000,
-                    high: 5_100,
-                    low: 4_990,
-                    close: 5_100
-                },
-                60,
-                1
-            )
-            .len(),
-            421
-        );
+        assert_eq!(check(bar(5_000, 5_100, 4_990, 5_100), 60, 1).len(), 421);
     }
 
     #[test]
     fn flat_and_tight_days() {
-        check(
-            Bar {
-                open: 1_000,
-                high: 1_000,
-                low: 1_000,
-                close: 1_000,
-            },
-            120,
-            0,
-        );
-        check(
-            Bar {
-                open: 1_000,
-                high: 1_001,
-                low: 999,
-                close: 1_000,
-            },
-            120,
-            0,
-        );
-        check(
-            Bar {
-                open: 1_000,
-                high: 1_001,
-                low: 1_000,
-                close: 1_001,
-            },
-            25_200,
-            0,
-        );
+        check(bar(1_000, 1_000, 1_000, 1_000), 120, 0);
+        check(bar(1_000, 1_001, 999, 1_000), 120, 0);
+        check(bar(1_000, 1_001, 1_000, 1_001), 25_200, 0);
     }
 
     #[test]
