@@ -1,4 +1,5 @@
 //! The paradigms of parallel work, built only on the runtime: how items are divided among
 //! ranks. They know nothing about stocks, files or models.
 
+pub mod map;
 pub mod partition;

@@ -50,11 +50,11 @@ impl Scored {
     }
 }
 
-fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     postcard::to_stdvec(value).expect("a serde value of this program always encodes")
 }
 
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
     postcard::from_bytes(bytes).expect("ranks run the same program, so their messages decode")
 }
 

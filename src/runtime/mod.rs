@@ -3,7 +3,8 @@
 //!
 //! [`World`] owns the MPI environment (initialised with or without `mpirun`: a plain
 //! `pardata ...` is a world of one rank) and gives the layers above it what they need:
-//! rank, size and host; typed collectives ([`collective`]); failure agreement, so that an
+//! rank, size and host; typed collectives ([`collective`]) and messages
+//! ([`point_to_point`]); failure agreement, so that an
 //! error on any rank ends every rank together ([`failure`]); a panic hook that aborts the
 //! job instead of leaving ranks hanging ([`panic`]); per-rank timing spans and byte
 //! counters ([`metrics`]); a progress tally that counts the work of all ranks on rank 0
@@ -17,6 +18,7 @@ pub mod failure;
 pub mod fault;
 pub mod metrics;
 pub mod panic;
+pub mod point_to_point;
 pub mod tally;
 
 use std::cell::RefCell;
@@ -41,6 +43,7 @@ pub struct World {
     // Field order matters: communicators are freed before the universe finalizes MPI.
     comm: SimpleCommunicator,
     tally_comm: SimpleCommunicator,
+    task_comm: SimpleCommunicator,
     rank: usize,
     size: usize,
     host: String,
@@ -54,12 +57,14 @@ impl World {
         let universe = mpi::initialize().ok_or(RuntimeError::Init)?;
         let comm = universe.world();
         let tally_comm = comm.duplicate();
+        let task_comm = comm.duplicate();
         let rank = usize::try_from(comm.rank()).map_err(|_| RuntimeError::Init)?;
         let size = usize::try_from(comm.size()).map_err(|_| RuntimeError::Init)?;
         let host = mpi::environment::processor_name().unwrap_or_else(|_| "unknown-host".into());
         Ok(World {
             comm,
             tally_comm,
+            task_comm,
             rank,
             size,
             host,

@@ -1,0 +1,275 @@
+//! Data frames in pandas' HDF5 "fixed" format: what `DataFrame.to_hdf(path, key=KEY)`
+//! writes and `pandas.read_hdf(path, KEY)` reads, written and read with the hdf5 crate.
+//!
+//! The layout (worked out from frames pandas 3.1 and PyTables 3.11 wrote, seen with
+//! `h5dump`): a group `/KEY` with attributes `pandas_type = "frame"`, `ndim = 2`,
+//! `nblocks`, `axis0_variety`, `axis1_variety` and `blockN_items_variety` (all
+//! `"regular"`), `encoding = "UTF-8"`, `errors = "strict"`; inside it, `axis0` (the column
+//! names, fixed-length strings, `kind = "string"`), `axis1` (the row index, int64 0..n,
+//! `kind = "integer"`), and per block of columns of one dtype `blockN_items` (the block's
+//! column names) and `blockN_values` (an n x k array, row-major, `transposed = 1`);
+//! datetime blocks hold int64 nanoseconds since the epoch with `value_type =
+//! "datetime64"`. Every array carries PyTables' `CLASS = "ARRAY"`, `VERSION = "2.4"`,
+//! `FLAVOR = "numpy"`, groups `CLASS = "GROUP"`, `VERSION = "1.0"`.
+//!
+//! Reading finds a named float64 column in whichever block holds it, so frames that pandas
+//! wrote (with any block order) read the same as pardata's. Files are opened read-only.
+
+use std::path::{Path, PathBuf};
+
+use hdf5::types::FixedAscii;
+use hdf5::{Dataset, File, Group, Location};
+use ndarray::{Array1, Array2};
+
+/// Longest column name or attribute text written (pandas reads the padding away).
+const TEXT: usize = 32;
+type Text = FixedAscii<TEXT>;
+
+/// One column of a frame to write.
+#[derive(Debug, Clone, Copy)]
+pub enum Column<'a> {
+    Float64(&'a str, &'a [f64]),
+    /// Nanoseconds since 1970-01-01T00:00:00, as pandas' `datetime64[ns]`.
+    DateTime64(&'a str, &'a [i64]),
+}
+
+impl Column<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Column::Float64(name, _) | Column::DateTime64(name, _) => name,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Column::Float64(_, values) => values.len(),
+            Column::DateTime64(_, values) => values.len(),
+        }
+    }
+}
+
+/// Why a frame cannot be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error("cannot open {}: not a readable HDF5 file ({source})", path.display())]
+    Open { path: PathBuf, source: hdf5::Error },
+    #[error("{}: no frame under the key '{key}'", path.display())]
+    MissingKey { path: PathBuf, key: String },
+    #[error("{}: the frame '{key}' has no column '{column}' (columns: {available})", path.display())]
+    MissingColumn { path: PathBuf, key: String, column: String, available: String },
+    #[error("{}: '{key}' is not a pandas frame in the fixed format: {detail}", path.display())]
+    NotAFrame { path: PathBuf, key: String, detail: String },
+    #[error("{}: column '{column}' of '{key}' is not float64", path.display())]
+    NotFloat { path: PathBuf, key: String, column: String },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: hdf5::Error },
+    #[error("cannot write {}: {detail}", path.display())]
+    Shape { path: PathBuf, detail: String },
+}
+
+fn text(value: &str) -> hdf5::Result<Text> {
+    Text::from_ascii(value).map_err(|e| hdf5::Error::from(format!("'{value}' is not a short ASCII text: {e}")))
+}
+
+fn text_attr(location: &Location, name: &str, value: &str) -> hdf5::Result<()> {
+    location.new_attr::<Text>().create(name)?.write_scalar(&text(value)?)
+}
+
+fn int_attr(location: &Location, name: &str, value: i64) -> hdf5::Result<()> {
+    location.new_attr::<i64>().create(name)?.write_scalar(&value)
+}
+
+fn array_attrs(dataset: &Dataset) -> hdf5::Result<()> {
+    text_attr(dataset, "CLASS", "ARRAY")?;
+    text_attr(dataset, "VERSION", "2.4")?;
+    text_attr(dataset, "FLAVOR", "numpy")?;
+    dataset.new_attr::<u8>().create("transposed")?.write_scalar(&1u8)
+}
+
+fn group_attrs(group: &Location) -> hdf5::Result<()> {
+    text_attr(group, "CLASS", "GROUP")?;
+    text_attr(group, "VERSION", "1.0")
+}
+
+/// An index of names (`axis0`, `blockN_items`).
+fn write_names(group: &Group, dataset: &str, names: &[&str]) -> hdf5::Result<()> {
+    let values = names.iter().map(|n| text(n)).collect::<hdf5::Result<Vec<_>>>()?;
+    let ds = group.new_dataset_builder().with_data(&Array1::from(values)).create(dataset)?;
+    array_attrs(&ds)?;
+    text_attr(&ds, "kind", "string")?;
+    text_attr(&ds, "name", "N.")
+}
+
+/// Writes `columns` (all of one length) as the frame `key` of a new file at `path`.
+pub fn write_frame(path: &Path, key: &str, columns: &[Column<'_>]) -> Result<(), FrameError> {
+    let rows = columns.first().map_or(0, Column::len);
+    if let Some(bad) = columns.iter().find(|c| c.len() != rows) {
+        let detail = format!("column '{}' has {} rows, not {rows}", bad.name(), bad.len());
+        return Err(FrameError::Shape { path: path.to_path_buf(), detail });
+    }
+    write_layout(path, key, columns, rows).map_err(|source| FrameError::Write { path: path.to_path_buf(), source })
+}
+
+fn write_layout(path: &Path, key: &str, columns: &[Column<'_>], rows: usize) -> hdf5::Result<()> {
+    // No modification times in the file: the same frame gives the same bytes on every run.
+    let file = File::with_options().with_fcpl(|fcpl| fcpl.obj_track_times(false)).create(path)?;
+    group_attrs(&file)?;
+    text_attr(&file, "PYTABLES_FORMAT_VERSION", "2.1")?;
+    let frame = file.create_group(key)?;
+    group_attrs(&frame)?;
+    text_attr(&frame, "pandas_type", "frame")?;
+    text_attr(&frame, "pandas_version", "0.15.2")?;
+    text_attr(&frame, "encoding", "UTF-8")?;
+    text_attr(&frame, "errors", "strict")?;
+    int_attr(&frame, "ndim", 2)?;
+    text_attr(&frame, "axis0_variety", "regular")?;
+    text_attr(&frame, "axis1_variety", "regular")?;
+
+    let names: Vec<&str> = columns.iter().map(Column::name).collect();
+    write_names(&frame, "axis0", &names)?;
+    let index = frame.new_dataset_builder().with_data(&Array1::from_iter(0..rows as i64)).create("axis1")?;
+    array_attrs(&index)?;
+    text_attr(&index, "kind", "integer")?;
+    text_attr(&index, "name", "N.")?;
+
+    let floats: Vec<(&str, &[f64])> = columns
+        .iter()
+        .filter_map(|c| match c {
+            Column::Float64(name, values) => Some((*name, *values)),
+            Column::DateTime64(..) => None,
+        })
+        .collect();
+    let datetimes: Vec<(&str, &[i64])> = columns
+        .iter()
+        .filter_map(|c| match c {
+            Column::DateTime64(name, values) => Some((*name, *values)),
+            Column::Float64(..) => None,
+        })
+        .collect();
+    let mut blocks = 0;
+    if !floats.is_empty() {
+        write_block(&frame, blocks, &floats, rows, None)?;
+        blocks += 1;
+    }
+    if !datetimes.is_empty() {
+        write_block(&frame, blocks, &datetimes, rows, Some("datetime64"))?;
+        blocks += 1;
+    }
+    int_attr(&frame, "nblocks", blocks)?;
+    file.close()
+}
+
+/// Block `number`: its item names and its values as an n x k row-major array.
+fn write_block<T: hdf5::H5Type + Copy + Default>(
+    frame: &Group,
+    number: i64,
+    columns: &[(&str, &[T])],
+    rows: usize,
+    value_type: Option<&str>,
+) -> hdf5::Result<()> {
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    write_names(frame, &format!("block{number}_items"), &names)?;
+    let values = Array2::from_shape_fn((rows, columns.len()), |(row, column)| columns[column].1[row]);
+    let ds = frame.new_dataset_builder().with_data(&values).create(format!("block{number}_values").as_str())?;
+    array_attrs(&ds)?;
+    text_attr(frame, &format!("block{number}_items_variety"), "regular")?;
+    if let Some(value_type) = value_type {
+        text_attr(&ds, "value_type", value_type)?;
+    }
+    Ok(())
+}
+
+/// Reads the float64 column `column` of the frame `key` in the file at `path`.
+pub fn read_float_column(path: &Path, key: &str, column: &str) -> Result<Vec<f64>, FrameError> {
+    let file = File::open(path).map_err(|source| FrameError::Open { path: path.to_path_buf(), source })?;
+    let not_a_frame = |detail: String| FrameError::NotAFrame { path: path.to_path_buf(), key: key.into(), detail };
+    if !file.link_exists(key) {
+        return Err(FrameError::MissingKey { path: path.to_path_buf(), key: key.into() });
+    }
+    let frame = file.group(key).map_err(|e| not_a_frame(e.to_string()))?;
+    let blocks: i64 = frame
+        .attr("nblocks")
+        .and_then(|a| a.read_scalar())
+        .map_err(|e| not_a_frame(format!("no nblocks attribute ({e})")))?;
+    let mut available = Vec::new();
+    for block in 0..blocks {
+        let items = frame
+            .dataset(&format!("block{block}_items"))
+            .and_then(|d| d.read_raw::<Text>())
+            .map_err(|e| not_a_frame(format!("block{block}_items: {e}")))?;
+        let names: Vec<String> = items.iter().map(|n| n.as_str().to_string()).collect();
+        if let Some(position) = names.iter().position(|n| n == column) {
+            let values = frame
+                .dataset(&format!("block{block}_values"))
+                .map_err(|e| not_a_frame(format!("block{block}_values: {e}")))?;
+            return read_block_column(&values, position, names.len())
+                .map_err(|detail| match detail {
+                    BlockProblem::NotFloat => FrameError::NotFloat { path: path.to_path_buf(), key: key.into(), column: column.into() },
+                    BlockProblem::Other(detail) => not_a_frame(format!("block{block}_values: {detail}")),
+                });
+        }
+        available.extend(names);
+    }
+    Err(FrameError::MissingColumn { path: path.to_path_buf(), key: key.into(), column: column.into(), available: available.join(", ") })
+}
+
+enum BlockProblem {
+    NotFloat,
+    Other(String),
+}
+
+/// Column `position` of a block of `width` columns, stored transposed (n x k, as pandas
+/// writes) or not (k x n).
+fn read_block_column(values: &Dataset, position: usize, width: usize) -> Result<Vec<f64>, BlockProblem> {
+    let dtype = values.dtype().map_err(|e| BlockProblem::Other(e.to_string()))?;
+    if !dtype.is::<f64>() {
+        return Err(BlockProblem::NotFloat);
+    }
+    // pandas writes `transposed` as a numpy bool (an HDF5 bitfield); pardata as a u8.
+    let transposed = match values.attr("transposed") {
+        Ok(attr) => attr.read_scalar::<u8>().map_or(true, |flag| flag != 0),
+        Err(_) => false,
+    };
+    let array = values.read_2d::<f64>().map_err(|e| BlockProblem::Other(e.to_string()))?;
+    let (rows, columns) = array.dim();
+    match (transposed, columns == width, rows == width) {
+        (true, true, _) => Ok(array.column(position).to_vec()),
+        (false, _, true) => Ok(array.row(position).to_vec()),
+        _ => Err(BlockProblem::Other(format!("shape {rows} x {columns} does not hold {width} columns"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_columns_read_back() {
+        let dir = std::env::temp_dir().join(format!("pardata-frame-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.h5");
+        let stamps = [0i64, 120_000_000_000, 240_000_000_000];
+        let (close, open) = ([1.5, 2.5, f64::NAN], [1.0, 2.0, 3.0]);
+        let columns = [Column::DateTime64("timestamp", &stamps), Column::Float64("close", &close), Column::Float64("open", &open)];
+        write_frame(&path, "data", &columns).unwrap();
+        assert_eq!(read_float_column(&path, "data", "open").unwrap(), open);
+        let read = read_float_column(&path, "data", "close").unwrap();
+        assert_eq!(&read[..2], &close[..2]);
+        assert!(read[2].is_nan());
+        let missing = read_float_column(&path, "data", "volume").unwrap_err().to_string();
+        assert!(missing.contains("no column 'volume'") && missing.contains("close, open"), "{missing}");
+        let not_float = read_float_column(&path, "data", "timestamp").unwrap_err().to_string();
+        assert!(not_float.contains("'timestamp'") && not_float.contains("not float64"), "{not_float}");
+        let no_key = read_float_column(&path, "prices", "open").unwrap_err().to_string();
+        assert!(no_key.contains("no frame under the key 'prices'"), "{no_key}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn columns_of_unequal_length_are_refused() {
+        let path = std::env::temp_dir().join("pardata-frame-unequal.h5");
+        let error = write_frame(&path, "data", &[Column::Float64("a", &[1.0]), Column::Float64("b", &[])]).unwrap_err();
+        assert!(error.to_string().contains("column 'b' has 0 rows, not 1"));
+        assert!(!path.exists());
+    }
+}
