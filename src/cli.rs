@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::patterns::map::Schedule;
+use crate::workloads::convert::ConvertOptions;
 use crate::workloads::job::{Job, JobFile, Step};
 use crate::workloads::prep::{intraday, symbols, PrepOptions};
 use crate::workloads::{Settings, Task};
@@ -43,8 +45,38 @@ pub enum Format {
 pub enum Command {
     /// Generate the tutorial's stock dataset (minute bars as CSV, JSON Lines per symbol)
     Prep(PrepArgs),
+    /// Convert JSON Lines stock files to HDF5 frames that pandas reads (`<name>.h5` beside each)
+    Convert(ConvertArgs),
     /// Run the steps of a job file in order
     Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// JSON Lines files, or folders holding them (every *.json inside, by name)
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// How files are divided among ranks: a block each, or handed out one by one
+    #[arg(long, value_enum, default_value_t = ScheduleArg::Static)]
+    pub schedule: ScheduleArg,
+    /// Report bad files and go on (exit 0) instead of failing after the good ones
+    #[arg(long)]
+    pub skip_bad: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleArg {
+    Static,
+    Dynamic,
+}
+
+impl From<ScheduleArg> for Schedule {
+    fn from(schedule: ScheduleArg) -> Schedule {
+        match schedule {
+            ScheduleArg::Static => Schedule::Static,
+            ScheduleArg::Dynamic => Schedule::Dynamic,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +140,11 @@ pub fn parse() -> Result<(Task, Settings), clap::Error> {
 fn task_of(command: Command) -> Result<Task, clap::Error> {
     match command {
         Command::Prep(args) => prep_options(args).map(Task::Prep),
+        Command::Convert(args) => Ok(Task::Convert(ConvertOptions {
+            paths: args.paths,
+            schedule: args.schedule.into(),
+            skip_bad: args.skip_bad,
+        })),
         Command::Run(args) => job_of(args.job).map(Task::Job),
     }
 }

@@ -16,14 +16,16 @@
 //! wrote (with any block order) read the same as pardata's. Files are opened read-only.
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
-use hdf5::types::FixedAscii;
+use hdf5::types::{FixedAscii, FixedUnicode, TypeDescriptor};
 use hdf5::{Dataset, File, Group, Location};
 use ndarray::{Array1, Array2};
 
-/// Longest column name or attribute text written (pandas reads the padding away).
+/// Longest column name or attribute text written. Attribute texts are UTF-8 at their exact
+/// length, as PyTables writes them (it reads ASCII ones as bytes, and keeps padding).
 const TEXT: usize = 32;
-type Text = FixedAscii<TEXT>;
+type Text = FixedUnicode<TEXT>;
 
 /// One column of a frame to write.
 #[derive(Debug, Clone, Copy)]
@@ -68,11 +70,13 @@ pub enum FrameError {
 }
 
 fn text(value: &str) -> hdf5::Result<Text> {
-    Text::from_ascii(value).map_err(|e| hdf5::Error::from(format!("'{value}' is not a short ASCII text: {e}")))
+    Text::from_str(value).map_err(|e| hdf5::Error::from(format!("'{value}' is not a short text: {e}")))
 }
 
+/// A text attribute stored at its exact length, as PyTables reads texts with their padding.
 fn text_attr(location: &Location, name: &str, value: &str) -> hdf5::Result<()> {
-    location.new_attr::<Text>().create(name)?.write_scalar(&text(value)?)
+    let exact = TypeDescriptor::FixedUnicode(value.len().max(1));
+    location.new_attr_builder().empty_as(&exact).create(name)?.write_scalar(&text(value)?)
 }
 
 fn int_attr(location: &Location, name: &str, value: i64) -> hdf5::Result<()> {
@@ -93,11 +97,27 @@ fn group_attrs(group: &Location) -> hdf5::Result<()> {
 
 /// An index of names (`axis0`, `blockN_items`).
 fn write_names(group: &Group, dataset: &str, names: &[&str]) -> hdf5::Result<()> {
-    let values = names.iter().map(|n| text(n)).collect::<hdf5::Result<Vec<_>>>()?;
-    let ds = group.new_dataset_builder().with_data(&Array1::from(values)).create(dataset)?;
+    let values = names
+        .iter()
+        .map(|n| FixedAscii::<TEXT>::from_ascii(n).map_err(|e| hdf5::Error::from(format!("column name '{n}': {e}"))))
+        .collect::<hdf5::Result<Vec<_>>>()?;
+    // ASCII at the longest name's length, as pandas writes names.
+    let longest = names.iter().map(|n| n.len()).max().unwrap_or(1).max(1);
+    let ds = group
+        .new_dataset_builder()
+        .empty_as(&TypeDescriptor::FixedAscii(longest))
+        .shape(values.len())
+        .create(dataset)?;
+    ds.write_raw(&values)?;
     array_attrs(&ds)?;
     text_attr(&ds, "kind", "string")?;
-    text_attr(&ds, "name", "N.")
+    no_name_attr(&ds)
+}
+
+/// `name = None`, as PyTables stores it: the pickle of `None` in an ASCII text.
+fn no_name_attr(location: &Location) -> hdf5::Result<()> {
+    let pickled_none = FixedAscii::<TEXT>::from_ascii("N.").map_err(|e| hdf5::Error::from(e.to_string()))?;
+    location.new_attr_builder().empty_as(&TypeDescriptor::FixedAscii(2)).create("name")?.write_scalar(&pickled_none)
 }
 
 /// Writes `columns` (all of one length) as the frame `key` of a new file at `path`.
@@ -130,7 +150,7 @@ fn write_layout(path: &Path, key: &str, columns: &[Column<'_>], rows: usize) -> 
     let index = frame.new_dataset_builder().with_data(&Array1::from_iter(0..rows as i64)).create("axis1")?;
     array_attrs(&index)?;
     text_attr(&index, "kind", "integer")?;
-    text_attr(&index, "name", "N.")?;
+    no_name_attr(&index)?;
 
     let floats: Vec<(&str, &[f64])> = columns
         .iter()
@@ -193,11 +213,10 @@ pub fn read_float_column(path: &Path, key: &str, column: &str) -> Result<Vec<f64
         .map_err(|e| not_a_frame(format!("no nblocks attribute ({e})")))?;
     let mut available = Vec::new();
     for block in 0..blocks {
-        let items = frame
+        let names = frame
             .dataset(&format!("block{block}_items"))
-            .and_then(|d| d.read_raw::<Text>())
+            .and_then(|d| read_names(&d))
             .map_err(|e| not_a_frame(format!("block{block}_items: {e}")))?;
-        let names: Vec<String> = items.iter().map(|n| n.as_str().to_string()).collect();
         if let Some(position) = names.iter().position(|n| n == column) {
             let values = frame
                 .dataset(&format!("block{block}_values"))
@@ -211,6 +230,14 @@ pub fn read_float_column(path: &Path, key: &str, column: &str) -> Result<Vec<f64
         available.extend(names);
     }
     Err(FrameError::MissingColumn { path: path.to_path_buf(), key: key.into(), column: column.into(), available: available.join(", ") })
+}
+
+/// Column names stored as UTF-8 (pandas 1.x on) or ASCII (older writers) strings.
+fn read_names(dataset: &Dataset) -> hdf5::Result<Vec<String>> {
+    match dataset.read_raw::<Text>() {
+        Ok(names) => Ok(names.iter().map(|n| n.as_str().to_string()).collect()),
+        Err(_) => Ok(dataset.read_raw::<FixedAscii<TEXT>>()?.iter().map(|n| n.as_str().to_string()).collect()),
+    }
 }
 
 enum BlockProblem {

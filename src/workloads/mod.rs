@@ -1,7 +1,8 @@
-//! The workloads: each a function of the runtime and its options, called the same way on
+//! The workloads (prep, convert, and jobs that chain them): each a function of the runtime and its options, called the same way on
 //! every rank. [`Task`] is what the command line (or a job file) asks for, and [`execute`]
 //! runs it.
 
+pub mod convert;
 pub mod job;
 pub mod prep;
 
@@ -24,6 +25,7 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub enum Task {
     Prep(prep::PrepOptions),
+    Convert(convert::ConvertOptions),
     Job(job::Job),
 }
 
@@ -32,6 +34,7 @@ pub enum Task {
 #[serde(untagged)]
 pub enum Outcome {
     Prep(prep::PrepSummary),
+    Convert(convert::ConvertSummary),
     Job(job::JobSummary),
 }
 
@@ -39,6 +42,7 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Outcome::Prep(summary) => summary.fmt(f),
+            Outcome::Convert(summary) => summary.fmt(f),
             Outcome::Job(summary) => summary.fmt(f),
         }
     }
@@ -48,6 +52,7 @@ impl fmt::Display for Outcome {
 pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome, JobFailure> {
     match task {
         Task::Prep(options) => prep::prep(world, options, settings.quiet).map(Outcome::Prep),
+        Task::Convert(options) => convert::convert(world, options, settings.quiet).map(Outcome::Convert),
         Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
     }
 }

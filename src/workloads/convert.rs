@@ -1,0 +1,189 @@
+//! `pardata convert`: the map lesson. Every JSON Lines file of stock records becomes an HDF5
+//! frame beside it (`aet.json` -> `aet.h5`, key `data`) in pandas' fixed format, so that
+//! `pandas.read_hdf(path, 'data')` gives columns timestamp (datetime64[ns]), close, high,
+//! low and open (float64) in file order.
+//!
+//! One file is one item of [`crate::patterns::map`], statically (each rank its block of
+//! files) or dynamically (rank 0 hands out files). A bad file never stops the others: its
+//! error, naming the file and line, is reported at the end; without `--skip-bad` the
+//! command then fails, with it the file is skipped. Each frame is written to a temporary
+//! name and renamed, so no half-written `.h5` is ever left under its final name.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::io::atomic::temporary_path;
+use crate::io::frame::{write_frame, Column, FrameError};
+use crate::io::inputs::{expand, InputError};
+use crate::io::records::{read_stock_json, RecordError};
+use crate::patterns::map::{map, Schedule};
+use crate::report::progress::Progress;
+use crate::runtime::fault;
+use crate::runtime::{Activity, JobFailure, RankMetrics, World};
+
+/// What to convert.
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    pub paths: Vec<PathBuf>,
+    pub schedule: Schedule,
+    pub skip_bad: bool,
+}
+
+/// Why one file could not be converted.
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertError {
+    #[error(transparent)]
+    Records(#[from] RecordError),
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    #[error("cannot move {} into place: {source}", path.display())]
+    Rename { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Fault(#[from] fault::InjectedFault),
+}
+
+/// One converted file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Converted {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub rows: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub rank: usize,
+}
+
+/// One file that could not be converted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failed {
+    pub input: PathBuf,
+    pub error: String,
+    pub rank: usize,
+}
+
+/// The result of `convert`.
+#[derive(Debug, Serialize)]
+pub struct ConvertSummary {
+    pub schedule: &'static str,
+    pub converted: Vec<Converted>,
+    pub skipped: Vec<Failed>,
+    pub rows: u64,
+    pub bytes_in: u64,
+    pub seconds: f64,
+    pub ranks: Vec<RankMetrics>,
+}
+
+impl fmt::Display for ConvertSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let megabytes = self.bytes_in as f64 / 1e6;
+        write!(
+            f,
+            "convert: {} files to HDF5 ({} rows, {:.1} MB of JSON) in {:.2} s on {} rank{} ({} schedule, {:.0} MB/s)",
+            self.converted.len(),
+            self.rows,
+            megabytes,
+            self.seconds,
+            self.ranks.len(),
+            if self.ranks.len() == 1 { "" } else { "s" },
+            self.schedule,
+            megabytes / self.seconds.max(1e-9),
+        )?;
+        if !self.skipped.is_empty() {
+            write!(f, "; skipped {} bad file{}", self.skipped.len(), if self.skipped.len() == 1 { "" } else { "s" })?;
+        }
+        Ok(())
+    }
+}
+
+/// Converts the files (a collective: every rank calls it).
+pub fn convert(world: &World, options: &ConvertOptions, quiet: bool) -> Result<ConvertSummary, JobFailure> {
+    let started = Instant::now();
+    let files: Vec<PathBuf> = world.agree(expand(&options.paths, "json").map_err(|e: InputError| e.to_string()))?;
+    let mut progress = Progress::new(world, "convert", files.len() as u64, quiet);
+    let results = map(world, &files, options.schedule, |_, input| {
+        let converted = convert_file(world, input);
+        progress.advance(1);
+        converted
+    });
+    progress.finish();
+
+    // Rank 0 sorts the outcomes; every rank then agrees on whether the job failed.
+    let mut converted = Vec::new();
+    let mut failed = Vec::new();
+    for item in results.unwrap_or_default() {
+        match item.result {
+            Ok(done) => converted.push(done),
+            Err(error) => failed.push(Failed { input: files[item.index].clone(), error, rank: item.rank }),
+        }
+    }
+    let verdict = if failed.is_empty() || options.skip_bad {
+        for bad in &failed {
+            eprintln!("pardata: skipped {}", bad.error);
+        }
+        Ok(())
+    } else {
+        for bad in &failed {
+            eprintln!("pardata: {}", bad.error);
+        }
+        Err(format!(
+            "{} of {} files could not be converted (the others were; --skip-bad skips bad files)",
+            failed.len(),
+            files.len()
+        ))
+    };
+    world.agree(verdict)?;
+    let ranks = world.all_metrics();
+    Ok(ConvertSummary {
+        schedule: match options.schedule {
+            Schedule::Static => "static",
+            Schedule::Dynamic => "dynamic",
+        },
+        rows: converted.iter().map(|c| c.rows).sum(),
+        bytes_in: converted.iter().map(|c| c.bytes_in).sum(),
+        converted,
+        skipped: failed,
+        seconds: started.elapsed().as_secs_f64(),
+        ranks,
+    })
+}
+
+/// The frame's path for an input: the same name with the extension `.h5`.
+pub fn output_path(input: &Path) -> PathBuf {
+    input.with_extension("h5")
+}
+
+/// Converts one file on this rank.
+fn convert_file(world: &World, input: &Path) -> Result<Converted, ConvertError> {
+    fault::checkpoint(world.rank(), "convert")?;
+    let columns = world.time(Activity::Compute, "parse json", || read_stock_json(input))?;
+    let output = output_path(input);
+    let temporary = temporary_path(&output);
+    let frame = [
+        Column::DateTime64("timestamp", &columns.timestamp),
+        Column::Float64("close", &columns.close),
+        Column::Float64("high", &columns.high),
+        Column::Float64("low", &columns.low),
+        Column::Float64("open", &columns.open),
+    ];
+    let written = world.time(Activity::Io, "write hdf5", || {
+        write_frame(&temporary, "data", &frame)
+            .map_err(ConvertError::from)
+            .and_then(|()| std::fs::rename(&temporary, &output).map_err(|source| ConvertError::Rename { path: output.clone(), source }))
+    });
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error);
+    }
+    let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    Ok(Converted {
+        input: input.to_path_buf(),
+        rows: columns.len() as u64,
+        bytes_in: size(input),
+        bytes_out: size(&output),
+        output,
+        rank: world.rank(),
+    })
+}
