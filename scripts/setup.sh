@@ -11,6 +11,7 @@ pkg-config --exists ompi 2>/dev/null || missing+=(libopenmpi-dev)
 pkg-config --exists hdf5 2>/dev/null || missing+=(libhdf5-dev)
 ldconfig -p 2>/dev/null | grep -q 'libclang' || missing+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

@@ -58,11 +58,24 @@ pub enum FrameError {
     #[error("{}: no frame under the key '{key}'", path.display())]
     MissingKey { path: PathBuf, key: String },
     #[error("{}: the frame '{key}' has no column '{column}' (columns: {available})", path.display())]
-    MissingColumn { path: PathBuf, key: String, column: String, available: String },
+    MissingColumn {
+        path: PathBuf,
+        key: String,
+        column: String,
+        available: String,
+    },
     #[error("{}: '{key}' is not a pandas frame in the fixed format: {detail}", path.display())]
-    NotAFrame { path: PathBuf, key: String, detail: String },
+    NotAFrame {
+        path: PathBuf,
+        key: String,
+        detail: String,
+    },
     #[error("{}: column '{column}' of '{key}' is not float64", path.display())]
-    NotFloat { path: PathBuf, key: String, column: String },
+    NotFloat {
+        path: PathBuf,
+        key: String,
+        column: String,
+    },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: hdf5::Error },
     #[error("cannot write {}: {detail}", path.display())]
@@ -70,24 +83,35 @@ pub enum FrameError {
 }
 
 fn text(value: &str) -> hdf5::Result<Text> {
-    Text::from_str(value).map_err(|e| hdf5::Error::from(format!("'{value}' is not a short text: {e}")))
+    Text::from_str(value)
+        .map_err(|e| hdf5::Error::from(format!("'{value}' is not a short text: {e}")))
 }
 
 /// A text attribute stored at its exact length, as PyTables reads texts with their padding.
 fn text_attr(location: &Location, name: &str, value: &str) -> hdf5::Result<()> {
     let exact = TypeDescriptor::FixedUnicode(value.len().max(1));
-    location.new_attr_builder().empty_as(&exact).create(name)?.write_scalar(&text(value)?)
+    location
+        .new_attr_builder()
+        .empty_as(&exact)
+        .create(name)?
+        .write_scalar(&text(value)?)
 }
 
 fn int_attr(location: &Location, name: &str, value: i64) -> hdf5::Result<()> {
-    location.new_attr::<i64>().create(name)?.write_scalar(&value)
+    location
+        .new_attr::<i64>()
+        .create(name)?
+        .write_scalar(&value)
 }
 
 fn array_attrs(dataset: &Dataset) -> hdf5::Result<()> {
     text_attr(dataset, "CLASS", "ARRAY")?;
     text_attr(dataset, "VERSION", "2.4")?;
     text_attr(dataset, "FLAVOR", "numpy")?;
-    dataset.new_attr::<u8>().create("transposed")?.write_scalar(&1u8)
+    dataset
+        .new_attr::<u8>()
+        .create("transposed")?
+        .write_scalar(&1u8)
 }
 
 fn group_attrs(group: &Location) -> hdf5::Result<()> {
@@ -99,7 +123,10 @@ fn group_attrs(group: &Location) -> hdf5::Result<()> {
 fn write_names(group: &Group, dataset: &str, names: &[&str]) -> hdf5::Result<()> {
     let values = names
         .iter()
-        .map(|n| FixedAscii::<TEXT>::from_ascii(n).map_err(|e| hdf5::Error::from(format!("column name '{n}': {e}"))))
+        .map(|n| {
+            FixedAscii::<TEXT>::from_ascii(n)
+                .map_err(|e| hdf5::Error::from(format!("column name '{n}': {e}")))
+        })
         .collect::<hdf5::Result<Vec<_>>>()?;
     // ASCII at the longest name's length, as pandas writes names.
     let longest = names.iter().map(|n| n.len()).max().unwrap_or(1).max(1);
@@ -116,8 +143,13 @@ fn write_names(group: &Group, dataset: &str, names: &[&str]) -> hdf5::Result<()>
 
 /// `name = None`, as PyTables stores it: the pickle of `None` in an ASCII text.
 fn no_name_attr(location: &Location) -> hdf5::Result<()> {
-    let pickled_none = FixedAscii::<TEXT>::from_ascii("N.").map_err(|e| hdf5::Error::from(e.to_string()))?;
-    location.new_attr_builder().empty_as(&TypeDescriptor::FixedAscii(2)).create("name")?.write_scalar(&pickled_none)
+    let pickled_none =
+        FixedAscii::<TEXT>::from_ascii("N.").map_err(|e| hdf5::Error::from(e.to_string()))?;
+    location
+        .new_attr_builder()
+        .empty_as(&TypeDescriptor::FixedAscii(2))
+        .create("name")?
+        .write_scalar(&pickled_none)
 }
 
 /// Writes `columns` (all of one length) as the frame `key` of a new file at `path`.
@@ -125,14 +157,22 @@ pub fn write_frame(path: &Path, key: &str, columns: &[Column<'_>]) -> Result<(),
     let rows = columns.first().map_or(0, Column::len);
     if let Some(bad) = columns.iter().find(|c| c.len() != rows) {
         let detail = format!("column '{}' has {} rows, not {rows}", bad.name(), bad.len());
-        return Err(FrameError::Shape { path: path.to_path_buf(), detail });
+        return Err(FrameError::Shape {
+            path: path.to_path_buf(),
+            detail,
+        });
     }
-    write_layout(path, key, columns, rows).map_err(|source| FrameError::Write { path: path.to_path_buf(), source })
+    write_layout(path, key, columns, rows).map_err(|source| FrameError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn write_layout(path: &Path, key: &str, columns: &[Column<'_>], rows: usize) -> hdf5::Result<()> {
     // No modification times in the file: the same frame gives the same bytes on every run.
-    let file = File::with_options().with_fcpl(|fcpl| fcpl.obj_track_times(false)).create(path)?;
+    let file = File::with_options()
+        .with_fcpl(|fcpl| fcpl.obj_track_times(false))
+        .create(path)?;
     group_attrs(&file)?;
     text_attr(&file, "PYTABLES_FORMAT_VERSION", "2.1")?;
     let frame = file.create_group(key)?;
@@ -147,7 +187,10 @@ fn write_layout(path: &Path, key: &str, columns: &[Column<'_>], rows: usize) -> 
 
     let names: Vec<&str> = columns.iter().map(Column::name).collect();
     write_names(&frame, "axis0", &names)?;
-    let index = frame.new_dataset_builder().with_data(&Array1::from_iter(0..rows as i64)).create("axis1")?;
+    let index = frame
+        .new_dataset_builder()
+        .with_data(&Array1::from_iter(0..rows as i64))
+        .create("axis1")?;
     array_attrs(&index)?;
     text_attr(&index, "kind", "integer")?;
     no_name_attr(&index)?;
@@ -189,8 +232,13 @@ fn write_block<T: hdf5::H5Type + Copy + Default>(
 ) -> hdf5::Result<()> {
     let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
     write_names(frame, &format!("block{number}_items"), &names)?;
-    let values = Array2::from_shape_fn((rows, columns.len()), |(row, column)| columns[column].1[row]);
-    let ds = frame.new_dataset_builder().with_data(&values).create(format!("block{number}_values").as_str())?;
+    let values = Array2::from_shape_fn((rows, columns.len()), |(row, column)| {
+        columns[column].1[row]
+    });
+    let ds = frame
+        .new_dataset_builder()
+        .with_data(&values)
+        .create(format!("block{number}_values").as_str())?;
     array_attrs(&ds)?;
     text_attr(frame, &format!("block{number}_items_variety"), "regular")?;
     if let Some(value_type) = value_type {
@@ -201,10 +249,20 @@ fn write_block<T: hdf5::H5Type + Copy + Default>(
 
 /// Reads the float64 column `column` of the frame `key` in the file at `path`.
 pub fn read_float_column(path: &Path, key: &str, column: &str) -> Result<Vec<f64>, FrameError> {
-    let file = File::open(path).map_err(|source| FrameError::Open { path: path.to_path_buf(), source })?;
-    let not_a_frame = |detail: String| FrameError::NotAFrame { path: path.to_path_buf(), key: key.into(), detail };
+    let file = File::open(path).map_err(|source| FrameError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let not_a_frame = |detail: String| FrameError::NotAFrame {
+        path: path.to_path_buf(),
+        key: key.into(),
+        detail,
+    };
     if !file.link_exists(key) {
-        return Err(FrameError::MissingKey { path: path.to_path_buf(), key: key.into() });
+        return Err(FrameError::MissingKey {
+            path: path.to_path_buf(),
+            key: key.into(),
+        });
     }
     let frame = file.group(key).map_err(|e| not_a_frame(e.to_string()))?;
     let blocks: i64 = frame
@@ -221,22 +279,38 @@ pub fn read_float_column(path: &Path, key: &str, column: &str) -> Result<Vec<f64
             let values = frame
                 .dataset(&format!("block{block}_values"))
                 .map_err(|e| not_a_frame(format!("block{block}_values: {e}")))?;
-            return read_block_column(&values, position, names.len())
-                .map_err(|detail| match detail {
-                    BlockProblem::NotFloat => FrameError::NotFloat { path: path.to_path_buf(), key: key.into(), column: column.into() },
-                    BlockProblem::Other(detail) => not_a_frame(format!("block{block}_values: {detail}")),
-                });
+            return read_block_column(&values, position, names.len()).map_err(
+                |detail| match detail {
+                    BlockProblem::NotFloat => FrameError::NotFloat {
+                        path: path.to_path_buf(),
+                        key: key.into(),
+                        column: column.into(),
+                    },
+                    BlockProblem::Other(detail) => {
+                        not_a_frame(format!("block{block}_values: {detail}"))
+                    }
+                },
+            );
         }
         available.extend(names);
     }
-    Err(FrameError::MissingColumn { path: path.to_path_buf(), key: key.into(), column: column.into(), available: available.join(", ") })
+    Err(FrameError::MissingColumn {
+        path: path.to_path_buf(),
+        key: key.into(),
+        column: column.into(),
+        available: available.join(", "),
+    })
 }
 
 /// Column names stored as UTF-8 (pandas 1.x on) or ASCII (older writers) strings.
 fn read_names(dataset: &Dataset) -> hdf5::Result<Vec<String>> {
     match dataset.read_raw::<Text>() {
         Ok(names) => Ok(names.iter().map(|n| n.as_str().to_string()).collect()),
-        Err(_) => Ok(dataset.read_raw::<FixedAscii<TEXT>>()?.iter().map(|n| n.as_str().to_string()).collect()),
+        Err(_) => Ok(dataset
+            .read_raw::<FixedAscii<TEXT>>()?
+            .iter()
+            .map(|n| n.as_str().to_string())
+            .collect()),
     }
 }
 
@@ -247,8 +321,14 @@ enum BlockProblem {
 
 /// Column `position` of a block of `width` columns, stored transposed (n x k, as pandas
 /// writes) or not (k x n).
-fn read_block_column(values: &Dataset, position: usize, width: usize) -> Result<Vec<f64>, BlockProblem> {
-    let dtype = values.dtype().map_err(|e| BlockProblem::Other(e.to_string()))?;
+fn read_block_column(
+    values: &Dataset,
+    position: usize,
+    width: usize,
+) -> Result<Vec<f64>, BlockProblem> {
+    let dtype = values
+        .dtype()
+        .map_err(|e| BlockProblem::Other(e.to_string()))?;
     if !dtype.is::<f64>() {
         return Err(BlockProblem::NotFloat);
     }
@@ -257,12 +337,16 @@ fn read_block_column(values: &Dataset, position: usize, width: usize) -> Result<
         Ok(attr) => attr.read_scalar::<u8>().map_or(true, |flag| flag != 0),
         Err(_) => false,
     };
-    let array = values.read_2d::<f64>().map_err(|e| BlockProblem::Other(e.to_string()))?;
+    let array = values
+        .read_2d::<f64>()
+        .map_err(|e| BlockProblem::Other(e.to_string()))?;
     let (rows, columns) = array.dim();
     match (transposed, columns == width, rows == width) {
         (true, true, _) => Ok(array.column(position).to_vec()),
         (false, _, true) => Ok(array.row(position).to_vec()),
-        _ => Err(BlockProblem::Other(format!("shape {rows} x {columns} does not hold {width} columns"))),
+        _ => Err(BlockProblem::Other(format!(
+            "shape {rows} x {columns} does not hold {width} columns"
+        ))),
     }
 }
 
@@ -277,25 +361,49 @@ mod tests {
         let path = dir.join("f.h5");
         let stamps = [0i64, 120_000_000_000, 240_000_000_000];
         let (close, open) = ([1.5, 2.5, f64::NAN], [1.0, 2.0, 3.0]);
-        let columns = [Column::DateTime64("timestamp", &stamps), Column::Float64("close", &close), Column::Float64("open", &open)];
+        let columns = [
+            Column::DateTime64("timestamp", &stamps),
+            Column::Float64("close", &close),
+            Column::Float64("open", &open),
+        ];
         write_frame(&path, "data", &columns).unwrap();
         assert_eq!(read_float_column(&path, "data", "open").unwrap(), open);
         let read = read_float_column(&path, "data", "close").unwrap();
         assert_eq!(&read[..2], &close[..2]);
         assert!(read[2].is_nan());
-        let missing = read_float_column(&path, "data", "volume").unwrap_err().to_string();
-        assert!(missing.contains("no column 'volume'") && missing.contains("close, open"), "{missing}");
-        let not_float = read_float_column(&path, "data", "timestamp").unwrap_err().to_string();
-        assert!(not_float.contains("'timestamp'") && not_float.contains("not float64"), "{not_float}");
-        let no_key = read_float_column(&path, "prices", "open").unwrap_err().to_string();
-        assert!(no_key.contains("no frame under the key 'prices'"), "{no_key}");
+        let missing = read_float_column(&path, "data", "volume")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("no column 'volume'") && missing.contains("close, open"),
+            "{missing}"
+        );
+        let not_float = read_float_column(&path, "data", "timestamp")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            not_float.contains("'timestamp'") && not_float.contains("not float64"),
+            "{not_float}"
+        );
+        let no_key = read_float_column(&path, "prices", "open")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            no_key.contains("no frame under the key 'prices'"),
+            "{no_key}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn columns_of_unequal_length_are_refused() {
         let path = std::env::temp_dir().join("pardata-frame-unequal.h5");
-        let error = write_frame(&path, "data", &[Column::Float64("a", &[1.0]), Column::Float64("b", &[])]).unwrap_err();
+        let error = write_frame(
+            &path,
+            "data",
+            &[Column::Float64("a", &[1.0]), Column::Float64("b", &[])],
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("column 'b' has 0 rows, not 1"));
         assert!(!path.exists());
     }

@@ -10,7 +10,10 @@ pub enum InputError {
     #[error("{}: no such file or folder", path.display())]
     Missing { path: PathBuf },
     #[error("cannot list {}: {source}", path.display())]
-    List { path: PathBuf, source: std::io::Error },
+    List {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: no .{extension} files in this folder", path.display())]
     NoneFound { path: PathBuf, extension: String },
 }
@@ -20,9 +23,15 @@ pub fn expand(paths: &[PathBuf], extension: &str) -> Result<Vec<PathBuf>, InputE
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let listed = list(path, extension).map_err(|source| InputError::List { path: path.clone(), source })?;
+            let listed = list(path, extension).map_err(|source| InputError::List {
+                path: path.clone(),
+                source,
+            })?;
             if listed.is_empty() {
-                return Err(InputError::NoneFound { path: path.clone(), extension: extension.into() });
+                return Err(InputError::NoneFound {
+                    path: path.clone(),
+                    extension: extension.into(),
+                });
             }
             files.extend(listed);
         } else if path.exists() {
@@ -59,11 +68,22 @@ mod tests {
             std::fs::write(dir.join(name), b"").unwrap();
         }
         let files = expand(&[dir.clone(), dir.join("c.txt")], "json").unwrap();
-        assert_eq!(files, [dir.join("a.json"), dir.join("b.json"), dir.join("c.txt")]);
-        let none = expand(&[dir.join("sub.json")], "json").unwrap_err().to_string();
-        assert!(none.ends_with("sub.json: no .json files in this folder"), "{none}");
+        assert_eq!(
+            files,
+            [dir.join("a.json"), dir.join("b.json"), dir.join("c.txt")]
+        );
+        let none = expand(&[dir.join("sub.json")], "json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            none.ends_with("sub.json: no .json files in this folder"),
+            "{none}"
+        );
         let missing = expand(&[dir.join("nope")], "json").unwrap_err().to_string();
-        assert!(missing.ends_with("nope: no such file or folder"), "{missing}");
+        assert!(
+            missing.ends_with("nope: no such file or folder"),
+            "{missing}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -42,9 +42,16 @@ impl StockColumns {
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error("cannot read {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: line {line}: {message}", path.display())]
-    Line { path: PathBuf, line: usize, message: String },
+    Line {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("{}: no records (the file is empty)", path.display())]
     Empty { path: PathBuf },
 }
@@ -71,7 +78,10 @@ fn price<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Er
 
 /// Reads the JSON Lines file at `path`.
 pub fn read_stock_json(path: &Path) -> Result<StockColumns, RecordError> {
-    let bytes = std::fs::read(path).map_err(|source| RecordError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| RecordError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     parse_stock_json(&bytes, path)
 }
 
@@ -89,10 +99,18 @@ pub fn parse_stock_json(bytes: &[u8], path: &Path) -> Result<StockColumns, Recor
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let at = |message: String| RecordError::Line { path: path.to_path_buf(), line: number + 1, message };
+        let at = |message: String| RecordError::Line {
+            path: path.to_path_buf(),
+            line: number + 1,
+            message,
+        };
         let record: Record = serde_json::from_slice(line).map_err(|e| at(describe(&e)))?;
-        let stamp = parse_timestamp(&record.timestamp)
-            .ok_or_else(|| at(format!("timestamp '{}' is not YYYY-MM-DD HH:MM:SS", record.timestamp)))?;
+        let stamp = parse_timestamp(&record.timestamp).ok_or_else(|| {
+            at(format!(
+                "timestamp '{}' is not YYYY-MM-DD HH:MM:SS",
+                record.timestamp
+            ))
+        })?;
         columns.timestamp.push(stamp);
         columns.close.push(record.close);
         columns.high.push(record.high);
@@ -100,7 +118,9 @@ pub fn parse_stock_json(bytes: &[u8], path: &Path) -> Result<StockColumns, Recor
         columns.open.push(record.open);
     }
     if columns.is_empty() {
-        return Err(RecordError::Empty { path: path.to_path_buf() });
+        return Err(RecordError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     Ok(columns)
 }
@@ -108,18 +128,29 @@ pub fn parse_stock_json(bytes: &[u8], path: &Path) -> Result<StockColumns, Recor
 /// serde_json's message with its position given as a column of the line.
 fn describe(error: &serde_json::Error) -> String {
     let text = error.to_string();
-    let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(message, _)| message);
+    let message = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(message, _)| message);
     format!("column {}: {message}", error.column())
 }
 
 /// Nanoseconds since the epoch of `YYYY-MM-DD HH:MM:SS` (or with `T`, or a fraction).
 pub fn parse_timestamp(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    if b.len() == 19 && b[4] == b'-' && b[7] == b'-' && (b[10] == b' ' || b[10] == b'T') && b[13] == b':' && b[16] == b':' {
+    if b.len() == 19
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b' ' || b[10] == b'T')
+        && b[13] == b':'
+        && b[16] == b':'
+    {
         let number = |range: std::ops::Range<usize>| -> Option<u32> {
-            b[range].iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+            b[range].iter().try_fold(0u32, |n, &d| {
+                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+            })
         };
-        let date = chrono::NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)?;
+        let date =
+            chrono::NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)?;
         let time = date.and_hms_opt(number(11..13)?, number(14..16)?, number(17..19)?)?;
         return time.and_utc().timestamp_nanos_opt();
     }
@@ -139,18 +170,24 @@ mod tests {
 
     #[test]
     fn compact_and_spaced_lines_read_alike() {
-        let compact = r#"{"timestamp":"2012-03-05 09:02:00","close":1.5,"high":2.0,"low":1.0,"open":1.25}"#;
+        let compact =
+            r#"{"timestamp":"2012-03-05 09:02:00","close":1.5,"high":2.0,"low":1.0,"open":1.25}"#;
         let spaced = r#"{"open": 1.25, "low": 1.0, "high": 2.0, "close": 1.5, "timestamp": "2012-03-05 09:02:00"}"#;
         let a = parse(&format!("{compact}\n")).unwrap();
         let b = parse(&format!("\n{spaced}\r\n\n")).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.timestamp, [1_330_938_120_000_000_000]);
-        assert_eq!((a.close[0], a.high[0], a.low[0], a.open[0]), (1.5, 2.0, 1.0, 1.25));
+        assert_eq!(
+            (a.close[0], a.high[0], a.low[0], a.open[0]),
+            (1.5, 2.0, 1.0, 1.25)
+        );
     }
 
     #[test]
     fn null_prices_are_nan() {
-        let columns = parse(r#"{"timestamp":"2012-03-05 09:02:00","close":null,"high":2,"low":1,"open":1}"#).unwrap();
+        let columns =
+            parse(r#"{"timestamp":"2012-03-05 09:02:00","close":null,"high":2,"low":1,"open":1}"#)
+                .unwrap();
         assert!(columns.close[0].is_nan());
         assert_eq!(columns.high[0], 2.0);
     }
@@ -159,26 +196,59 @@ mod tests {
     fn errors_name_file_line_and_column() {
         let good = r#"{"timestamp":"2012-03-05 09:02:00","close":1,"high":2,"low":1,"open":1}"#;
         let cases = [
-            (r#"{"timestamp":"2012-03-05 09:02:00","close":1,"high":2,"low":1}"#, "s.json: line 2: column 62: missing field `open`"),
-            (r#"{"timestamp":"2012-03-05 09:02:00","close":"x","high":2,"low":1,"open":1}"#, "s.json: line 2: column 46: invalid type: string \"x\", expected f64"),
-            (r#"{"timestamp":"2012-03-05 09:02:00","close":1,"high":2,"low":1,"open":1,"volume":5}"#, "s.json: line 2: column 79: unknown field `volume`"),
-            (r#"{"timestamp":"2012-03-05 09:02:00","close":1,"close":1,"high":2,"low":1,"open":1}"#, "s.json: line 2: column 52: duplicate field `close`"),
-            (r#"{"timestamp":"2012-13-05 09:02:00","close":1,"high":2,"low":1,"open":1}"#, "s.json: line 2: timestamp '2012-13-05 09:02:00' is not YYYY-MM-DD HH:MM:SS"),
-            (r#"{"timestamp":"2012-03-05 09:02:00","close":1,"hi"#, "s.json: line 2: column 48: EOF while parsing"),
+            (
+                r#"{"timestamp":"2012-03-05 09:02:00","close":1,"high":2,"low":1}"#,
+                "s.json: line 2: column 62: missing field `open`",
+            ),
+            (
+                r#"{"timestamp":"2012-03-05 09:02:00","close":"x","high":2,"low":1,"open":1}"#,
+                "s.json: line 2: column 46: invalid type: string \"x\", expected f64",
+            ),
+            (
+                r#"{"timestamp":"2012-03-05 09:02:00","close":1,"high":2,"low":1,"open":1,"volume":5}"#,
+                "s.json: line 2: column 79: unknown field `volume`",
+            ),
+            (
+                r#"{"timestamp":"2012-03-05 09:02:00","close":1,"close":1,"high":2,"low":1,"open":1}"#,
+                "s.json: line 2: column 52: duplicate field `close`",
+            ),
+            (
+                r#"{"timestamp":"2012-13-05 09:02:00","close":1,"high":2,"low":1,"open":1}"#,
+                "s.json: line 2: timestamp '2012-13-05 09:02:00' is not YYYY-MM-DD HH:MM:SS",
+            ),
+            (
+                r#"{"timestamp":"2012-03-05 09:02:00","close":1,"hi"#,
+                "s.json: line 2: column 48: EOF while parsing",
+            ),
         ];
         for (bad, expected) in cases {
             let error = parse(&format!("{good}\n{bad}\n{good}\n")).unwrap_err();
-            assert!(error.starts_with(expected), "{error}\n  expected {expected}");
+            assert!(
+                error.starts_with(expected),
+                "{error}\n  expected {expected}"
+            );
         }
-        assert_eq!(parse("\n\n").unwrap_err(), "s.json: no records (the file is empty)");
+        assert_eq!(
+            parse("\n\n").unwrap_err(),
+            "s.json: no records (the file is empty)"
+        );
     }
 
     #[test]
     fn timestamps() {
         assert_eq!(parse_timestamp("1970-01-01 00:00:01"), Some(1_000_000_000));
         assert_eq!(parse_timestamp("1970-01-01T00:00:01"), Some(1_000_000_000));
-        assert_eq!(parse_timestamp("1970-01-01 00:00:01.5"), Some(1_500_000_000));
-        for bad in ["2012-02-30 00:00:00", "2012-03-05 24:00:00", "2012-03-05", "yesterday", "2012-03-05 09:0x:00"] {
+        assert_eq!(
+            parse_timestamp("1970-01-01 00:00:01.5"),
+            Some(1_500_000_000)
+        );
+        for bad in [
+            "2012-02-30 00:00:00",
+            "2012-03-05 24:00:00",
+            "2012-03-05",
+            "yesterday",
+            "2012-03-05 09:0x:00",
+        ] {
             assert_eq!(parse_timestamp(bad), None, "{bad}");
         }
     }

@@ -58,8 +58,12 @@ where
     };
     match schedule {
         Schedule::Static => {
-            let mine: Vec<ItemResult<R>> = block(items.len(), world.size(), world.rank()).map(&mut run).collect();
-            world.gather(&mine).map(|all| all.into_iter().flatten().collect())
+            let mine: Vec<ItemResult<R>> = block(items.len(), world.size(), world.rank())
+                .map(&mut run)
+                .collect();
+            world
+                .gather(&mine)
+                .map(|all| all.into_iter().flatten().collect())
         }
         Schedule::Dynamic if world.is_root() => Some(dispatch(world, items.len(), run)),
         Schedule::Dynamic => {
@@ -98,11 +102,19 @@ pub fn block(items: usize, ranks: usize, rank: usize) -> std::ops::Range<usize> 
 type Request<R> = Option<ItemResult<R>>;
 
 /// Rank 0's side of the dynamic schedule: serve requests, work between them.
-fn dispatch<R>(world: &World, count: usize, mut run: impl FnMut(usize) -> ItemResult<R>) -> Vec<ItemResult<R>>
+fn dispatch<R>(
+    world: &World,
+    count: usize,
+    mut run: impl FnMut(usize) -> ItemResult<R>,
+) -> Vec<ItemResult<R>>
 where
     R: Serialize + DeserializeOwned,
 {
-    let mut state = Dispatch { results: (0..count).map(|_| None).collect(), next: 0, workers: world.size() - 1 };
+    let mut state = Dispatch {
+        results: (0..count).map(|_| None).collect(),
+        next: 0,
+        workers: world.size() - 1,
+    };
     while state.next < count || state.workers > 0 {
         while let Some((from, request)) = world.try_receive_any::<Request<R>>() {
             state.serve(world, from, request);
@@ -115,7 +127,11 @@ where
             state.serve(world, from, request);
         }
     }
-    state.results.into_iter().map(|r| r.expect("every item was run exactly once")).collect()
+    state
+        .results
+        .into_iter()
+        .map(|r| r.expect("every item was run exactly once"))
+        .collect()
 }
 
 /// What rank 0 knows while dispatching.

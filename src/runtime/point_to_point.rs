@@ -28,7 +28,10 @@ impl World {
     /// Waits for the next message from rank `from`.
     pub fn receive_from<T: DeserializeOwned>(&self, from: usize) -> T {
         let start = now();
-        let (bytes, _) = self.task_comm.process_at_rank(rank_of(from)).receive_vec::<u8>();
+        let (bytes, _) = self
+            .task_comm
+            .process_at_rank(rank_of(from))
+            .receive_vec::<u8>();
         self.record_comm("receive", start, 0, bytes.len() as u64);
         decode(&bytes)
     }

@@ -40,7 +40,10 @@ pub enum ConvertError {
     #[error(transparent)]
     Frame(#[from] FrameError),
     #[error("cannot move {} into place: {source}", path.display())]
-    Rename { path: PathBuf, source: std::io::Error },
+    Rename {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Fault(#[from] fault::InjectedFault),
 }
@@ -92,16 +95,26 @@ impl fmt::Display for ConvertSummary {
             megabytes / self.seconds.max(1e-9),
         )?;
         if !self.skipped.is_empty() {
-            write!(f, "; skipped {} bad file{}", self.skipped.len(), if self.skipped.len() == 1 { "" } else { "s" })?;
+            write!(
+                f,
+                "; skipped {} bad file{}",
+                self.skipped.len(),
+                if self.skipped.len() == 1 { "" } else { "s" }
+            )?;
         }
         Ok(())
     }
 }
 
 /// Converts the files (a collective: every rank calls it).
-pub fn convert(world: &World, options: &ConvertOptions, quiet: bool) -> Result<ConvertSummary, JobFailure> {
+pub fn convert(
+    world: &World,
+    options: &ConvertOptions,
+    quiet: bool,
+) -> Result<ConvertSummary, JobFailure> {
     let started = Instant::now();
-    let files: Vec<PathBuf> = world.agree(expand(&options.paths, "json").map_err(|e: InputError| e.to_string()))?;
+    let files: Vec<PathBuf> =
+        world.agree(expand(&options.paths, "json").map_err(|e: InputError| e.to_string()))?;
     let mut progress = Progress::new(world, "convert", files.len() as u64, quiet);
     let results = map(world, &files, options.schedule, |_, input| {
         let converted = convert_file(world, input);
@@ -116,7 +129,11 @@ pub fn convert(world: &World, options: &ConvertOptions, quiet: bool) -> Result<C
     for item in results.unwrap_or_default() {
         match item.result {
             Ok(done) => converted.push(done),
-            Err(error) => failed.push(Failed { input: files[item.index].clone(), error, rank: item.rank }),
+            Err(error) => failed.push(Failed {
+                input: files[item.index].clone(),
+                error,
+                rank: item.rank,
+            }),
         }
     }
     let verdict = if failed.is_empty() || options.skip_bad {
@@ -171,7 +188,12 @@ fn convert_file(world: &World, input: &Path) -> Result<Converted, ConvertError> 
     let written = world.time(Activity::Io, "write hdf5", || {
         write_frame(&temporary, "data", &frame)
             .map_err(ConvertError::from)
-            .and_then(|()| std::fs::rename(&temporary, &output).map_err(|source| ConvertError::Rename { path: output.clone(), source }))
+            .and_then(|()| {
+                std::fs::rename(&temporary, &output).map_err(|source| ConvertError::Rename {
+                    path: output.clone(),
+                    source,
+                })
+            })
     });
     if let Err(error) = written {
         let _ = std::fs::remove_file(&temporary);

@@ -52,7 +52,9 @@ impl fmt::Display for Outcome {
 pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome, JobFailure> {
     match task {
         Task::Prep(options) => prep::prep(world, options, settings.quiet).map(Outcome::Prep),
-        Task::Convert(options) => convert::convert(world, options, settings.quiet).map(Outcome::Convert),
+        Task::Convert(options) => {
+            convert::convert(world, options, settings.quiet).map(Outcome::Convert)
+        }
         Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
     }
 }

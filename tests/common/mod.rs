@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of these helpers
 
+pub mod python;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
