@@ -1,4 +1,5 @@
-//! The runtime's collectives under mpirun at several rank counts: the `collectives` example
+//! The runtime and the map pattern under mpirun at several rank counts, through the
+//! examples. The `collectives` example
 //! checks each one against what every rank computes by itself, and fails through failure
 //! agreement if any rank saw a wrong result.
 
@@ -19,6 +20,37 @@ fn collectives_are_correct_at_every_rank_count() {
             run.stdout.trim(),
             format!("collectives: all correct on {shown} rank{plural}"),
             "-n {ranks}"
+        );
+    }
+}
+
+#[test]
+fn the_map_example_gives_the_squares_with_both_schedules() {
+    let binary = example("map");
+    for ranks in [1, 3] {
+        let run = launch_program(&binary, Path::new("."), ranks, &[], &[]).ok();
+        let squares = "[0, 1, 4, 9, 16, 25, 36, 49]";
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        let on = if ranks == 1 {
+            "1 rank".to_string()
+        } else {
+            format!("{ranks} ranks")
+        };
+        assert_eq!(lines.len(), 3, "{}", run.stdout);
+        assert!(
+            lines[0].starts_with(&format!("sequential:            {squares} in ")),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].starts_with(&format!("static  map on {on}: {squares} in ")),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].starts_with(&format!("dynamic map on {on}: {squares} in ")),
+            "{}",
+            lines[2]
         );
     }
 }

@@ -5,9 +5,9 @@
 //! - [`Schedule::Static`]: each rank takes one contiguous block of the items (sizes differ by
 //!   at most one) and no message flows until the results are gathered. Best when items cost
 //!   about the same.
-//! - [`Schedule::Dynamic`]: rank 0 hands out one item at a time to whichever rank asks
-//!   (workers pull, returning their last result with each request) and works on items
-//!   itself between requests. Best when costs are uneven.
+//! - [`Schedule::Dynamic`]: rank 0 hands out items one at a time to whichever rank returns
+//!   a result (each worker holds two: one running, one queued, so none waits while rank 0
+//!   is busy), and works on items itself between messages. Best when costs are uneven.
 //!
 //! The function returns a `Result`: an item's error is kept with its index, its rank and its
 //! message, and the map goes on with the other items; it never stops the map or leaves a
@@ -97,11 +97,12 @@ pub fn block(items: usize, ranks: usize, rank: usize) -> std::ops::Range<usize> 
     start..start + base + usize::from(rank < extra)
 }
 
-/// A worker's message to rank 0: the result of its last item, if any, and a request for
-/// the next one.
-type Request<R> = Option<ItemResult<R>>;
+/// Items each worker holds at once: one it runs and one queued, so that a worker never
+/// waits for rank 0 (busy with an item of its own) to hand out the next.
+const IN_FLIGHT: usize = 2;
 
-/// Rank 0's side of the dynamic schedule: serve requests, work between them.
+/// Rank 0's side of the dynamic schedule: keep every worker's queue full, work on items
+/// itself while any are left, collect results as they come.
 fn dispatch<R>(
     world: &World,
     count: usize,
@@ -113,18 +114,33 @@ where
     let mut state = Dispatch {
         results: (0..count).map(|_| None).collect(),
         next: 0,
-        workers: world.size() - 1,
+        in_flight: vec![0; world.size()],
+        busy: 0,
     };
-    while state.next < count || state.workers > 0 {
-        while let Some((from, request)) = world.try_receive_any::<Request<R>>() {
-            state.serve(world, from, request);
+    for _ in 0..IN_FLIGHT {
+        for worker in 1..world.size() {
+            state.hand_out(world, worker);
         }
-        if let Some(index) = state.take_next() {
+    }
+    for worker in 1..world.size() {
+        if state.in_flight[worker] == 0 {
+            world.send(worker, &None::<usize>);
+        } else {
+            state.busy += 1;
+        }
+    }
+    while state.next < count || state.busy > 0 {
+        while let Some((from, done)) = world.try_receive_any::<ItemResult<R>>() {
+            state.take(world, from, done);
+        }
+        if state.next < count {
+            let index = state.next;
+            state.next += 1;
             let done = run(index);
-            state.record(done);
-        } else if state.workers > 0 {
-            let (from, request) = world.receive_any::<Request<R>>();
-            state.serve(world, from, request);
+            state.results[index] = Some(done);
+        } else if state.busy > 0 {
+            let (from, done) = world.receive_any::<ItemResult<R>>();
+            state.take(world, from, done);
         }
     }
     state
@@ -137,50 +153,46 @@ where
 /// What rank 0 knows while dispatching.
 struct Dispatch<R> {
     results: Vec<Option<ItemResult<R>>>,
+    /// The first item not handed out yet.
     next: usize,
+    /// Items handed to each worker and not yet returned.
+    in_flight: Vec<usize>,
     /// Workers not yet told to stop.
-    workers: usize,
+    busy: usize,
 }
 
-impl<R: Serialize> Dispatch<R> {
-    fn take_next(&mut self) -> Option<usize> {
-        let index = self.next;
-        (index < self.results.len()).then(|| {
-            self.next += 1;
-            index
-        })
+impl<R> Dispatch<R> {
+    /// Sends `worker` the next item, if any is left.
+    fn hand_out(&mut self, world: &World, worker: usize) -> bool {
+        if self.next >= self.results.len() {
+            return false;
+        }
+        world.send(worker, &Some(self.next));
+        self.next += 1;
+        self.in_flight[worker] += 1;
+        true
     }
 
-    fn record(&mut self, done: ItemResult<R>) {
+    /// Records a worker's result and refills its queue, or stops it when it has nothing left.
+    fn take(&mut self, world: &World, worker: usize, done: ItemResult<R>) {
         let index = done.index;
         self.results[index] = Some(done);
-    }
-
-    /// Takes a worker's result and answers with its next item, or with stop.
-    fn serve(&mut self, world: &World, from: usize, request: Request<R>) {
-        if let Some(done) = request {
-            self.record(done);
+        self.in_flight[worker] -= 1;
+        if !self.hand_out(world, worker) && self.in_flight[worker] == 0 {
+            world.send(worker, &None::<usize>);
+            self.busy -= 1;
         }
-        let next = self.take_next();
-        if next.is_none() {
-            self.workers -= 1;
-        }
-        world.send(from, &next);
     }
 }
 
-/// A worker's side of the dynamic schedule: ask, run, return the result with the next ask.
+/// A worker's side of the dynamic schedule: run each item rank 0 sends, return its result,
+/// until told to stop.
 fn pull<R>(world: &World, mut run: impl FnMut(usize) -> ItemResult<R>)
 where
     R: Serialize + DeserializeOwned,
 {
-    let mut last: Request<R> = None;
-    loop {
-        world.send(0, &last);
-        match world.receive_from::<Option<usize>>(0) {
-            Some(index) => last = Some(run(index)),
-            None => return,
-        }
+    while let Some(index) = world.receive_from::<Option<usize>>(0) {
+        world.send(0, &run(index));
     }
 }
 

@@ -101,29 +101,19 @@ pub fn launch_program(
     run
 }
 
-/// An example program of this package, built on demand in the profile the tests run in.
+/// An example program of this package, built (or brought up to date) in the profile the
+/// tests run in.
 pub fn example(name: &str) -> PathBuf {
     let deps = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = deps
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>/deps");
-    let binary = profile_dir.join("examples").join(name);
-    if !binary.is_file() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut build = Command::new(cargo);
-        build
-            .args(["build", "--quiet", "--example", name])
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile_dir.ends_with("release") {
-            build.arg("--release");
-        }
-        assert!(
-            build.status().is_ok_and(|s| s.success()),
-            "cargo builds the example {name}"
-        );
+    let profile_dir = deps.parent().and_then(|d| d.parent()).expect("target/<profile>/deps");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.args(["build", "--quiet", "--example", name]).current_dir(env!("CARGO_MANIFEST_DIR"));
+    if profile_dir.ends_with("release") {
+        build.arg("--release");
     }
-    binary
+    assert!(build.status().is_ok_and(|s| s.success()), "cargo builds the example {name}");
+    profile_dir.join("examples").join(name)
 }
 
 /// A fresh, empty folder for one test.

@@ -1,0 +1,60 @@
+//! The map lesson of the tutorial: a slow function over 8 inputs, first one after another,
+//! then spread over the ranks with pardata's map, statically and dynamically, timed.
+//!
+//! ```sh
+//! cargo build --release --examples
+//! mpirun -n 4 target/release/examples/map
+//! ```
+//!
+//! The function sleeps a quarter of a second, as the tutorial's `slowadd` slept, so the
+//! speed-up is the number of ranks however many cores the machine has.
+
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use pardata::patterns::map::{map, Schedule};
+use pardata::runtime::World;
+
+/// The slow function: squares its input, taking a quarter of a second.
+fn slow_square(x: &u64) -> Result<u64, Infallible> {
+    std::thread::sleep(Duration::from_millis(250));
+    Ok(x * x)
+}
+
+fn main() -> std::process::ExitCode {
+    let Ok(world) = World::init() else {
+        eprintln!("map: MPI could not be initialised");
+        return std::process::ExitCode::FAILURE;
+    };
+    let inputs: Vec<u64> = (0..8).collect();
+
+    // Sequential: rank 0 alone, as a plain loop would.
+    let started = Instant::now();
+    let sequential: Vec<u64> = if world.is_root() {
+        inputs
+            .iter()
+            .map(|x| slow_square(x).unwrap_or_else(|never| match never {}))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let sequential_seconds =
+        world.broadcast(world.is_root().then_some(&started.elapsed().as_secs_f64()));
+    world.say(format_args!(
+        "sequential:            {sequential:?} in {sequential_seconds:.2} s"
+    ));
+
+    for (label, schedule) in [("static", Schedule::Static), ("dynamic", Schedule::Dynamic)] {
+        let started = Instant::now();
+        let results = map(&world, &inputs, schedule, |_, x| slow_square(x));
+        let seconds = started.elapsed().as_secs_f64();
+        if let Some(results) = results {
+            let values: Vec<u64> = results.into_iter().filter_map(|r| r.result.ok()).collect();
+            let speedup = sequential_seconds / seconds;
+            let ranks = world.size();
+            let plural = if ranks == 1 { "" } else { "s" };
+            println!("{label:7} map on {ranks} rank{plural}: {values:?} in {seconds:.2} s ({speedup:.1}x)");
+        }
+    }
+    std::process::ExitCode::SUCCESS
+}
