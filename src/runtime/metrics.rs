@@ -60,6 +60,16 @@ pub struct RankMetrics {
     pub bytes_sent: u64,
     pub bytes_received: u64,
     pub spans: usize,
+    /// The most memory this rank's process held at once (Linux's VmHWM), when known.
+    pub peak_memory_bytes: Option<u64>,
+}
+
+/// The peak resident memory of this process, from `/proc/self/status` (Linux only).
+fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kilobytes: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kilobytes * 1024)
 }
 
 /// The recorder of one rank.
@@ -122,6 +132,7 @@ impl Metrics {
             bytes_sent: self.bytes_sent,
             bytes_received: self.bytes_received,
             spans: self.spans.len(),
+            peak_memory_bytes: peak_memory_bytes(),
         }
     }
 }
@@ -144,5 +155,8 @@ mod tests {
         assert_eq!((summary.bytes_sent, summary.bytes_received), (64, 32));
         assert_eq!(summary.spans, 2);
         assert_eq!(summary.rank, 3);
+        if cfg!(target_os = "linux") {
+            assert!(summary.peak_memory_bytes.is_some_and(|b| b > 1 << 20), "a process holds more than 1 MiB");
+        }
     }
 }

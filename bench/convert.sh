@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Benchmark: `pardata convert` at 1 and 2 ranks (both schedules) against the tutorial's
+# Python solutions (bench/convert_python.py: json, ujson, ProcessPoolExecutor(2) + ujson),
+# on the same JSON Lines files, in the same run. Prints seconds, ratios and pardata's peak
+# memory per rank against the largest input file.
+#   bench/convert.sh              the default dataset (21 symbols, JSON of 365 days)
+#   bench/convert.sh 150 nopeers  150 symbols (about 1 GB of JSON), pardata only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+symbols=${1:-21} peers=${2:-peers}
+venv=target/bench-venv
+[ -x $venv/bin/python ] || { python3 -m venv $venv && $venv/bin/pip -q install numpy pandas tables ujson; }
+cargo build --release --locked -q
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+target/release/pardata prep --quiet --out "$work/data" --symbols "$symbols" --days 365 >/dev/null
+rm -rf "$work/data/minute"
+seconds() { local start=$(date +%s.%N); "$@" >/dev/null; awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+fresh() { rm -rf "$work/run"; cp -r "$work/data/json" "$work/run"; }
+largest=$(ls -S "$work/data/json" | head -1)
+echo "convert: $symbols JSON Lines files, $(du -sh "$work/data/json" | cut -f1) (largest $(du -h "$work/data/json/$largest" | cut -f1))"
+declare -A t
+for run in "1 static" "2 static" "2 dynamic"; do
+  set -- $run
+  fresh
+  t["$1 $2"]=$(seconds mpirun -n "$1" target/release/pardata convert --quiet "$work/run" --schedule "$2")
+  peak=$(mpirun -n "$1" target/release/pardata convert --quiet --format json "$work/run" --schedule "$2" |
+    $venv/bin/python -c "import json,sys; d=json.load(sys.stdin); print(max(r['peak_memory_bytes'] for r in d['ranks']))")
+  printf '  pardata -n %s %-8s %7.2f s   peak memory per rank %.1fx the largest file\n' "$1" "$2" "${t["$1 $2"]}" \
+    "$(awk -v a="$peak" -v b="$(stat -c %s "$work/data/json/$largest")" 'BEGIN { print a / b }')"
+done
+echo "  -n 2 static is $(ratio "${t["1 static"]}" "${t["2 static"]}")x faster than -n 1; -n 2 dynamic $(ratio "${t["1 static"]}" "${t["2 dynamic"]}")x"
+if [ "$peers" = peers ]; then
+  for mode in json ujson pool; do
+    fresh
+    s=$(seconds $venv/bin/python bench/convert_python.py $mode "$work"/run/*.json)
+    printf '  python %-6s %7.2f s   (%sx pardata -n 1, %sx pardata -n 2)\n' "$mode" "$s" \
+      "$(ratio "$s" "${t["1 static"]}")" "$(ratio "$s" "${t["2 static"]}")"
+  done
+fi
