@@ -10,16 +10,21 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 symbols=${1:-21} peers=${2:-peers}
 venv=target/bench-venv
-[ -x $venv/bin/python ] || { python3 -m venv $venv && $venv/bin/pip -q install numpy pandas tables ujson; }
+$venv/bin/python -c 'import pandas, tables, ujson' 2>/dev/null ||
+  { python3 -m venv $venv && $venv/bin/pip -q install numpy pandas tables ujson; }
 cargo build --release --locked -q
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 target/release/pardata prep --quiet --out "$work/data" --symbols "$symbols" --days 365 >/dev/null
 rm -rf "$work/data/minute"
-seconds() { local start=$(date +%s.%N); "$@" >/dev/null; awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }'; }
+seconds() { local start=$(date +%s.%N); "$@" >/dev/null || { echo "bench: $* failed" >&2; return 1; }; awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 fresh() { rm -rf "$work/run"; cp -r "$work/data/json" "$work/run"; }
 largest=$(ls -S "$work/data/json" | head -1)
+# The memory a rank holds before any data (MPI, HDF5, the program): a run on a one-line file.
+mkdir "$work/tiny" && head -1 "$work/data/json/$largest" > "$work/tiny/one.json"
+baseline=$(target/release/pardata convert --quiet --format json "$work/tiny" |
+  $venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['ranks'][0]['peak_memory_bytes'])")
 echo "convert: $symbols JSON Lines files, $(du -sh "$work/data/json" | cut -f1) (largest $(du -h "$work/data/json/$largest" | cut -f1))"
 declare -A t
 for run in "1 static" "2 static" "2 dynamic"; do
@@ -28,8 +33,9 @@ for run in "1 static" "2 static" "2 dynamic"; do
   t["$1 $2"]=$(seconds mpirun -n "$1" target/release/pardata convert --quiet "$work/run" --schedule "$2")
   peak=$(mpirun -n "$1" target/release/pardata convert --quiet --format json "$work/run" --schedule "$2" |
     $venv/bin/python -c "import json,sys; d=json.load(sys.stdin); print(max(r['peak_memory_bytes'] for r in d['ranks']))")
-  printf '  pardata -n %s %-8s %7.2f s   peak memory per rank %.1fx the largest file\n' "$1" "$2" "${t["$1 $2"]}" \
-    "$(awk -v a="$peak" -v b="$(stat -c %s "$work/data/json/$largest")" 'BEGIN { print a / b }')"
+  printf '  pardata -n %s %-8s %7.2f s   peak memory per rank %.0f MB: %.0f MB over the %.0f MB held without data, %.1fx the largest file\n' \
+    "$1" "$2" "${t["$1 $2"]}" "$(awk -v a="$peak" 'BEGIN { print a / 1e6 }')" "$(awk -v a="$peak" -v b="$baseline" 'BEGIN { print (a - b) / 1e6 }')" \
+    "$(awk -v b="$baseline" 'BEGIN { print b / 1e6 }')" "$(awk -v a="$peak" -v b="$baseline" -v c="$(stat -c %s "$work/data/json/$largest")" 'BEGIN { print (a - b) / c }')"
 done
 echo "  -n 2 static is $(ratio "${t["1 static"]}" "${t["2 static"]}")x faster than -n 1; -n 2 dynamic $(ratio "${t["1 static"]}" "${t["2 dynamic"]}")x"
 if [ "$peers" = peers ]; then

@@ -87,6 +87,10 @@ fn the_tutorial_job_runs() {
     let run = launch_in(&dir, 2, &["run", job], &[]).ok();
     assert!(run.stdout.contains("job tutorial:"), "{}", run.stdout);
     assert!(dir.join("data/tutorial/json/aet.json").is_file());
+    assert!(
+        dir.join("data/tutorial/json/aet.h5").is_file(),
+        "the convert step ran"
+    );
 }
 
 #[test]

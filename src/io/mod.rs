@@ -2,6 +2,7 @@
 //! that appear under their final name only when complete.
 
 pub mod atomic;
+pub mod flat_json;
 pub mod frame;
 pub mod inputs;
 pub mod records;

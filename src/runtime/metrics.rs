@@ -68,7 +68,13 @@ pub struct RankMetrics {
 fn peak_memory_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kilobytes: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kilobytes: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
     Some(kilobytes * 1024)
 }
 
@@ -156,7 +162,10 @@ mod tests {
         assert_eq!(summary.spans, 2);
         assert_eq!(summary.rank, 3);
         if cfg!(target_os = "linux") {
-            assert!(summary.peak_memory_bytes.is_some_and(|b| b > 1 << 20), "a process holds more than 1 MiB");
+            assert!(
+                summary.peak_memory_bytes.is_some_and(|b| b > 1 << 20),
+                "a process holds more than 1 MiB"
+            );
         }
     }
 }

@@ -105,14 +105,22 @@ pub fn launch_program(
 /// tests run in.
 pub fn example(name: &str) -> PathBuf {
     let deps = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = deps.parent().and_then(|d| d.parent()).expect("target/<profile>/deps");
+    let profile_dir = deps
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>/deps");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(cargo);
-    build.args(["build", "--quiet", "--example", name]).current_dir(env!("CARGO_MANIFEST_DIR"));
+    build
+        .args(["build", "--quiet", "--example", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
     if profile_dir.ends_with("release") {
         build.arg("--release");
     }
-    assert!(build.status().is_ok_and(|s| s.success()), "cargo builds the example {name}");
+    assert!(
+        build.status().is_ok_and(|s| s.success()),
+        "cargo builds the example {name}"
+    );
     profile_dir.join("examples").join(name)
 }
 
