@@ -6,19 +6,10 @@
 #   bench/convert.sh              the default dataset (21 symbols, JSON of 365 days)
 #   bench/convert.sh 150 nopeers  150 symbols (about 1 GB of JSON), pardata only
 set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/env.sh
+. "$(dirname "$0")/lib.sh"
 symbols=${1:-21} peers=${2:-peers}
-venv=target/bench-venv
-$venv/bin/python -c 'import pandas, tables, ujson' 2>/dev/null ||
-  { python3 -m venv $venv && $venv/bin/pip -q install numpy pandas tables ujson; }
-cargo build --release --locked -q
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 target/release/pardata prep --quiet --out "$work/data" --symbols "$symbols" --days 365 >/dev/null
 rm -rf "$work/data/minute"
-seconds() { local start=$(date +%s.%N); "$@" >/dev/null || { echo "bench: $* failed" >&2; return 1; }; awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 fresh() { rm -rf "$work/run"; cp -r "$work/data/json" "$work/run"; }
 largest=$(ls -S "$work/data/json" | head -1)
 # The memory a rank holds before any data (MPI, HDF5, the program): a run on a one-line file.

@@ -3,18 +3,9 @@
 # (bench/prep_python.py, pandas), on the same work, in the same run. Prints seconds and
 # ratios. Usage: bench/prep.sh [SYMBOLS] [DAYS] [JSON_DAYS]   (default: the full dataset)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/env.sh
+. "$(dirname "$0")/lib.sh"
 symbols=${1:-21} days=${2:-1258} json_days=${3:-365}
-venv=target/bench-venv
-$venv/bin/python -c 'import pandas, tables, ujson' 2>/dev/null ||
-  { python3 -m venv $venv && $venv/bin/pip -q install numpy pandas tables ujson; }
-cargo build --release --locked -q
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 opts=(--symbols "$symbols" --days "$days" --json-days "$json_days")
-seconds() { local start=$(date +%s.%N); "$@" >/dev/null || { echo "bench: $* failed" >&2; return 1; }; awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 n1=$(seconds mpirun -n 1 target/release/pardata prep --quiet --out "$work/n1" "${opts[@]}")
 n2=$(seconds mpirun -n 2 target/release/pardata prep --quiet --out "$work/n2" "${opts[@]}")
 py=$(seconds $venv/bin/python bench/prep_python.py "$work/py" "${opts[@]}")

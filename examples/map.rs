@@ -12,7 +12,7 @@
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use pardata::patterns::map::{map, Schedule};
+use pardata::patterns::map::{map, map_all, Schedule};
 use pardata::runtime::World;
 
 /// The slow function: squares its input, taking a quarter of a second.
@@ -56,5 +56,33 @@ fn main() -> std::process::ExitCode {
             println!("{label:7} map on {ranks} rank{plural}: {values:?} in {seconds:.2} s ({speedup:.1}x)");
         }
     }
-    std::process::ExitCode::SUCCESS
+
+    // The same map with the results on every rank: each checks them itself, and a wrong
+    // result anywhere fails every rank through agreement.
+    let everywhere = map_all(&world, &inputs, Schedule::Dynamic, |_, x| {
+        Ok::<u64, Infallible>(x * x)
+    });
+    let squares: Vec<u64> = everywhere
+        .into_iter()
+        .filter_map(|r| r.result.ok())
+        .collect();
+    let check = if squares == sequential_expected(&inputs) {
+        Ok(())
+    } else {
+        Err(format!("rank {} got {squares:?}", world.rank()))
+    };
+    match world.agree(check) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(failure) => {
+            if world.is_root() {
+                eprintln!("map: {failure}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The squares, computed plainly.
+fn sequential_expected(inputs: &[u64]) -> Vec<u64> {
+    inputs.iter().map(|x| x * x).collect()
 }
