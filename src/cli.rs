@@ -9,6 +9,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::patterns::map::Schedule;
 use crate::workloads::convert::ConvertOptions;
+use crate::workloads::correlate::CorrelateOptions;
 use crate::workloads::job::{Job, JobFile, Step};
 use crate::workloads::prep::{intraday, symbols, PrepOptions};
 use crate::workloads::{Settings, Task};
@@ -47,8 +48,26 @@ pub enum Command {
     Prep(PrepArgs),
     /// Convert JSON Lines stock files to HDF5 frames that pandas reads (`<name>.h5` beside each)
     Convert(ConvertArgs),
+    /// Find the best-correlated pairs of series among HDF5 frames (each file one series)
+    Correlate(CorrelateArgs),
     /// Run the steps of a job file in order
     Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CorrelateArgs {
+    /// HDF5 frames (key `data`), or folders holding them (every *.h5 inside, by name)
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The float64 column of each frame to correlate
+    #[arg(long, default_value = "close")]
+    pub column: String,
+    /// How many of the best pairs to list
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub top: u32,
+    /// Report unreadable files and go on without them
+    #[arg(long)]
+    pub skip_bad: bool,
 }
 
 #[derive(Debug, Args)]
@@ -143,6 +162,12 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
         Command::Convert(args) => Ok(Task::Convert(ConvertOptions {
             paths: args.paths,
             schedule: args.schedule.into(),
+            skip_bad: args.skip_bad,
+        })),
+        Command::Correlate(args) => Ok(Task::Correlate(CorrelateOptions {
+            paths: args.paths,
+            column: args.column,
+            top: args.top as usize,
             skip_bad: args.skip_bad,
         })),
         Command::Run(args) => job_of(args.job).map(Task::Job),

@@ -2,4 +2,5 @@
 //! ranks. They know nothing about stocks, files or models.
 
 pub mod map;
+pub mod pairs;
 pub mod partition;

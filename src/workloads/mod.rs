@@ -1,8 +1,9 @@
-//! The workloads (prep, convert, and jobs that chain them): each a function of the runtime and its options, called the same way on
+//! The workloads (prep, convert, correlate, and jobs that chain them): each a function of the runtime and its options, called the same way on
 //! every rank. [`Task`] is what the command line (or a job file) asks for, and [`execute`]
 //! runs it.
 
 pub mod convert;
+pub mod correlate;
 pub mod job;
 pub mod prep;
 
@@ -26,6 +27,7 @@ pub struct Settings {
 pub enum Task {
     Prep(prep::PrepOptions),
     Convert(convert::ConvertOptions),
+    Correlate(correlate::CorrelateOptions),
     Job(job::Job),
 }
 
@@ -35,6 +37,7 @@ pub enum Task {
 pub enum Outcome {
     Prep(prep::PrepSummary),
     Convert(convert::ConvertSummary),
+    Correlate(correlate::CorrelateSummary),
     Job(job::JobSummary),
 }
 
@@ -43,6 +46,7 @@ impl fmt::Display for Outcome {
         match self {
             Outcome::Prep(summary) => summary.fmt(f),
             Outcome::Convert(summary) => summary.fmt(f),
+            Outcome::Correlate(summary) => summary.fmt(f),
             Outcome::Job(summary) => summary.fmt(f),
         }
     }
@@ -55,6 +59,7 @@ pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome
         Task::Convert(options) => {
             convert::convert(world, options, settings.quiet).map(Outcome::Convert)
         }
+        Task::Correlate(options) => correlate::correlate(world, options).map(Outcome::Correlate),
         Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
     }
 }

@@ -1,0 +1,315 @@
+//! `pardata correlate`: the best-correlated pairs among many series (the submit and
+//! collections lessons of the tutorial), exactly as pandas' `Series.corr` would find them.
+//!
+//! The shape (DESIGN.md): each rank reads its slice of the frames; the series are cut into
+//! blocks and the block pairs shared out ([`crate::patterns::pairs`]); one all-to-all brings
+//! each rank the series its block pairs need; each rank computes its pairs (a matrix product
+//! per block pair for the series on the fast path, [`kernel`]); the local top K meet on rank
+//! 0, ties going to the smaller (a, b) pair. Only pairs a < b are computed. Results do not
+//! depend on the rank count.
+
+pub mod kernel;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::io::frame::read_float_column;
+use crate::io::inputs::expand;
+use crate::patterns::pairs::{exchange, ExchangeVolume, PairPlan};
+use crate::runtime::fault;
+use crate::runtime::{Activity, JobFailure, World};
+
+/// What to correlate.
+#[derive(Debug, Clone)]
+pub struct CorrelateOptions {
+    pub paths: Vec<PathBuf>,
+    pub column: String,
+    pub top: usize,
+    pub skip_bad: bool,
+}
+
+/// One pair and its correlation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pair {
+    pub a: String,
+    pub b: String,
+    pub corr: f64,
+}
+
+/// The result of `correlate`: the same at every rank count.
+#[derive(Debug, Serialize)]
+pub struct CorrelateSummary {
+    pub series: usize,
+    pub pairs: u64,
+    /// Pairs whose correlation is NaN (never chosen).
+    pub nan_pairs: u64,
+    pub best: Option<Pair>,
+    pub top: Vec<Pair>,
+    pub skipped: Vec<String>,
+    #[serde(skip)]
+    pub seconds: f64,
+    #[serde(skip)]
+    pub exchange: Vec<ExchangeVolume>,
+}
+
+impl fmt::Display for CorrelateSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.best {
+            Some(best) => write!(f, "{} matches with {} with correlation {:.6}", best.a, best.b, best.corr)?,
+            None if self.series < 2 => write!(f, "{} series: no pairs to correlate", self.series)?,
+            None => write!(f, "no pair has a correlation: all {} pairs are NaN", self.pairs)?,
+        }
+        if self.top.len() > 1 {
+            write!(f, "\ntop {} pairs:", self.top.len())?;
+            for (rank, pair) in self.top.iter().enumerate() {
+                write!(f, "\n{:>4}. {} {} {:.6}", rank + 1, pair.a, pair.b, pair.corr)?;
+            }
+        }
+        let ranks = self.exchange.len();
+        let sent: u64 = self.exchange.iter().map(|v| v.sent_values).sum();
+        let needed: u64 = self.exchange.iter().map(|v| v.needed_values).sum();
+        write!(
+            f,
+            "\ncorrelate: {} series, {} pairs ({} NaN) in {:.3} s on {} rank{}; exchanged {:.1} MB (the plan needs {:.1} MB)",
+            self.series,
+            self.pairs,
+            self.nan_pairs,
+            self.seconds,
+            ranks,
+            if ranks == 1 { "" } else { "s" },
+            sent as f64 * 8.0 / 1e6,
+            needed as f64 * 8.0 / 1e6,
+        )
+    }
+}
+
+/// What every rank learns about each series before the exchange.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct SeriesInfo {
+    length: usize,
+    finite: bool,
+    constant: bool,
+}
+
+/// How a series takes part, decided from every series' info.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// Finite, of the common length, not constant: standardized, on the fast path.
+    Standard,
+    /// Finite, of the common length, constant: every pair NaN; nothing is sent.
+    Constant,
+    /// NaN, infinity or another length: raw values, exact pairwise path.
+    Raw,
+}
+
+/// A scored pair by index, for the top K.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Scored {
+    corr: f64,
+    a: usize,
+    b: usize,
+}
+
+impl Scored {
+    /// Larger correlation first, then the smaller (a, b).
+    fn before(&self, other: &Scored) -> bool {
+        self.corr > other.corr || (self.corr == other.corr && (self.a, self.b) < (other.a, other.b))
+    }
+}
+
+/// The K best pairs seen, NaN never among them.
+struct TopK {
+    k: usize,
+    kept: Vec<Scored>,
+    nan: u64,
+}
+
+impl TopK {
+    fn offer(&mut self, pair: Scored) {
+        if pair.corr.is_nan() {
+            self.nan += 1;
+            return;
+        }
+        self.kept.push(pair);
+        if self.kept.len() >= 2 * self.k.max(16) {
+            self.settle();
+        }
+    }
+
+    fn settle(&mut self) {
+        self.kept.sort_by(|x, y| if x.before(y) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater });
+        self.kept.truncate(self.k);
+    }
+}
+
+/// Finds the best-correlated pairs (a collective: every rank calls it).
+pub fn correlate(world: &World, options: &CorrelateOptions) -> Result<CorrelateSummary, JobFailure> {
+    let started = Instant::now();
+    let mut files = world.agree(expand(&options.paths, "h5").map_err(|e| e.to_string()))?;
+    let mut skipped = Vec::new();
+    let (plan, owned) = loop {
+        let plan = PairPlan::new(files.len(), world.size());
+        let range = plan.owned_by(world.rank());
+        let read: Vec<Result<Vec<f64>, String>> = world.time(Activity::Io, "read frames", || {
+            files[range.clone()]
+                .iter()
+                .map(|path| {
+                    fault::checkpoint(world.rank(), "correlate").map_err(|e| e.to_string())?;
+                    read_float_column(path, "data", &options.column).map_err(|e| e.to_string())
+                })
+                .collect()
+        });
+        let errors: Vec<(usize, String)> =
+            read.iter().enumerate().filter_map(|(k, r)| r.as_ref().err().map(|e| (range.start + k, e.clone()))).collect();
+        let all_errors: Vec<(usize, String)> = world.all_gather(&errors).into_iter().flatten().collect();
+        if all_errors.is_empty() {
+            break (plan, read.into_iter().map(|r| r.unwrap_or_default()).collect::<Vec<_>>());
+        }
+        let report = all_errors.iter().map(|(_, e)| e.as_str()).collect::<Vec<_>>();
+        if !options.skip_bad {
+            for error in &report {
+                if world.is_root() {
+                    eprintln!("pardata: {error}");
+                }
+            }
+            let message = format!("{} of {} files could not be read (--skip-bad skips them)", report.len(), files.len());
+            return world.fail_together(message);
+        }
+        for error in &report {
+            if world.is_root() {
+                eprintln!("pardata: skipped {error}");
+            }
+        }
+        skipped.extend(all_errors.iter().map(|(i, _)| files[*i].display().to_string()));
+        let bad: std::collections::BTreeSet<usize> = all_errors.iter().map(|(i, _)| *i).collect();
+        files = files.into_iter().enumerate().filter(|(i, _)| !bad.contains(i)).map(|(_, f)| f).collect();
+    };
+    let names: Vec<String> =
+        files.iter().map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()).collect();
+
+    // What every rank must know of every series, then how each takes part.
+    let infos: Vec<SeriesInfo> = owned
+        .iter()
+        .map(|values| SeriesInfo {
+            length: values.len(),
+            finite: values.iter().all(|v| v.is_finite()),
+            constant: values.windows(2).all(|w| w[0] == w[1]),
+        })
+        .collect();
+    let infos: Vec<SeriesInfo> = world.all_gather(&infos).into_iter().flatten().collect();
+    let common = common_length(&infos);
+    let kinds: Vec<Kind> = infos
+        .iter()
+        .map(|info| match (info.finite && info.length == common, info.constant) {
+            (true, false) => Kind::Standard,
+            (true, true) => Kind::Constant,
+            (false, _) => Kind::Raw,
+        })
+        .collect();
+
+    // Standardize what is on the fast path, then bring each rank the series it needs.
+    let range = plan.owned_by(world.rank());
+    let prepared: Vec<Vec<f64>> = world.time(Activity::Compute, "standardize", || {
+        owned
+            .into_iter()
+            .enumerate()
+            .map(|(k, values)| match kinds[range.start + k] {
+                Kind::Standard => kernel::standardize(&values).unwrap_or_default(),
+                Kind::Constant => Vec::new(),
+                Kind::Raw => values,
+            })
+            .collect()
+    });
+    let lengths: Vec<usize> = infos
+        .iter()
+        .zip(&kinds)
+        .map(|(info, kind)| match kind {
+            Kind::Standard => common,
+            Kind::Constant => 0,
+            Kind::Raw => info.length,
+        })
+        .collect();
+    let (series, volume) = exchange(world, &plan, &prepared, &lengths);
+
+    let mut top = TopK { k: options.top.max(1), kept: Vec::new(), nan: 0 };
+    world.time(Activity::Compute, "block pairs", || {
+        for &(i, j) in plan.pairs_of(world.rank()) {
+            block_pair(&plan, i, j, &series, &kinds, common, &mut top);
+        }
+    });
+    top.settle();
+
+    let tops = world.gather(&(top.kept, top.nan));
+    let volumes = world.all_gather(&volume);
+    let n = files.len();
+    let (best_pairs, nan_pairs) = match tops {
+        Some(all) => {
+            let nan = all.iter().map(|(_, nan)| nan).sum();
+            let mut merged = TopK { k: options.top.max(1), kept: all.into_iter().flat_map(|(kept, _)| kept).collect(), nan };
+            merged.settle();
+            (merged.kept, merged.nan)
+        }
+        None => (Vec::new(), 0),
+    };
+    let named = |s: &Scored| Pair { a: names[s.a].clone(), b: names[s.b].clone(), corr: s.corr };
+    Ok(CorrelateSummary {
+        series: n,
+        pairs: (n as u64) * (n as u64).saturating_sub(1) / 2,
+        nan_pairs,
+        best: best_pairs.first().map(named),
+        top: best_pairs.iter().map(named).collect(),
+        skipped,
+        seconds: started.elapsed().as_secs_f64(),
+        exchange: volumes,
+    })
+}
+
+/// The length most finite series have (the largest, among equally common ones).
+fn common_length(infos: &[SeriesInfo]) -> usize {
+    let mut counts = std::collections::BTreeMap::new();
+    for info in infos.iter().filter(|i| i.finite) {
+        *counts.entry(info.length).or_insert(0usize) += 1;
+    }
+    counts.into_iter().max_by_key(|&(length, count)| (count, length)).map_or(0, |(length, _)| length)
+}
+
+/// Scores the pairs a < b of block `i` with block `j`.
+fn block_pair(
+    plan: &PairPlan,
+    i: usize,
+    j: usize,
+    series: &std::collections::BTreeMap<usize, Vec<f64>>,
+    kinds: &[Kind],
+    common: usize,
+    top: &mut TopK,
+) {
+    let (rows, columns) = (plan.block_series(i), plan.block_series(j));
+    let standard = |range: &std::ops::Range<usize>| -> Vec<usize> { range.clone().filter(|&s| kinds[s] == Kind::Standard).collect() };
+    let (fast_rows, fast_columns) = (standard(&rows), standard(&columns));
+    let matrix = |members: &[usize]| {
+        let mut m = Array2::zeros((members.len(), common));
+        for (r, s) in members.iter().enumerate() {
+            m.row_mut(r).assign(&ndarray::ArrayView1::from(&series[s][..]));
+        }
+        m
+    };
+    let product = kernel::block_product(matrix(&fast_rows).view(), matrix(&fast_columns).view());
+    let position = |members: &[usize], s: usize| members.binary_search(&s).ok();
+    for a in rows.clone() {
+        for b in columns.clone().filter(|&b| b > a) {
+            let corr = match (kinds[a], kinds[b]) {
+                (Kind::Standard, Kind::Standard) => {
+                    let (r, c) = (position(&fast_rows, a), position(&fast_columns, b));
+                    product[[r.unwrap_or_default(), c.unwrap_or_default()]]
+                }
+                (Kind::Constant, _) | (_, Kind::Constant) => f64::NAN,
+                _ => kernel::pairwise(&series[&a], &series[&b]),
+            };
+            top.offer(Scored { corr, a, b });
+        }
+    }
+}
