@@ -49,9 +49,20 @@ impl PairPlan {
             }
         }
         let size = |b: usize| (BLOCK_SIZE.min(series - b * BLOCK_SIZE)) as u64;
-        let work = order.iter().map(|&(i, j)| if i == j { size(i) * (size(i) + 1) / 2 } else { size(i) * size(j) });
+        let work = order.iter().map(|&(i, j)| {
+            if i == j {
+                size(i) * (size(i) + 1) / 2
+            } else {
+                size(i) * size(j)
+            }
+        });
         let runs = weighted_blocks(work.collect::<Vec<_>>(), ranks);
-        PairPlan { series, ranks, order, runs }
+        PairPlan {
+            series,
+            ranks,
+            order,
+            runs,
+        }
     }
 
     /// The block pairs rank `rank` computes.
@@ -66,10 +77,17 @@ impl PairPlan {
 
     /// The series rank `rank` needs for its block pairs, in increasing order.
     pub fn needed_by(&self, rank: usize) -> Vec<usize> {
-        let mut blocks: Vec<usize> = self.pairs_of(rank).iter().flat_map(|&(i, j)| [i, j]).collect();
+        let mut blocks: Vec<usize> = self
+            .pairs_of(rank)
+            .iter()
+            .flat_map(|&(i, j)| [i, j])
+            .collect();
         blocks.sort_unstable();
         blocks.dedup();
-        blocks.into_iter().flat_map(|b| self.block_series(b)).collect()
+        blocks
+            .into_iter()
+            .flat_map(|b| self.block_series(b))
+            .collect()
     }
 
     /// The series rank `rank` reads.
@@ -91,7 +109,12 @@ pub struct ExchangeVolume {
 /// Sends every owned series to the ranks that need it, and returns the series this rank
 /// needs, by index. `owned[k]` is series `plan.owned_by(rank).start + k`; `lengths` holds
 /// every series' length as sent (known to all ranks).
-pub fn exchange(world: &World, plan: &PairPlan, owned: &[Vec<f64>], lengths: &[usize]) -> (BTreeMap<usize, Vec<f64>>, ExchangeVolume) {
+pub fn exchange(
+    world: &World,
+    plan: &PairPlan,
+    owned: &[Vec<f64>],
+    lengths: &[usize],
+) -> (BTreeMap<usize, Vec<f64>>, ExchangeVolume) {
     let me = world.rank();
     let mine = plan.owned_by(me);
     let mut send = Vec::new();
@@ -99,7 +122,11 @@ pub fn exchange(world: &World, plan: &PairPlan, owned: &[Vec<f64>], lengths: &[u
     for destination in 0..world.size() {
         let before = send.len();
         if destination != me {
-            for index in plan.needed_by(destination).into_iter().filter(|i| mine.contains(i)) {
+            for index in plan
+                .needed_by(destination)
+                .into_iter()
+                .filter(|i| mine.contains(i))
+            {
                 send.extend_from_slice(&owned[index - mine.start]);
             }
         }
@@ -109,7 +136,11 @@ pub fn exchange(world: &World, plan: &PairPlan, owned: &[Vec<f64>], lengths: &[u
     let needed = plan.needed_by(me);
     let mut series = BTreeMap::new();
     let mut offset = 0;
-    let mut volume = ExchangeVolume { sent_values: send.len() as u64, received_values: received.len() as u64, needed_values: 0 };
+    let mut volume = ExchangeVolume {
+        sent_values: send.len() as u64,
+        received_values: received.len() as u64,
+        needed_values: 0,
+    };
     for (source, &count) in counts.iter().enumerate() {
         let theirs = plan.owned_by(source);
         let start = offset;
@@ -123,7 +154,11 @@ pub fn exchange(world: &World, plan: &PairPlan, owned: &[Vec<f64>], lengths: &[u
                 volume.needed_values += length as u64;
             }
         }
-        debug_assert_eq!(offset - start, if source == me { 0 } else { count }, "the exchange follows the plan");
+        debug_assert_eq!(
+            offset - start,
+            if source == me { 0 } else { count },
+            "the exchange follows the plan"
+        );
     }
     (series, volume)
 }
@@ -138,9 +173,12 @@ mod tests {
             for ranks in 1..=9 {
                 let plan = PairPlan::new(series, ranks);
                 let blocks = series.div_ceil(BLOCK_SIZE);
-                let mut all: Vec<(usize, usize)> = (0..ranks).flat_map(|r| plan.pairs_of(r).to_vec()).collect();
+                let mut all: Vec<(usize, usize)> =
+                    (0..ranks).flat_map(|r| plan.pairs_of(r).to_vec()).collect();
                 all.sort_unstable();
-                let expected: Vec<(usize, usize)> = (0..blocks).flat_map(|i| (i..blocks).map(move |j| (i, j))).collect();
+                let expected: Vec<(usize, usize)> = (0..blocks)
+                    .flat_map(|i| (i..blocks).map(move |j| (i, j)))
+                    .collect();
                 assert_eq!(all, expected, "{series} series on {ranks} ranks");
             }
         }
@@ -153,7 +191,10 @@ mod tests {
             let plan = PairPlan::new(series, ranks);
             let most = (0..ranks).map(|r| plan.needed_by(r).len()).max().unwrap();
             let bound = 4.0 * series as f64 / (2.0 * ranks as f64).sqrt();
-            assert!((most as f64) <= bound, "{ranks} ranks: {most} of {series} series (bound {bound})");
+            assert!(
+                (most as f64) <= bound,
+                "{ranks} ranks: {most} of {series} series (bound {bound})"
+            );
         }
     }
 }

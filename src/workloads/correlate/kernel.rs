@@ -82,9 +82,18 @@ mod tests {
         assert!((pairwise(&[1.0, 2.0, 3.0, 100.0], &[2.0, 4.0, 6.0]) - 1.0).abs() < 1e-15);
         // NaN rows are left out, on either side.
         assert!((pairwise(&[1.0, nan, 3.0, 4.0], &[-1.0, 5.0, -3.0, nan]) + 1.0).abs() < 1e-15);
-        assert!(pairwise(&[1.0, nan, 3.0], &[1.0, 2.0, nan]).is_nan(), "one row left");
-        assert!(pairwise(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_nan(), "constant");
-        assert!(pairwise(&[1.0, f64::INFINITY, 3.0], &[1.0, 2.0, 3.0]).is_nan(), "infinity");
+        assert!(
+            pairwise(&[1.0, nan, 3.0], &[1.0, 2.0, nan]).is_nan(),
+            "one row left"
+        );
+        assert!(
+            pairwise(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_nan(),
+            "constant"
+        );
+        assert!(
+            pairwise(&[1.0, f64::INFINITY, 3.0], &[1.0, 2.0, 3.0]).is_nan(),
+            "infinity"
+        );
         assert!(standardize(&[2.0, 2.0]).is_none());
     }
 }

@@ -59,14 +59,29 @@ pub struct CorrelateSummary {
 impl fmt::Display for CorrelateSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.best {
-            Some(best) => write!(f, "{} matches with {} with correlation {:.6}", best.a, best.b, best.corr)?,
+            Some(best) => write!(
+                f,
+                "{} matches with {} with correlation {:.6}",
+                best.a, best.b, best.corr
+            )?,
             None if self.series < 2 => write!(f, "{} series: no pairs to correlate", self.series)?,
-            None => write!(f, "no pair has a correlation: all {} pairs are NaN", self.pairs)?,
+            None => write!(
+                f,
+                "no pair has a correlation: all {} pairs are NaN",
+                self.pairs
+            )?,
         }
         if self.top.len() > 1 {
             write!(f, "\ntop {} pairs:", self.top.len())?;
             for (rank, pair) in self.top.iter().enumerate() {
-                write!(f, "\n{:>4}. {} {} {:.6}", rank + 1, pair.a, pair.b, pair.corr)?;
+                write!(
+                    f,
+                    "\n{:>4}. {} {} {:.6}",
+                    rank + 1,
+                    pair.a,
+                    pair.b,
+                    pair.corr
+                )?;
             }
         }
         let ranks = self.exchange.len();
@@ -141,13 +156,22 @@ impl TopK {
     }
 
     fn settle(&mut self) {
-        self.kept.sort_by(|x, y| if x.before(y) { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater });
+        self.kept.sort_by(|x, y| {
+            if x.before(y) {
+                std::cmp::Ordering::Less
+            } else {
+                std::cmp::Ordering::Greater
+            }
+        });
         self.kept.truncate(self.k);
     }
 }
 
 /// Finds the best-correlated pairs (a collective: every rank calls it).
-pub fn correlate(world: &World, options: &CorrelateOptions) -> Result<CorrelateSummary, JobFailure> {
+pub fn correlate(
+    world: &World,
+    options: &CorrelateOptions,
+) -> Result<CorrelateSummary, JobFailure> {
     let started = Instant::now();
     let mut files = world.agree(expand(&options.paths, "h5").map_err(|e| e.to_string()))?;
     let mut skipped = Vec::new();
@@ -163,20 +187,36 @@ pub fn correlate(world: &World, options: &CorrelateOptions) -> Result<CorrelateS
                 })
                 .collect()
         });
-        let errors: Vec<(usize, String)> =
-            read.iter().enumerate().filter_map(|(k, r)| r.as_ref().err().map(|e| (range.start + k, e.clone()))).collect();
-        let all_errors: Vec<(usize, String)> = world.all_gather(&errors).into_iter().flatten().collect();
+        let errors: Vec<(usize, String)> = read
+            .iter()
+            .enumerate()
+            .filter_map(|(k, r)| r.as_ref().err().map(|e| (range.start + k, e.clone())))
+            .collect();
+        let all_errors: Vec<(usize, String)> =
+            world.all_gather(&errors).into_iter().flatten().collect();
         if all_errors.is_empty() {
-            break (plan, read.into_iter().map(|r| r.unwrap_or_default()).collect::<Vec<_>>());
+            break (
+                plan,
+                read.into_iter()
+                    .map(|r| r.unwrap_or_default())
+                    .collect::<Vec<_>>(),
+            );
         }
-        let report = all_errors.iter().map(|(_, e)| e.as_str()).collect::<Vec<_>>();
+        let report = all_errors
+            .iter()
+            .map(|(_, e)| e.as_str())
+            .collect::<Vec<_>>();
         if !options.skip_bad {
             for error in &report {
                 if world.is_root() {
                     eprintln!("pardata: {error}");
                 }
             }
-            let message = format!("{} of {} files could not be read (--skip-bad skips them)", report.len(), files.len());
+            let message = format!(
+                "{} of {} files could not be read (--skip-bad skips them)",
+                report.len(),
+                files.len()
+            );
             return world.fail_together(message);
         }
         for error in &report {
@@ -184,12 +224,27 @@ pub fn correlate(world: &World, options: &CorrelateOptions) -> Result<CorrelateS
                 eprintln!("pardata: skipped {error}");
             }
         }
-        skipped.extend(all_errors.iter().map(|(i, _)| files[*i].display().to_string()));
+        skipped.extend(
+            all_errors
+                .iter()
+                .map(|(i, _)| files[*i].display().to_string()),
+        );
         let bad: std::collections::BTreeSet<usize> = all_errors.iter().map(|(i, _)| *i).collect();
-        files = files.into_iter().enumerate().filter(|(i, _)| !bad.contains(i)).map(|(_, f)| f).collect();
+        files = files
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !bad.contains(i))
+            .map(|(_, f)| f)
+            .collect();
     };
-    let names: Vec<String> =
-        files.iter().map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()).collect();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| {
+            f.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
 
     // What every rank must know of every series, then how each takes part.
     let infos: Vec<SeriesInfo> = owned
@@ -204,11 +259,13 @@ pub fn correlate(world: &World, options: &CorrelateOptions) -> Result<CorrelateS
     let common = common_length(&infos);
     let kinds: Vec<Kind> = infos
         .iter()
-        .map(|info| match (info.finite && info.length == common, info.constant) {
-            (true, false) => Kind::Standard,
-            (true, true) => Kind::Constant,
-            (false, _) => Kind::Raw,
-        })
+        .map(
+            |info| match (info.finite && info.length == common, info.constant) {
+                (true, false) => Kind::Standard,
+                (true, true) => Kind::Constant,
+                (false, _) => Kind::Raw,
+            },
+        )
         .collect();
 
     // Standardize what is on the fast path, then bring each rank the series it needs.
@@ -235,7 +292,11 @@ pub fn correlate(world: &World, options: &CorrelateOptions) -> Result<CorrelateS
         .collect();
     let (series, volume) = exchange(world, &plan, &prepared, &lengths);
 
-    let mut top = TopK { k: options.top.max(1), kept: Vec::new(), nan: 0 };
+    let mut top = TopK {
+        k: options.top.max(1),
+        kept: Vec::new(),
+        nan: 0,
+    };
     world.time(Activity::Compute, "block pairs", || {
         for &(i, j) in plan.pairs_of(world.rank()) {
             block_pair(&plan, i, j, &series, &kinds, common, &mut top);
@@ -249,13 +310,21 @@ pub fn correlate(world: &World, options: &CorrelateOptions) -> Result<CorrelateS
     let (best_pairs, nan_pairs) = match tops {
         Some(all) => {
             let nan = all.iter().map(|(_, nan)| nan).sum();
-            let mut merged = TopK { k: options.top.max(1), kept: all.into_iter().flat_map(|(kept, _)| kept).collect(), nan };
+            let mut merged = TopK {
+                k: options.top.max(1),
+                kept: all.into_iter().flat_map(|(kept, _)| kept).collect(),
+                nan,
+            };
             merged.settle();
             (merged.kept, merged.nan)
         }
         None => (Vec::new(), 0),
     };
-    let named = |s: &Scored| Pair { a: names[s.a].clone(), b: names[s.b].clone(), corr: s.corr };
+    let named = |s: &Scored| Pair {
+        a: names[s.a].clone(),
+        b: names[s.b].clone(),
+        corr: s.corr,
+    };
     Ok(CorrelateSummary {
         series: n,
         pairs: (n as u64) * (n as u64).saturating_sub(1) / 2,
@@ -274,7 +343,10 @@ fn common_length(infos: &[SeriesInfo]) -> usize {
     for info in infos.iter().filter(|i| i.finite) {
         *counts.entry(info.length).or_insert(0usize) += 1;
     }
-    counts.into_iter().max_by_key(|&(length, count)| (count, length)).map_or(0, |(length, _)| length)
+    counts
+        .into_iter()
+        .max_by_key(|&(length, count)| (count, length))
+        .map_or(0, |(length, _)| length)
 }
 
 /// Scores the pairs a < b of block `i` with block `j`.
@@ -288,12 +360,18 @@ fn block_pair(
     top: &mut TopK,
 ) {
     let (rows, columns) = (plan.block_series(i), plan.block_series(j));
-    let standard = |range: &std::ops::Range<usize>| -> Vec<usize> { range.clone().filter(|&s| kinds[s] == Kind::Standard).collect() };
+    let standard = |range: &std::ops::Range<usize>| -> Vec<usize> {
+        range
+            .clone()
+            .filter(|&s| kinds[s] == Kind::Standard)
+            .collect()
+    };
     let (fast_rows, fast_columns) = (standard(&rows), standard(&columns));
     let matrix = |members: &[usize]| {
         let mut m = Array2::zeros((members.len(), common));
         for (r, s) in members.iter().enumerate() {
-            m.row_mut(r).assign(&ndarray::ArrayView1::from(&series[s][..]));
+            m.row_mut(r)
+                .assign(&ndarray::ArrayView1::from(&series[s][..]));
         }
         m
     };
