@@ -65,6 +65,9 @@ pub struct CorrelateArgs {
     /// How many of the best pairs to list
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub top: u32,
+    /// Also write the whole correlation matrix as a frame (names as index and columns)
+    #[arg(long, value_name = "FILE.h5")]
+    pub matrix: Option<PathBuf>,
     /// Report unreadable files and go on without them
     #[arg(long)]
     pub skip_bad: bool,
@@ -168,6 +171,7 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             paths: args.paths,
             column: args.column,
             top: args.top as usize,
+            matrix: args.matrix,
             skip_bad: args.skip_bad,
         })),
         Command::Run(args) => job_of(args.job).map(Task::Job),

@@ -164,6 +164,48 @@ fn many_series_in_three_blocks_at_every_rank_count() {
         write_series(&dir, name, values);
     }
     check_against_reference(&dir, &series, 50, &[1, 2, 3, 4]);
+    // The whole matrix, written through rank 0 tile by tile, is the same file at every rank
+    // count and holds the reference's values.
+    let out = scratch("correlate-blocks-matrix");
+    let matrices: Vec<Vec<u8>> = [1, 4]
+        .iter()
+        .map(|&n| {
+            let path = out.join(format!("m{n}.h5"));
+            launch(
+                n,
+                &[
+                    "correlate",
+                    "--quiet",
+                    dir.to_str().unwrap(),
+                    "--matrix",
+                    path.to_str().unwrap(),
+                ],
+                &[],
+            )
+            .ok();
+            std::fs::read(&path).unwrap()
+        })
+        .collect();
+    assert!(
+        matrices[0] == matrices[1],
+        "the matrix file is the same at -n 1 and -n 4"
+    );
+    let values = hdf5::File::open(out.join("m4.h5"))
+        .unwrap()
+        .group("data")
+        .unwrap()
+        .dataset("block0_values")
+        .unwrap()
+        .read_2d::<f64>()
+        .unwrap();
+    for (i, j) in [(0, 1), (5, 599), (599, 5), (255, 256), (300, 301), (17, 17)] {
+        let expected = if i == j {
+            1.0
+        } else {
+            reference(&series[i].1, &series[j].1)
+        };
+        assert!((values[[i, j]] - expected).abs() < 1e-12, "({i}, {j})");
+    }
 }
 
 #[test]
@@ -267,7 +309,24 @@ fn every_pair_agrees_with_pandas() {
     for (name, values) in &series {
         write_series(&dir, name, values);
     }
-    let (_, json) = correlate_json(3, &dir, 1000);
+    let matrix = dir.join("matrix.h5");
+    let top = "1000".to_string();
+    let run = launch(
+        3,
+        &[
+            "correlate",
+            dir.to_str().unwrap(),
+            "--top",
+            &top,
+            "--format",
+            "json",
+            "--matrix",
+            matrix.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .ok();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let files: Vec<PathBuf> = series
         .iter()
         .map(|(name, _)| dir.join(format!("{name}.h5")))

@@ -24,7 +24,7 @@ use ndarray::{Array1, Array2};
 
 /// Longest column name or attribute text written. Attribute texts are UTF-8 at their exact
 /// length, as PyTables writes them (it reads ASCII ones as bytes, and keeps padding).
-const TEXT: usize = 32;
+const TEXT: usize = 128;
 type Text = FixedUnicode<TEXT>;
 
 /// One column of a frame to write.
@@ -169,22 +169,7 @@ pub fn write_frame(path: &Path, key: &str, columns: &[Column<'_>]) -> Result<(),
 }
 
 fn write_layout(path: &Path, key: &str, columns: &[Column<'_>], rows: usize) -> hdf5::Result<()> {
-    // No modification times in the file: the same frame gives the same bytes on every run.
-    let file = File::with_options()
-        .with_fcpl(|fcpl| fcpl.obj_track_times(false))
-        .create(path)?;
-    group_attrs(&file)?;
-    text_attr(&file, "PYTABLES_FORMAT_VERSION", "2.1")?;
-    let frame = file.create_group(key)?;
-    group_attrs(&frame)?;
-    text_attr(&frame, "pandas_type", "frame")?;
-    text_attr(&frame, "pandas_version", "0.15.2")?;
-    text_attr(&frame, "encoding", "UTF-8")?;
-    text_attr(&frame, "errors", "strict")?;
-    int_attr(&frame, "ndim", 2)?;
-    text_attr(&frame, "axis0_variety", "regular")?;
-    text_attr(&frame, "axis1_variety", "regular")?;
-
+    let (file, frame) = create_frame_group(path, key)?;
     let names: Vec<&str> = columns.iter().map(Column::name).collect();
     write_names(&frame, "axis0", &names)?;
     let index = frame
@@ -220,6 +205,91 @@ fn write_layout(path: &Path, key: &str, columns: &[Column<'_>], rows: usize) -> 
     }
     int_attr(&frame, "nblocks", blocks)?;
     file.close()
+}
+
+/// A new file at `path` holding the (so far empty) frame group `key`.
+fn create_frame_group(path: &Path, key: &str) -> hdf5::Result<(File, Group)> {
+    // No modification times in the file: the same frame gives the same bytes on every run.
+    let file = File::with_options()
+        .with_fcpl(|fcpl| fcpl.obj_track_times(false))
+        .create(path)?;
+    group_attrs(&file)?;
+    text_attr(&file, "PYTABLES_FORMAT_VERSION", "2.1")?;
+    let frame = file.create_group(key)?;
+    group_attrs(&frame)?;
+    text_attr(&frame, "pandas_type", "frame")?;
+    text_attr(&frame, "pandas_version", "0.15.2")?;
+    text_attr(&frame, "encoding", "UTF-8")?;
+    text_attr(&frame, "errors", "strict")?;
+    int_attr(&frame, "ndim", 2)?;
+    text_attr(&frame, "axis0_variety", "regular")?;
+    text_attr(&frame, "axis1_variety", "regular")?;
+    Ok((file, frame))
+}
+
+/// A square float64 frame written tile by tile: rows and columns both named `names`, as
+/// pandas' `DataFrame.corr()` would give (`pandas.read_hdf(path, key)` reads it back). The
+/// whole matrix is never held in memory.
+pub struct MatrixWriter {
+    path: PathBuf,
+    file: File,
+    values: Dataset,
+}
+
+impl MatrixWriter {
+    /// Creates the file and the frame's layout; the values start as zeros.
+    pub fn create(path: &Path, key: &str, names: &[&str]) -> Result<MatrixWriter, FrameError> {
+        let wrap = |source| FrameError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let (file, frame) = create_frame_group(path, key).map_err(wrap)?;
+        let layout = || -> hdf5::Result<Dataset> {
+            write_names(&frame, "axis0", names)?;
+            write_names(&frame, "axis1", names)?;
+            write_names(&frame, "block0_items", names)?;
+            text_attr(&frame, "block0_items_variety", "regular")?;
+            int_attr(&frame, "nblocks", 1)?;
+            let n = names.len();
+            let values = frame
+                .new_dataset::<f64>()
+                .shape((n, n))
+                .create("block0_values")?;
+            array_attrs(&values)?;
+            Ok(values)
+        };
+        let values = layout().map_err(wrap)?;
+        Ok(MatrixWriter {
+            path: path.to_path_buf(),
+            file,
+            values,
+        })
+    }
+
+    /// Writes `tile` with its top-left corner at (`row`, `column`).
+    pub fn write_tile(
+        &self,
+        row: usize,
+        column: usize,
+        tile: ndarray::ArrayView2<'_, f64>,
+    ) -> Result<(), FrameError> {
+        let (rows, columns) = tile.dim();
+        self.values
+            .write_slice(tile.as_standard_layout().view(), ndarray::s![row..row + rows, column..column + columns])
+            .map_err(|source| FrameError::Write {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// Closes the file.
+    pub fn finish(self) -> Result<(), FrameError> {
+        drop(self.values);
+        self.file.close().map_err(|source| FrameError::Write {
+            path: self.path,
+            source,
+        })
+    }
 }
 
 /// Block `number`: its item names and its values as an n x k row-major array.

@@ -17,7 +17,8 @@ use std::time::Instant;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::io::frame::read_float_column;
+use crate::io::atomic::temporary_path;
+use crate::io::frame::{read_float_column, MatrixWriter};
 use crate::io::inputs::expand;
 use crate::patterns::pairs::{exchange, ExchangeVolume, PairPlan};
 use crate::runtime::fault;
@@ -29,6 +30,8 @@ pub struct CorrelateOptions {
     pub paths: Vec<PathBuf>,
     pub column: String,
     pub top: usize,
+    /// Where to write the whole correlation matrix, if anywhere.
+    pub matrix: Option<PathBuf>,
     pub skip_bad: bool,
 }
 
@@ -297,12 +300,23 @@ pub fn correlate(
         kept: Vec::new(),
         nan: 0,
     };
+    let mut tiles = Vec::new();
     world.time(Activity::Compute, "block pairs", || {
         for &(i, j) in plan.pairs_of(world.rank()) {
-            block_pair(&plan, i, j, &series, &kinds, common, &mut top);
+            let tile = block_pair(&plan, i, j, &series, &kinds, common, &mut top);
+            if options.matrix.is_some() {
+                tiles.push(((i, j), tile));
+            }
         }
     });
     top.settle();
+    drop(series);
+    if let Some(path) = &options.matrix {
+        let outcome = world.time(Activity::Io, "write matrix", || {
+            write_matrix(world, &plan, path, &names, tiles)
+        });
+        world.agree(outcome)?;
+    }
 
     let tops = world.gather(&(top.kept, top.nan));
     let volumes = world.all_gather(&volume);
@@ -349,7 +363,8 @@ fn common_length(infos: &[SeriesInfo]) -> usize {
         .map_or(0, |(length, _)| length)
 }
 
-/// Scores the pairs a < b of block `i` with block `j`.
+/// The correlations of block `i` with block `j` as a tile (rows of block `i`, columns of
+/// block `j`; both triangles of a block with itself), offering the pairs a < b to `top`.
 fn block_pair(
     plan: &PairPlan,
     i: usize,
@@ -358,7 +373,7 @@ fn block_pair(
     kinds: &[Kind],
     common: usize,
     top: &mut TopK,
-) {
+) -> Array2<f64> {
     let (rows, columns) = (plan.block_series(i), plan.block_series(j));
     let standard = |range: &std::ops::Range<usize>| -> Vec<usize> {
         range
@@ -376,18 +391,86 @@ fn block_pair(
         m
     };
     let product = kernel::block_product(matrix(&fast_rows).view(), matrix(&fast_columns).view());
-    let position = |members: &[usize], s: usize| members.binary_search(&s).ok();
+    let position = |members: &[usize], s: usize| members.binary_search(&s).unwrap_or_default();
+    let mut tile = Array2::from_elem((rows.len(), columns.len()), f64::NAN);
     for a in rows.clone() {
-        for b in columns.clone().filter(|&b| b > a) {
+        for b in columns.clone().filter(|&b| b >= a) {
             let corr = match (kinds[a], kinds[b]) {
+                (Kind::Standard, Kind::Standard) if a == b => 1.0,
                 (Kind::Standard, Kind::Standard) => {
-                    let (r, c) = (position(&fast_rows, a), position(&fast_columns, b));
-                    product[[r.unwrap_or_default(), c.unwrap_or_default()]]
+                    product[[position(&fast_rows, a), position(&fast_columns, b)]]
                 }
                 (Kind::Constant, _) | (_, Kind::Constant) => f64::NAN,
                 _ => kernel::pairwise(&series[&a], &series[&b]),
             };
-            top.offer(Scored { corr, a, b });
+            tile[[a - rows.start, b - columns.start]] = corr;
+            if i == j {
+                tile[[b - rows.start, a - columns.start]] = corr;
+            }
+            if a < b {
+                top.offer(Scored { corr, a, b });
+            }
         }
     }
+    tile
+}
+
+/// A tile of the matrix as it travels to rank 0: its block pair and its values.
+type Tile = ((usize, usize), Vec<f64>);
+
+/// Writes the whole matrix at `path` through rank 0, one tile at a time: rank 0 writes its
+/// own tiles, then each rank's in turn (a collective). No rank holds more than its tiles.
+fn write_matrix(
+    world: &World,
+    plan: &PairPlan,
+    path: &std::path::Path,
+    names: &[String],
+    tiles: Vec<((usize, usize), Array2<f64>)>,
+) -> Result<(), String> {
+    if !world.is_root() {
+        world.send(0, &tiles.len());
+        for ((i, j), tile) in tiles {
+            world.send(0, &((i, j), tile.into_raw_vec_and_offset().0));
+        }
+        return Ok(());
+    }
+    let temporary = temporary_path(path);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut writer = MatrixWriter::create(&temporary, "data", &names).map_err(|e| e.to_string());
+    let mut place = |(i, j): (usize, usize), tile: ndarray::ArrayView2<'_, f64>| {
+        if let Ok(matrix) = &writer {
+            let (rows, columns) = (plan.block_series(i).start, plan.block_series(j).start);
+            let written = matrix.write_tile(rows, columns, tile).and_then(|()| {
+                if i == j {
+                    Ok(())
+                } else {
+                    matrix.write_tile(columns, rows, tile.t())
+                }
+            });
+            if let Err(error) = written {
+                writer = Err(error.to_string());
+            }
+        }
+    };
+    for (pair, tile) in &tiles {
+        place(*pair, tile.view());
+    }
+    for rank in 1..world.size() {
+        let count: usize = world.receive_from(rank);
+        for _ in 0..count {
+            let ((i, j), values): Tile = world.receive_from(rank);
+            let shape = (plan.block_series(i).len(), plan.block_series(j).len());
+            let tile = Array2::from_shape_vec(shape, values).map_err(|e| e.to_string())?;
+            place((i, j), tile.view());
+        }
+    }
+    let finished = writer.and_then(|matrix| matrix.finish().map_err(|e| e.to_string()));
+    let moved = finished.and_then(|()| {
+        std::fs::rename(&temporary, path)
+            .map_err(|e| format!("cannot move the matrix to {}: {e}", path.display()))
+    });
+    if moved.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    moved
 }
