@@ -54,3 +54,24 @@ fn the_map_example_gives_the_squares_with_both_schedules() {
         );
     }
 }
+
+#[test]
+fn the_submit_example_gives_the_tutorials_results() {
+    let binary = example("submit");
+    for ranks in [1, 3] {
+        let run = launch_program(&binary, Path::new("."), ranks, &[], &[]).ok();
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), 2, "{}", run.stdout);
+        assert!(
+            lines[0].starts_with("ten slow adds: [0, 2, 4, 6, 8, 10, 12, 14, 16, 18] in "),
+            "{}",
+            lines[0]
+        );
+        let expected = "[1, 2, 3, 4, 1, 3, 4, 5, 2, 1, 5, 6, 3, 2, 1, 7, 4, 3, 2, 1]";
+        assert!(
+            lines[1].starts_with(&format!("add if i < j, sub if i > j: {expected} in ")),
+            "{}",
+            lines[1]
+        );
+    }
+}

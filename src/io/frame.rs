@@ -275,7 +275,10 @@ impl MatrixWriter {
     ) -> Result<(), FrameError> {
         let (rows, columns) = tile.dim();
         self.values
-            .write_slice(tile.as_standard_layout().view(), ndarray::s![row..row + rows, column..column + columns])
+            .write_slice(
+                tile.as_standard_layout().view(),
+                ndarray::s![row..row + rows, column..column + columns],
+            )
             .map_err(|source| FrameError::Write {
                 path: self.path.clone(),
                 source,
@@ -407,17 +410,22 @@ fn read_block_column(
         Ok(attr) => attr.read_scalar::<u8>().map_or(true, |flag| flag != 0),
         Err(_) => false,
     };
-    let array = values
-        .read_2d::<f64>()
-        .map_err(|e| BlockProblem::Other(e.to_string()))?;
-    let (rows, columns) = array.dim();
-    match (transposed, columns == width, rows == width) {
-        (true, true, _) => Ok(array.column(position).to_vec()),
-        (false, _, true) => Ok(array.row(position).to_vec()),
-        _ => Err(BlockProblem::Other(format!(
-            "shape {rows} x {columns} does not hold {width} columns"
-        ))),
-    }
+    let shape = values.shape();
+    let (rows, columns) = match shape[..] {
+        [rows, columns] => (rows, columns),
+        _ => return Err(BlockProblem::Other(format!("{} dimensions, not 2", shape.len()))),
+    };
+    // Only the wanted column is read (a hyperslab), not the whole block.
+    let read = match (transposed, columns == width, rows == width) {
+        (true, true, _) => values.read_slice_1d::<f64, _>(ndarray::s![.., position]),
+        (false, _, true) => values.read_slice_1d::<f64, _>(ndarray::s![position, ..]),
+        _ => {
+            let detail = format!("shape {rows} x {columns} does not hold {width} columns");
+            return Err(BlockProblem::Other(detail));
+        }
+    };
+    read.map(|column| column.to_vec())
+        .map_err(|e| BlockProblem::Other(e.to_string()))
 }
 
 #[cfg(test)]

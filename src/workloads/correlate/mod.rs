@@ -57,6 +57,12 @@ pub struct CorrelateSummary {
     pub seconds: f64,
     #[serde(skip)]
     pub exchange: Vec<ExchangeVolume>,
+    /// The longest time a rank spent on its block pairs.
+    #[serde(skip)]
+    pub kernel_seconds: f64,
+    /// The common length of the series on the fast path.
+    #[serde(skip)]
+    pub length: usize,
 }
 
 impl fmt::Display for CorrelateSummary {
@@ -101,6 +107,15 @@ impl fmt::Display for CorrelateSummary {
             if ranks == 1 { "" } else { "s" },
             sent as f64 * 8.0 / 1e6,
             needed as f64 * 8.0 / 1e6,
+        )?;
+        // The pairs' arithmetic: 2 flops per point per pair (a multiply and an add).
+        let flops = 2.0 * self.pairs as f64 * self.length as f64;
+        write!(
+            f,
+            "\nblock pairs: {:.3} s on the busiest rank, {:.1} GFLOP/s ({} points per series)",
+            self.kernel_seconds,
+            flops / self.kernel_seconds.max(1e-9) / 1e9,
+            self.length
         )
     }
 }
@@ -301,6 +316,7 @@ pub fn correlate(
         nan: 0,
     };
     let mut tiles = Vec::new();
+    let kernel_started = Instant::now();
     world.time(Activity::Compute, "block pairs", || {
         for &(i, j) in plan.pairs_of(world.rank()) {
             let tile = block_pair(&plan, i, j, &series, &kinds, common, &mut top);
@@ -310,6 +326,7 @@ pub fn correlate(
         }
     });
     top.settle();
+    let kernel_seconds = world.all_gather(&kernel_started.elapsed().as_secs_f64()).into_iter().fold(0.0, f64::max);
     drop(series);
     if let Some(path) = &options.matrix {
         let outcome = world.time(Activity::Io, "write matrix", || {
@@ -348,6 +365,8 @@ pub fn correlate(
         skipped,
         seconds: started.elapsed().as_secs_f64(),
         exchange: volumes,
+        kernel_seconds,
+        length: common,
     })
 }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Benchmark: `pardata correlate` against the tutorial's pandas loop and NumPy's corrcoef on
+# the same frames, in the same run.
+#   bench/correlate.sh tutorial   21 series of 77,015 points: end-to-end wall time
+#   bench/correlate.sh many [N]   N (2000) series of 4,220 points: the kernel at 1 and 2 ranks
+#                                 against np.corrcoef on 1 and 2 threads
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+case ${1:-tutorial} in
+tutorial)
+  target/release/pardata prep --quiet --out "$work/data" --days 365 >/dev/null
+  mpirun -n 2 target/release/pardata convert --quiet "$work/data/json" >/dev/null
+  frames=("$work"/data/json/*.h5)
+  echo "correlate: ${#frames[@]} series of 77015 points"
+  n1=$(seconds mpirun -n 1 target/release/pardata correlate "$work/data/json")
+  n2=$(seconds mpirun -n 2 target/release/pardata correlate "$work/data/json")
+  loop=$(seconds $venv/bin/python bench/correlate_python.py pandas "${frames[@]}")
+  np1=$(OPENBLAS_NUM_THREADS=1 seconds $venv/bin/python bench/correlate_python.py numpy "${frames[@]}")
+  printf '  pardata -n 1   %7.3f s\n  pardata -n 2   %7.3f s\n' "$n1" "$n2"
+  printf '  pandas loop    %7.3f s   (%sx pardata -n 1)\n' "$loop" "$(ratio "$loop" "$n1")"
+  printf '  numpy corrcoef %7.3f s   (%sx pardata -n 1)\n' "$np1" "$(ratio "$np1" "$n1")"
+  ;;
+many)
+  count=${2:-2000}
+  target/release/pardata prep --quiet --out "$work/data" --symbols "$count" --days 20 --json-days 20 >/dev/null
+  rm -rf "$work/data/minute"
+  mpirun -n 2 target/release/pardata convert --quiet "$work/data/json" >/dev/null
+  echo "correlate: $count series of 4220 points"
+  for n in 1 2; do
+    mpirun -n $n target/release/pardata correlate "$work/data/json" | sed -n 's/^/  pardata -n '$n': /p' | grep -E 'block pairs|correlate:'
+  done
+  for threads in 1 2; do
+    OPENBLAS_NUM_THREADS=$threads $venv/bin/python bench/correlate_python.py numpy "$work"/data/json/*.h5 |
+      sed -n "s/^corrcoef/  numpy corrcoef, $threads thread(s):/p"
+  done
+  ;;
+esac
