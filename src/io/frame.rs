@@ -413,7 +413,12 @@ fn read_block_column(
     let shape = values.shape();
     let (rows, columns) = match shape[..] {
         [rows, columns] => (rows, columns),
-        _ => return Err(BlockProblem::Other(format!("{} dimensions, not 2", shape.len()))),
+        _ => {
+            return Err(BlockProblem::Other(format!(
+                "{} dimensions, not 2",
+                shape.len()
+            )))
+        }
     };
     // Only the wanted column is read (a hyperslab), not the whole block.
     let read = match (transposed, columns == width, rows == width) {

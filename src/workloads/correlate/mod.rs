@@ -167,6 +167,15 @@ impl TopK {
             self.nan += 1;
             return;
         }
+        // Once K pairs are kept, a pair that does not beat the K-th is dropped at once.
+        if self.kept.len() >= self.k
+            && self
+                .kept
+                .get(self.k - 1)
+                .is_some_and(|kth| !pair.before(kth))
+        {
+            return;
+        }
         self.kept.push(pair);
         if self.kept.len() >= 2 * self.k.max(16) {
             self.settle();
@@ -309,6 +318,9 @@ pub fn correlate(
         })
         .collect();
     let (series, volume) = exchange(world, &plan, &prepared, &lengths);
+    let blocks = world.time(Activity::Compute, "assemble blocks", || {
+        Blocks::assemble(&plan, world.rank(), series, &kinds, common)
+    });
 
     let mut top = TopK {
         k: options.top.max(1),
@@ -319,15 +331,18 @@ pub fn correlate(
     let kernel_started = Instant::now();
     world.time(Activity::Compute, "block pairs", || {
         for &(i, j) in plan.pairs_of(world.rank()) {
-            let tile = block_pair(&plan, i, j, &series, &kinds, common, &mut top);
+            let tile = block_pair(&plan, i, j, &blocks, &kinds, &mut top);
             if options.matrix.is_some() {
                 tiles.push(((i, j), tile));
             }
         }
     });
     top.settle();
-    let kernel_seconds = world.all_gather(&kernel_started.elapsed().as_secs_f64()).into_iter().fold(0.0, f64::max);
-    drop(series);
+    let kernel_seconds = world
+        .all_gather(&kernel_started.elapsed().as_secs_f64())
+        .into_iter()
+        .fold(0.0, f64::max);
+    drop(blocks);
     if let Some(path) = &options.matrix {
         let outcome = world.time(Activity::Io, "write matrix", || {
             write_matrix(world, &plan, path, &names, tiles)
@@ -382,34 +397,72 @@ fn common_length(infos: &[SeriesInfo]) -> usize {
         .map_or(0, |(length, _)| length)
 }
 
+/// The series a rank holds for its block pairs: each block's fast-path series as the rows
+/// of one matrix (built once, used by every pair of the block), the others as they came.
+struct Blocks {
+    /// Per block: its fast-path series, in order, and their standardized values as rows.
+    fast: std::collections::BTreeMap<usize, (Vec<usize>, Array2<f64>)>,
+    raw: std::collections::BTreeMap<usize, Vec<f64>>,
+}
+
+impl Blocks {
+    fn assemble(
+        plan: &PairPlan,
+        rank: usize,
+        mut series: std::collections::BTreeMap<usize, Vec<f64>>,
+        kinds: &[Kind],
+        common: usize,
+    ) -> Blocks {
+        let mut wanted: Vec<usize> = plan
+            .pairs_of(rank)
+            .iter()
+            .flat_map(|&(i, j)| [i, j])
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut fast = std::collections::BTreeMap::new();
+        for b in wanted {
+            let members: Vec<usize> = plan
+                .block_series(b)
+                .filter(|&s| kinds[s] == Kind::Standard)
+                .collect();
+            let mut matrix = Array2::zeros((members.len(), common));
+            for (row, s) in members.iter().enumerate() {
+                if let Some(values) = series.remove(s) {
+                    matrix
+                        .row_mut(row)
+                        .assign(&ndarray::ArrayView1::from(&values[..]));
+                }
+            }
+            fast.insert(b, (members, matrix));
+        }
+        Blocks { fast, raw: series }
+    }
+
+    /// The values of series `s` of block `b`: standardized on the fast path, raw otherwise.
+    fn values(&self, b: usize, s: usize) -> &[f64] {
+        let (members, matrix) = &self.fast[&b];
+        match members.binary_search(&s) {
+            Ok(row) => matrix.row(row).to_slice().unwrap_or_default(),
+            Err(_) => self.raw.get(&s).map_or(&[], Vec::as_slice),
+        }
+    }
+}
+
 /// The correlations of block `i` with block `j` as a tile (rows of block `i`, columns of
 /// block `j`; both triangles of a block with itself), offering the pairs a < b to `top`.
 fn block_pair(
     plan: &PairPlan,
     i: usize,
     j: usize,
-    series: &std::collections::BTreeMap<usize, Vec<f64>>,
+    blocks: &Blocks,
     kinds: &[Kind],
-    common: usize,
     top: &mut TopK,
 ) -> Array2<f64> {
     let (rows, columns) = (plan.block_series(i), plan.block_series(j));
-    let standard = |range: &std::ops::Range<usize>| -> Vec<usize> {
-        range
-            .clone()
-            .filter(|&s| kinds[s] == Kind::Standard)
-            .collect()
-    };
-    let (fast_rows, fast_columns) = (standard(&rows), standard(&columns));
-    let matrix = |members: &[usize]| {
-        let mut m = Array2::zeros((members.len(), common));
-        for (r, s) in members.iter().enumerate() {
-            m.row_mut(r)
-                .assign(&ndarray::ArrayView1::from(&series[s][..]));
-        }
-        m
-    };
-    let product = kernel::block_product(matrix(&fast_rows).view(), matrix(&fast_columns).view());
+    let (fast_rows, row_matrix) = &blocks.fast[&i];
+    let (fast_columns, column_matrix) = &blocks.fast[&j];
+    let product = kernel::block_product(row_matrix.view(), column_matrix.view());
     let position = |members: &[usize], s: usize| members.binary_search(&s).unwrap_or_default();
     let mut tile = Array2::from_elem((rows.len(), columns.len()), f64::NAN);
     for a in rows.clone() {
@@ -417,10 +470,10 @@ fn block_pair(
             let corr = match (kinds[a], kinds[b]) {
                 (Kind::Standard, Kind::Standard) if a == b => 1.0,
                 (Kind::Standard, Kind::Standard) => {
-                    product[[position(&fast_rows, a), position(&fast_columns, b)]]
+                    product[[position(fast_rows, a), position(fast_columns, b)]]
                 }
                 (Kind::Constant, _) | (_, Kind::Constant) => f64::NAN,
-                _ => kernel::pairwise(&series[&a], &series[&b]),
+                _ => kernel::pairwise(blocks.values(i, a), blocks.values(j, b)),
             };
             tile[[a - rows.start, b - columns.start]] = corr;
             if i == j {
