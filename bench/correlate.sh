@@ -19,6 +19,10 @@ tutorial)
   printf '  pardata -n 1   %7.3f s\n  pardata -n 2   %7.3f s\n' "$n1" "$n2"
   printf '  pandas loop    %7.3f s   (%sx pardata -n 1)\n' "$loop" "$(ratio "$loop" "$n1")"
   printf '  numpy corrcoef %7.3f s   (%sx pardata -n 1)\n' "$np1" "$(ratio "$np1" "$n1")"
+  # The same, without starting the programs: pardata's own time against Python's after import.
+  ours=$(mpirun -n 1 target/release/pardata correlate "$work/data/json" | sed -n 's/.* in \([0-9.]*\) s on.*/\1/p')
+  theirs=$($venv/bin/python bench/correlate_python.py pandas "${frames[@]}" | sed -n 's/^work \([0-9.]*\) s/\1/p')
+  echo "  work only: pardata -n 1 $ours s, pandas loop $theirs s ($(ratio "$theirs" "$ours")x)"
   ;;
 many)
   count=${2:-2000}

@@ -85,7 +85,17 @@ fn the_tutorial_job_runs() {
     let dir = scratch("job-tutorial");
     let job = concat!(env!("CARGO_MANIFEST_DIR"), "/jobs/tutorial.toml");
     let run = launch_in(&dir, 2, &["run", job], &[]).ok();
-    assert!(run.stdout.contains("job tutorial:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("job tutorial: 3 steps done"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("aet matches with luv with correlation 0.9"),
+        "{}",
+        run.stdout
+    );
     assert!(dir.join("data/tutorial/json/aet.json").is_file());
     assert!(
         dir.join("data/tutorial/json/aet.h5").is_file(),
