@@ -365,3 +365,70 @@ fn every_pair_agrees_with_pandas() {
         );
     }
 }
+
+#[test]
+fn unreadable_frames_fail_or_are_skipped() {
+    let dir = scratch("correlate-bad");
+    let series = random_series(4, 30, 5);
+    for (name, values) in &series {
+        write_series(&dir, name, values);
+    }
+    std::fs::write(dir.join("broken.h5"), b"not HDF5 at all").unwrap();
+    let broken = dir.join("broken.h5");
+    for ranks in [1, 3] {
+        let run = launch(ranks, &["correlate", dir.to_str().unwrap()], &[]);
+        assert_eq!(run.code, 1);
+        let errors = run.pardata_errors();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].starts_with(&format!(
+                "pardata: cannot open {}: not a readable HDF5 file",
+                broken.display()
+            )),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[1].starts_with(
+                "pardata: error: 1 of 5 files could not be read (--skip-bad skips them)"
+            ),
+            "{}",
+            errors[1]
+        );
+
+        let skipping = launch(
+            ranks,
+            &[
+                "correlate",
+                dir.to_str().unwrap(),
+                "--skip-bad",
+                "--format",
+                "json",
+            ],
+            &[],
+        )
+        .ok();
+        assert!(skipping.pardata_errors()[0].starts_with(&format!(
+            "pardata: skipped cannot open {}",
+            broken.display()
+        )));
+        let json: serde_json::Value = serde_json::from_str(&skipping.stdout).unwrap();
+        assert_eq!(json["series"].as_u64(), Some(4));
+        assert_eq!(json["skipped"][0].as_str(), Some(broken.to_str().unwrap()));
+        let (expected, _) = reference_ranking(&series);
+        assert_eq!(json["best"]["a"].as_str(), Some(expected[0].1.as_str()));
+    }
+    let missing = launch(
+        2,
+        &["correlate", dir.to_str().unwrap(), "--column", "volume"],
+        &[],
+    );
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing
+            .stderr
+            .contains("has no column 'volume' (columns: close, open, timestamp)"),
+        "{}",
+        missing.stderr
+    );
+}
