@@ -1,6 +1,7 @@
 //! The paradigms of parallel work, built only on the runtime: how items are divided among
 //! ranks. They know nothing about stocks, files or models.
 
+pub mod futures;
 pub mod map;
 pub mod pairs;
 pub mod partition;
