@@ -125,6 +125,12 @@ impl<O> Future<O> {
     }
 }
 
+/// A completed future with its result.
+pub type Completed<O> = (Future<O>, Result<O, TaskError>);
+
+/// The futures that completed, and those that did not.
+pub type Waited<O> = (Vec<Future<O>>, Vec<Future<O>>);
+
 /// What [`Executor::wait`] waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitFor {
@@ -330,7 +336,7 @@ impl<'w, T: Task> Executor<'w, T> {
     pub fn as_completed<'e>(
         &'e mut self,
         futures: &[Future<T::Output>],
-    ) -> impl Iterator<Item = (Future<T::Output>, Result<T::Output, TaskError>)> + use<'e, 'w, T>
+    ) -> impl Iterator<Item = Completed<T::Output>> + use<'e, 'w, T>
     {
         let mut waiting: std::collections::HashSet<u64> = futures.iter().map(|f| f.id).collect();
         std::iter::from_fn(move || {
@@ -360,7 +366,7 @@ impl<'w, T: Task> Executor<'w, T> {
     pub fn completed_batch(
         &mut self,
         futures: &[Future<T::Output>],
-    ) -> Vec<(Future<T::Output>, Result<T::Output, TaskError>)> {
+    ) -> Vec<Completed<T::Output>> {
         let wanted: std::collections::HashSet<u64> = futures.iter().map(|f| f.id).collect();
         let pending = |e: &Self| {
             wanted
@@ -403,7 +409,7 @@ impl<'w, T: Task> Executor<'w, T> {
         &mut self,
         futures: &[Future<T::Output>],
         until: WaitFor,
-    ) -> (Vec<Future<T::Output>>, Vec<Future<T::Output>>) {
+    ) -> Waited<T::Output> {
         loop {
             self.collect_arrived();
             let (done, not_done): (Vec<_>, Vec<_>) =
