@@ -175,7 +175,7 @@ fn checks(world: &World) -> Result<Vec<String>, String> {
     if let Some((most, first, all, rest, batched)) = outcome {
         check(
             "never more than 3 tasks outstanding",
-            most <= 3 && most >= 1,
+            (1..=3).contains(&most),
             format!("{most}"),
         )?;
         check(

@@ -336,8 +336,7 @@ impl<'w, T: Task> Executor<'w, T> {
     pub fn as_completed<'e>(
         &'e mut self,
         futures: &[Future<T::Output>],
-    ) -> impl Iterator<Item = Completed<T::Output>> + use<'e, 'w, T>
-    {
+    ) -> impl Iterator<Item = Completed<T::Output>> + use<'e, 'w, T> {
         let mut waiting: std::collections::HashSet<u64> = futures.iter().map(|f| f.id).collect();
         std::iter::from_fn(move || {
             if waiting.is_empty() {
@@ -363,10 +362,7 @@ impl<'w, T: Task> Executor<'w, T> {
 
     /// The completed ones among `futures`, waiting for at least one: the `batches()` view
     /// of `as_completed`. Empty only when none of them is outstanding or ready.
-    pub fn completed_batch(
-        &mut self,
-        futures: &[Future<T::Output>],
-    ) -> Vec<Completed<T::Output>> {
+    pub fn completed_batch(&mut self, futures: &[Future<T::Output>]) -> Vec<Completed<T::Output>> {
         let wanted: std::collections::HashSet<u64> = futures.iter().map(|f| f.id).collect();
         let pending = |e: &Self| {
             wanted
@@ -405,11 +401,7 @@ impl<'w, T: Task> Executor<'w, T> {
 
     /// Waits until all, or the first, of `futures` have completed; returns the completed and
     /// the not yet completed ones (results stay to be read).
-    pub fn wait(
-        &mut self,
-        futures: &[Future<T::Output>],
-        until: WaitFor,
-    ) -> Waited<T::Output> {
+    pub fn wait(&mut self, futures: &[Future<T::Output>], until: WaitFor) -> Waited<T::Output> {
         loop {
             self.collect_arrived();
             let (done, not_done): (Vec<_>, Vec<_>) =
