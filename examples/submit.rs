@@ -1,42 +1,77 @@
-//! The submit lesson of the tutorial, on pardata's dynamic map (the futures executor of the
-//! next issue will give it `submit` and `as_completed`): calls are described as values,
-//! handed out to free ranks, and their results collected in the order they were made.
+//! The submit lesson of the tutorial, cell by cell, on pardata's futures executor.
 //!
 //! ```sh
 //! cargo build --release --examples
-//! mpirun -n 4 target/release/examples/submit
+//! mpirun -n 4 target/release/examples/submit            # slow functions sleep 1 s
+//! mpirun -n 4 target/release/examples/submit --sleep 0.1
 //! ```
 //!
-//! First ten slow additions, then the nested loop with a predicate: for i, j in 0..5, add
-//! when i < j and subtract when i > j.
+//! Every rank runs this program; the driver (the body given to `futures::run`) runs on rank
+//! 0, the tasks on whichever rank is free, and results come back to rank 0.
 
-use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use pardata::patterns::map::{map, Schedule};
-use pardata::runtime::World;
+use pardata::patterns::futures::{self, Options, Task};
+use pardata::runtime::{panic, World};
 use serde::{Deserialize, Serialize};
 
-/// A call to run on some rank.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+/// The calls of the notebook, with how long the slow ones sleep.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 enum Call {
-    Add(i64, i64),
-    Sub(i64, i64),
+    SlowAdd {
+        a: i64,
+        b: i64,
+        sleep: f64,
+    },
+    SlowSub {
+        a: i64,
+        b: i64,
+        sleep: f64,
+    },
+    /// Divides, failing on zero (the notebook's exception cell).
+    Divide {
+        a: i64,
+        b: i64,
+    },
+    /// Panics (a bug in a task, not an error it returns).
+    Bug,
+    /// Counts the primes below `below`: work for the processor, not a sleep.
+    Primes {
+        below: u64,
+    },
 }
 
-/// The tutorial's slow functions: a tenth of a second each.
-fn run(call: &Call) -> Result<i64, Infallible> {
-    std::thread::sleep(Duration::from_millis(100));
-    Ok(match *call {
-        Call::Add(a, b) => a + b,
-        Call::Sub(a, b) => a - b,
-    })
+impl Task for Call {
+    type Output = i64;
+    type Error = String;
+
+    fn run(&self) -> Result<i64, String> {
+        match *self {
+            Call::SlowAdd { a, b, sleep } => {
+                std::thread::sleep(Duration::from_secs_f64(sleep));
+                Ok(a + b)
+            }
+            Call::SlowSub { a, b, sleep } => {
+                std::thread::sleep(Duration::from_secs_f64(sleep));
+                Ok(a - b)
+            }
+            Call::Divide { a, b } => a
+                .checked_div(b)
+                .ok_or_else(|| format!("cannot divide {a} by {b}")),
+            Call::Bug => panic!("this task has a bug"),
+            Call::Primes { below } => Ok(count_primes(below)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("{self:?}")
+    }
 }
 
-/// Runs the calls over all ranks; rank 0 gets the results in submission order.
-fn collect(world: &World, calls: &[Call]) -> Option<Vec<i64>> {
-    let results = map(world, calls, Schedule::Dynamic, |_, call| run(call))?;
-    Some(results.into_iter().filter_map(|r| r.result.ok()).collect())
+fn count_primes(below: u64) -> i64 {
+    (2..below)
+        .filter(|&n| (2..).take_while(|d| d * d <= n).all(|d| n % d != 0))
+        .count() as i64
 }
 
 fn main() -> std::process::ExitCode {
@@ -44,31 +79,123 @@ fn main() -> std::process::ExitCode {
         eprintln!("submit: MPI could not be initialised");
         return std::process::ExitCode::FAILURE;
     };
-    let started = Instant::now();
-    let adds: Vec<Call> = (0..10).map(|i| Call::Add(i, i)).collect();
-    if let Some(sums) = collect(&world, &adds) {
+    panic::install(world.rank(), world.host());
+    let args: Vec<String> = std::env::args().collect();
+    let sleep: f64 = args
+        .iter()
+        .position(|a| a == "--sleep")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(1.0);
+    let add = |a, b| Call::SlowAdd { a, b, sleep };
+
+    futures::run(&world, Options::default(), |ex| {
+        let ranks = world.size();
+        // One slow add, submitted: the future comes back at once, the result later.
+        let future = ex.submit(add(1, 2));
         println!(
-            "ten slow adds: {sums:?} in {:.2} s",
+            "one slow add, submitted, then read: {:?}",
+            ex.result(future)
+        );
+
+        // Ten slow adds: one after another here, then submitted to all ranks.
+        let started = Instant::now();
+        let sequential: Vec<i64> = (0..10)
+            .map(|i| add(i, i).run().unwrap_or_default())
+            .collect();
+        println!(
+            "ten slow adds, one after another: {sequential:?} in {:.1} s",
             started.elapsed().as_secs_f64()
         );
-    }
+        let started = Instant::now();
+        let futures: Vec<_> = (0..10).map(|i| ex.submit(add(i, i))).collect();
+        let submitted: Vec<i64> = futures
+            .into_iter()
+            .filter_map(|f| ex.result(f).ok())
+            .collect();
+        println!(
+            "ten slow adds, submitted to {ranks} ranks: {submitted:?} in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
 
-    let started = Instant::now();
-    let mut calls = Vec::new();
-    for i in 0..5 {
-        for j in 0..5 {
-            if i < j {
-                calls.push(Call::Add(i, j));
-            } else if i > j {
-                calls.push(Call::Sub(i, j));
+        // The nested loop with a predicate: add when i < j, subtract when i > j.
+        let mut calls = Vec::new();
+        for i in 0..5 {
+            for j in 0..5 {
+                if i < j {
+                    calls.push(add(i, j));
+                } else if i > j {
+                    calls.push(Call::SlowSub { a: i, b: j, sleep });
+                }
             }
         }
-    }
-    if let Some(results) = collect(&world, &calls) {
+        let results: Result<Vec<i64>, _> = ex.map(calls).collect();
         println!(
-            "add if i < j, sub if i > j: {results:?} in {:.2} s",
+            "add if i < j, sub if i > j: {:?}",
+            results.unwrap_or_default()
+        );
+
+        // An error in a task, and a bug: both come back where the result is read.
+        let error = ex.submit(Call::Divide { a: 1, b: 0 });
+        match ex.result(error) {
+            Ok(value) => println!("1 / 0 = {value}?"),
+            Err(error) => println!(
+                "an error in a task, seen at result(): {}",
+                error.to_string().lines().next().unwrap_or_default()
+            ),
+        }
+        let bug = ex.submit(Call::Bug);
+        if let Err(error) = ex.result(bug) {
+            let first = error
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            println!("a panic in a task, seen at result(): {first} (with that rank's backtrace)");
+        }
+    });
+
+    // At most 4 tasks in flight: submit waits while 4 are outstanding.
+    futures::run(
+        &world,
+        Options {
+            max_in_flight: Some(4),
+            retries: 0,
+        },
+        |ex| {
+            let futures: Vec<_> = (0..12).map(|i| ex.submit(add(i, 1))).collect();
+            let results: Vec<i64> = futures
+                .into_iter()
+                .filter_map(|f| ex.result(f).ok())
+                .collect();
+            println!(
+                "twelve adds, at most 4 in flight (most seen: {}): {results:?}",
+                ex.most_outstanding()
+            );
+        },
+    );
+
+    // Threads or processes? In Rust, threads inside one rank run in parallel too (there is
+    // no interpreter lock): four prime counts on four threads of rank 0, then on the ranks.
+    futures::run(&world, Options::default(), |ex| {
+        let work = vec![Call::Primes { below: 60_000 }; 4];
+        let started = Instant::now();
+        let threaded: Vec<i64> = std::thread::scope(|s| {
+            work.iter()
+                .map(|c| s.spawn(|| c.run().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let threads = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let ranked: Vec<i64> = ex.map(work.clone()).filter_map(Result::ok).collect();
+        println!(
+            "four prime counts: {threaded:?} on 4 threads in {threads:.2} s, {ranked:?} on {} ranks in {:.2} s",
+            world.size(),
             started.elapsed().as_secs_f64()
         );
-    }
+    });
     std::process::ExitCode::SUCCESS
 }

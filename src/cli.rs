@@ -8,6 +8,7 @@ use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::patterns::map::Schedule;
+use crate::workloads::bench::OverheadOptions;
 use crate::workloads::convert::ConvertOptions;
 use crate::workloads::correlate::CorrelateOptions;
 use crate::workloads::job::{Job, JobFile, Step};
@@ -50,8 +51,21 @@ pub enum Command {
     Convert(ConvertArgs),
     /// Find the best-correlated pairs of series among HDF5 frames (each file one series)
     Correlate(CorrelateArgs),
+    /// Measure pardata itself
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Run the steps of a job file in order
     Run(RunArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Per-task overhead of the futures executor, and the smallest efficient task (METG)
+    Overhead {
+        /// Empty tasks per measurement
+        #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+        tasks: u32,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +188,11 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             matrix: args.matrix,
             skip_bad: args.skip_bad,
         })),
+        Command::Bench(BenchCommand::Overhead { tasks }) => {
+            Ok(Task::BenchOverhead(OverheadOptions {
+                tasks: tasks as usize,
+            }))
+        }
         Command::Run(args) => job_of(args.job).map(Task::Job),
     }
 }

@@ -56,22 +56,50 @@ fn the_map_example_gives_the_squares_with_both_schedules() {
 }
 
 #[test]
-fn the_submit_example_gives_the_tutorials_results() {
+fn the_submit_example_prints_what_the_notebook_printed() {
     let binary = example("submit");
     for ranks in [1, 3] {
-        let run = launch_program(&binary, Path::new("."), ranks, &[], &[]).ok();
+        let run = launch_program(&binary, Path::new("."), ranks, &["--sleep", "0.02"], &[]).ok();
         let lines: Vec<&str> = run.stdout.lines().collect();
-        assert_eq!(lines.len(), 2, "{}", run.stdout);
+        assert_eq!(lines.len(), 8, "{}", run.stdout);
+        assert_eq!(lines[0], "one slow add, submitted, then read: Ok(3)");
+        let tens = "[0, 2, 4, 6, 8, 10, 12, 14, 16, 18]";
         assert!(
-            lines[0].starts_with("ten slow adds: [0, 2, 4, 6, 8, 10, 12, 14, 16, 18] in "),
-            "{}",
-            lines[0]
-        );
-        let expected = "[1, 2, 3, 4, 1, 3, 4, 5, 2, 1, 5, 6, 3, 2, 1, 7, 4, 3, 2, 1]";
-        assert!(
-            lines[1].starts_with(&format!("add if i < j, sub if i > j: {expected} in ")),
+            lines[1].starts_with(&format!("ten slow adds, one after another: {tens} in ")),
             "{}",
             lines[1]
+        );
+        assert!(
+            lines[2].starts_with(&format!(
+                "ten slow adds, submitted to {ranks} ranks: {tens} in "
+            )),
+            "{}",
+            lines[2]
+        );
+        let nested = "[1, 2, 3, 4, 1, 3, 4, 5, 2, 1, 5, 6, 3, 2, 1, 7, 4, 3, 2, 1]";
+        assert_eq!(lines[3], format!("add if i < j, sub if i > j: {nested}"));
+        assert!(
+            lines[4]
+                .starts_with("an error in a task, seen at result(): task Divide { a: 1, b: 0 } (#"),
+            "{}",
+            lines[4]
+        );
+        assert!(lines[4].ends_with("cannot divide 1 by 0"), "{}", lines[4]);
+        assert!(
+            lines[5].contains("panicked at examples/submit.rs")
+                && lines[5].contains("this task has a bug"),
+            "{}",
+            lines[5]
+        );
+        assert!(
+            lines[6].starts_with("twelve adds, at most 4 in flight (most seen: 4): [1, 2, 3"),
+            "{}",
+            lines[6]
+        );
+        assert!(
+            lines[7].starts_with("four prime counts: [6057, 6057, 6057, 6057] on 4 threads in "),
+            "{}",
+            lines[7]
         );
     }
 }

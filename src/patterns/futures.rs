@@ -265,8 +265,8 @@ impl<'w, T: Task> Executor<'w, T> {
     /// Waits for the future's result and takes it.
     pub fn result(&mut self, future: Future<T::Output>) -> Result<T::Output, TaskError> {
         loop {
+            // Its id stays in `completion`, where the iterators skip ids already taken.
             if let Some(result) = self.done.remove(&future.id) {
-                self.completion.retain(|&id| id != future.id);
                 return result;
             }
             self.progress();
@@ -343,7 +343,11 @@ impl<'w, T: Task> Executor<'w, T> {
                 return None;
             }
             loop {
-                if let Some(position) = self.completion.iter().position(|id| waiting.contains(id)) {
+                let ready = self
+                    .completion
+                    .iter()
+                    .position(|id| waiting.contains(id) && self.done.contains_key(id));
+                if let Some(position) = ready {
                     let id = self.completion.remove(position)?;
                     waiting.remove(&id);
                     let result = self.done.remove(&id)?;
@@ -354,6 +358,11 @@ impl<'w, T: Task> Executor<'w, T> {
                         },
                         result,
                     ));
+                }
+                let outstanding =
+                    |id: &u64| self.done.contains_key(id) || self.tasks.contains_key(id);
+                if !waiting.iter().any(outstanding) {
+                    return None;
                 }
                 self.progress();
             }
@@ -380,9 +389,9 @@ impl<'w, T: Task> Executor<'w, T> {
             .completion
             .iter()
             .copied()
-            .filter(|id| wanted.contains(id))
+            .filter(|id| wanted.contains(id) && self.done.contains_key(id))
             .collect();
-        self.completion.retain(|id| !wanted.contains(id));
+        self.completion.retain(|id| !ready.contains(id));
         ready
             .into_iter()
             .filter_map(|id| {

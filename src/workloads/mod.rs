@@ -2,6 +2,7 @@
 //! every rank. [`Task`] is what the command line (or a job file) asks for, and [`execute`]
 //! runs it.
 
+pub mod bench;
 pub mod convert;
 pub mod correlate;
 pub mod job;
@@ -28,6 +29,7 @@ pub enum Task {
     Prep(prep::PrepOptions),
     Convert(convert::ConvertOptions),
     Correlate(correlate::CorrelateOptions),
+    BenchOverhead(bench::OverheadOptions),
     Job(job::Job),
 }
 
@@ -38,6 +40,7 @@ pub enum Outcome {
     Prep(prep::PrepSummary),
     Convert(convert::ConvertSummary),
     Correlate(correlate::CorrelateSummary),
+    BenchOverhead(bench::OverheadSummary),
     Job(job::JobSummary),
 }
 
@@ -47,6 +50,7 @@ impl fmt::Display for Outcome {
             Outcome::Prep(summary) => summary.fmt(f),
             Outcome::Convert(summary) => summary.fmt(f),
             Outcome::Correlate(summary) => summary.fmt(f),
+            Outcome::BenchOverhead(summary) => summary.fmt(f),
             Outcome::Job(summary) => summary.fmt(f),
         }
     }
@@ -60,6 +64,7 @@ pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome
             convert::convert(world, options, settings.quiet).map(Outcome::Convert)
         }
         Task::Correlate(options) => correlate::correlate(world, options).map(Outcome::Correlate),
+        Task::BenchOverhead(options) => bench::overhead(world, options).map(Outcome::BenchOverhead),
         Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
     }
 }
