@@ -178,7 +178,7 @@ fn main() -> std::process::ExitCode {
     // Threads or processes? In Rust, threads inside one rank run in parallel too (there is
     // no interpreter lock): four prime counts on four threads of rank 0, then on the ranks.
     futures::run(&world, Options::default(), |ex| {
-        let work = vec![Call::Primes { below: 60_000 }; 4];
+        let work = vec![Call::Primes { below: 600_000 }; 4];
         let started = Instant::now();
         let threaded: Vec<i64> = std::thread::scope(|s| {
             work.iter()

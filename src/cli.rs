@@ -10,7 +10,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::patterns::map::Schedule;
 use crate::workloads::bench::OverheadOptions;
 use crate::workloads::convert::ConvertOptions;
-use crate::workloads::correlate::CorrelateOptions;
+use crate::workloads::correlate::{CorrelateOptions, Engine};
 use crate::workloads::job::{Job, JobFile, Step};
 use crate::workloads::prep::{intraday, symbols, PrepOptions};
 use crate::workloads::{Settings, Task};
@@ -85,6 +85,16 @@ pub struct CorrelateArgs {
     /// Report unreadable files and go on without them
     #[arg(long)]
     pub skip_bad: bool,
+    /// How block pairs are computed: where their series are sent once (blocks), or as
+    /// tasks of the futures executor that carry their blocks (futures)
+    #[arg(long, value_enum, default_value_t = EngineArg::Blocks)]
+    pub engine: EngineArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Blocks,
+    Futures,
 }
 
 #[derive(Debug, Args)]
@@ -187,6 +197,10 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             top: args.top as usize,
             matrix: args.matrix,
             skip_bad: args.skip_bad,
+            engine: match args.engine {
+                EngineArg::Blocks => Engine::Blocks,
+                EngineArg::Futures => Engine::Futures,
+            },
         })),
         Command::Bench(BenchCommand::Overhead { tasks }) => {
             Ok(Task::BenchOverhead(OverheadOptions {

@@ -97,7 +97,8 @@ fn the_submit_example_prints_what_the_notebook_printed() {
             lines[6]
         );
         assert!(
-            lines[7].starts_with("four prime counts: [6057, 6057, 6057, 6057] on 4 threads in "),
+            lines[7]
+                .starts_with("four prime counts: [49098, 49098, 49098, 49098] on 4 threads in "),
             "{}",
             lines[7]
         );

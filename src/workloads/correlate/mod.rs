@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::io::atomic::temporary_path;
 use crate::io::frame::{read_float_column, MatrixWriter};
 use crate::io::inputs::expand;
+use crate::patterns::futures::{self, Options, Task};
 use crate::patterns::pairs::{exchange, ExchangeVolume, PairPlan};
 use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, World};
@@ -33,6 +34,16 @@ pub struct CorrelateOptions {
     /// Where to write the whole correlation matrix, if anywhere.
     pub matrix: Option<PathBuf>,
     pub skip_bad: bool,
+    pub engine: Engine,
+}
+
+/// How the block pairs are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Each rank receives the series its block pairs need once, then computes them.
+    Blocks,
+    /// Each block pair is a task of the futures executor, carrying its two blocks.
+    Futures,
 }
 
 /// One pair and its correlation.
@@ -129,7 +140,7 @@ struct SeriesInfo {
 }
 
 /// How a series takes part, decided from every series' info.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 enum Kind {
     /// Finite, of the common length, not constant: standardized, on the fast path.
     Standard,
@@ -317,32 +328,18 @@ pub fn correlate(
             Kind::Raw => info.length,
         })
         .collect();
-    let (series, volume) = exchange(world, &plan, &prepared, &lengths);
-    let blocks = world.time(Activity::Compute, "assemble blocks", || {
-        Blocks::assemble(&plan, world.rank(), series, &kinds, common)
-    });
-
-    let mut top = TopK {
-        k: options.top.max(1),
-        kept: Vec::new(),
-        nan: 0,
+    let (top, tiles, volume, kernel_seconds) = match options.engine {
+        Engine::Blocks => blocks_engine(world, &plan, &prepared, &lengths, &kinds, common, options),
+        Engine::Futures => futures_engine(
+            world,
+            files.len(),
+            &prepared,
+            &lengths,
+            &kinds,
+            common,
+            options,
+        ),
     };
-    let mut tiles = Vec::new();
-    let kernel_started = Instant::now();
-    world.time(Activity::Compute, "block pairs", || {
-        for &(i, j) in plan.pairs_of(world.rank()) {
-            let tile = block_pair(&plan, i, j, &blocks, &kinds, &mut top);
-            if options.matrix.is_some() {
-                tiles.push(((i, j), tile));
-            }
-        }
-    });
-    top.settle();
-    let kernel_seconds = world
-        .all_gather(&kernel_started.elapsed().as_secs_f64())
-        .into_iter()
-        .fold(0.0, f64::max);
-    drop(blocks);
     if let Some(path) = &options.matrix {
         let outcome = world.time(Activity::Io, "write matrix", || {
             write_matrix(world, &plan, path, &names, tiles)
@@ -383,6 +380,211 @@ pub fn correlate(
         kernel_seconds,
         length: common,
     })
+}
+
+/// What one rank computed: its top K, its tiles (when the matrix is wanted), what it
+/// exchanged, and the longest time a rank spent on block pairs.
+type Computed = (
+    TopK,
+    Vec<((usize, usize), Array2<f64>)>,
+    ExchangeVolume,
+    f64,
+);
+
+/// The block pairs over the ranks that hold their series (the default engine).
+fn blocks_engine(
+    world: &World,
+    plan: &PairPlan,
+    prepared: &[Vec<f64>],
+    lengths: &[usize],
+    kinds: &[Kind],
+    common: usize,
+    options: &CorrelateOptions,
+) -> Computed {
+    let (series, volume) = exchange(world, plan, prepared, lengths);
+    let blocks = world.time(Activity::Compute, "assemble blocks", || {
+        Blocks::assemble(plan, world.rank(), series, kinds, common)
+    });
+    let mut top = TopK {
+        k: options.top.max(1),
+        kept: Vec::new(),
+        nan: 0,
+    };
+    let mut tiles = Vec::new();
+    let started = Instant::now();
+    world.time(Activity::Compute, "block pairs", || {
+        for &(i, j) in plan.pairs_of(world.rank()) {
+            let tile = block_pair(plan, i, j, &blocks, kinds, &mut top);
+            if options.matrix.is_some() {
+                tiles.push(((i, j), tile));
+            }
+        }
+    });
+    top.settle();
+    let seconds = world
+        .all_gather(&started.elapsed().as_secs_f64())
+        .into_iter()
+        .fold(0.0, f64::max);
+    (top, tiles, volume, seconds)
+}
+
+/// A block as a task carries it: its fast-path series and their matrix.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CarriedBlock {
+    block: usize,
+    members: Vec<usize>,
+    shape: (usize, usize),
+    values: Vec<f64>,
+}
+
+/// One block pair as a task of the futures executor: it carries the two blocks' series.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BlockPairTask {
+    series: usize,
+    pair: (usize, usize),
+    kinds: Vec<Kind>,
+    top: usize,
+    fast: Vec<CarriedBlock>,
+    raw: Vec<(usize, Vec<f64>)>,
+}
+
+impl Task for BlockPairTask {
+    /// The tile's values, the task's top K and its NaN count.
+    type Output = (Vec<f64>, Vec<Scored>, u64);
+    type Error = String;
+
+    fn run(&self) -> Result<Self::Output, String> {
+        let mut fast = std::collections::BTreeMap::new();
+        for carried in &self.fast {
+            let matrix = Array2::from_shape_vec(carried.shape, carried.values.clone())
+                .map_err(|e| e.to_string())?;
+            fast.insert(carried.block, (carried.members.clone(), matrix));
+        }
+        let blocks = Blocks {
+            fast,
+            raw: self.raw.iter().cloned().collect(),
+        };
+        let plan = PairPlan::new(self.series, 1);
+        let mut top = TopK {
+            k: self.top,
+            kept: Vec::new(),
+            nan: 0,
+        };
+        let tile = block_pair(
+            &plan,
+            self.pair.0,
+            self.pair.1,
+            &blocks,
+            &self.kinds,
+            &mut top,
+        );
+        top.settle();
+        Ok((tile.into_raw_vec_and_offset().0, top.kept, top.nan))
+    }
+
+    fn describe(&self) -> String {
+        format!("block pair {:?}", self.pair)
+    }
+}
+
+/// The block pairs as tasks submitted to the futures executor (`--engine futures`): rank 0
+/// gathers every series and sends each task the two blocks it needs, so the same block
+/// travels many times: the tutorial's lesson on what moving data costs.
+fn futures_engine(
+    world: &World,
+    series: usize,
+    prepared: &[Vec<f64>],
+    lengths: &[usize],
+    kinds: &[Kind],
+    common: usize,
+    options: &CorrelateOptions,
+) -> Computed {
+    let mine: Vec<f64> = prepared.concat();
+    let gathered = world.gather_slices(&mine);
+    let plan = PairPlan::new(series, 1);
+    let started = Instant::now();
+    let mut volume = ExchangeVolume {
+        sent_values: if world.is_root() {
+            0
+        } else {
+            mine.len() as u64
+        },
+        ..ExchangeVolume::default()
+    };
+    let outcome = futures::run(world, Options::default(), |ex| {
+        let all = gathered.map(|(values, _)| values).unwrap_or_default();
+        let mut offset = 0;
+        let mut by_index = std::collections::BTreeMap::new();
+        for (index, &length) in lengths.iter().enumerate() {
+            by_index.insert(index, all[offset..offset + length].to_vec());
+            offset += length;
+        }
+        let blocks = Blocks::assemble(&plan, 0, by_index, kinds, common);
+        let task = |&(i, j): &(usize, usize)| {
+            let fast = [i, j]
+                .iter()
+                .map(|&b| {
+                    let (members, matrix) = &blocks.fast[&b];
+                    CarriedBlock {
+                        block: b,
+                        members: members.clone(),
+                        shape: matrix.dim(),
+                        values: matrix.iter().copied().collect(),
+                    }
+                })
+                .collect();
+            let raw = plan
+                .block_series(i)
+                .chain(plan.block_series(j))
+                .filter_map(|s| blocks.raw.get(&s).map(|v| (s, v.clone())))
+                .collect();
+            BlockPairTask {
+                series,
+                pair: (i, j),
+                kinds: kinds.to_vec(),
+                top: options.top.max(1),
+                fast,
+                raw,
+            }
+        };
+        let pairs = plan.pairs_of(0).to_vec();
+        let tasks: Vec<BlockPairTask> = pairs.iter().map(task).collect();
+        let carried: usize = tasks
+            .iter()
+            .map(|t| {
+                t.fast.iter().map(|f| f.values.len()).sum::<usize>()
+                    + t.raw.iter().map(|r| r.1.len()).sum::<usize>()
+            })
+            .sum();
+        let results: Vec<_> = ex.map(tasks).collect();
+        (pairs, results, offset as u64, carried as u64)
+    });
+    let mut top = TopK {
+        k: options.top.max(1),
+        kept: Vec::new(),
+        nan: 0,
+    };
+    let mut tiles = Vec::new();
+    if let Some((pairs, results, received, carried)) = outcome {
+        volume.received_values = received;
+        volume.sent_values = carried;
+        for ((i, j), result) in pairs.into_iter().zip(results) {
+            // The tasks are this program's own arithmetic; an error here is a bug.
+            let (tile, kept, nan) = result.unwrap_or_else(|e| panic!("{e}"));
+            top.kept.extend(kept);
+            top.nan += nan;
+            top.settle();
+            if options.matrix.is_some() {
+                let shape = (plan.block_series(i).len(), plan.block_series(j).len());
+                tiles.push((
+                    (i, j),
+                    Array2::from_shape_vec(shape, tile).unwrap_or_else(|e| panic!("{e}")),
+                ));
+            }
+        }
+    }
+    let seconds = world.broadcast(world.is_root().then_some(&started.elapsed().as_secs_f64()));
+    (top, tiles, volume, seconds)
 }
 
 /// The length most finite series have (the largest, among equally common ones).
