@@ -33,3 +33,34 @@ fn a_rank_that_dies_ends_the_job() {
         assert_ne!(run.code, 0, "-n {ranks}");
     }
 }
+
+#[test]
+fn bench_overhead_reports_every_figure() {
+    for ranks in [1, 2] {
+        let run = common::launch(
+            ranks,
+            &["bench", "overhead", "--tasks", "300", "--format", "json"],
+            &[],
+        )
+        .ok();
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+        assert_eq!(json["ranks"].as_u64(), Some(ranks as u64));
+        for figure in ["submit_result_micros", "map_micros", "map_chunked_micros"] {
+            assert!(
+                json[figure].as_f64().is_some_and(|us| us > 0.0),
+                "{figure}: {}",
+                run.stdout
+            );
+        }
+        let sizes: Vec<u64> = json["granularity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["task_micros"].as_u64().unwrap())
+            .collect();
+        assert_eq!(
+            sizes,
+            [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
+        );
+    }
+}
