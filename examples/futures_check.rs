@@ -254,55 +254,41 @@ fn checks(world: &World) -> Result<Vec<String>, String> {
     }
 
     // Retries: a task that fails twice succeeds on its third run with retries = 2, and
-    // fails for good with retries = 1.
+    // fails for good after 2 runs with retries = 1.
     let folder = std::env::temp_dir().join(format!("pardata-flaky-{}", std::process::id()));
-    let outcome = futures::run(
-        world,
-        Options {
-            max_in_flight: None,
-            retries: 2,
-        },
-        |ex| {
-            let _ = std::fs::remove_dir_all(&folder);
-            let _ = std::fs::create_dir_all(&folder);
-            let three = ex.submit(Call::Flaky {
-                folder: folder.clone(),
-                until: 3,
-            });
-            ex.result(three)
-        },
-    );
-    if let Some(result) = outcome {
+    let flaky = |retries: u32| {
+        futures::run(
+            world,
+            Options {
+                max_in_flight: None,
+                retries,
+            },
+            |ex| {
+                let _ = std::fs::remove_dir_all(&folder);
+                let _ = std::fs::create_dir_all(&folder);
+                let three = ex.submit(Call::Flaky {
+                    folder: folder.clone(),
+                    until: 3,
+                });
+                ex.result(three)
+            },
+        )
+    };
+    if let Some(result) = flaky(2) {
         check(
             "retries run a failing task again",
             result.as_ref().map(|r| r.0) == Ok(3),
             format!("{result:?}"),
         )?;
     }
-    let outcome = futures::run(
-        world,
-        Options {
-            max_in_flight: None,
-            retries: 1,
-        },
-        |ex| {
-            let _ = std::fs::remove_dir_all(&folder);
-            let _ = std::fs::create_dir_all(&folder);
-            let three = ex.submit(Call::Flaky {
-                folder: folder.clone(),
-                until: 3,
-            });
-            ex.result(three)
-        },
-    );
-    if let Some(result) = outcome {
+    if let Some(result) = flaky(1) {
         check(
             "retries stop at their bound",
             result.as_ref().is_err_and(|e| e.attempts == 2),
             format!("{result:?}"),
         )?;
-        let _ = std::fs::remove_dir_all(&folder);
     }
+    let _ = std::fs::remove_dir_all(&folder);
 
     // Uneven tasks balance: one long task and many short ones. A static split would give the
     // long task's rank half the total; here every rank ends near the mean.

@@ -75,8 +75,8 @@ impl PairPlan {
         b * BLOCK_SIZE..((b + 1) * BLOCK_SIZE).min(self.series)
     }
 
-    /// The series rank `rank` needs for its block pairs, in increasing order.
-    pub fn needed_by(&self, rank: usize) -> Vec<usize> {
+    /// The blocks rank `rank`'s block pairs touch, in increasing order.
+    pub fn blocks_of(&self, rank: usize) -> Vec<usize> {
         let mut blocks: Vec<usize> = self
             .pairs_of(rank)
             .iter()
@@ -85,6 +85,11 @@ impl PairPlan {
         blocks.sort_unstable();
         blocks.dedup();
         blocks
+    }
+
+    /// The series rank `rank` needs for its block pairs, in increasing order.
+    pub fn needed_by(&self, rank: usize) -> Vec<usize> {
+        self.blocks_of(rank)
             .into_iter()
             .flat_map(|b| self.block_series(b))
             .collect()

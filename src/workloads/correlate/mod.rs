@@ -615,15 +615,8 @@ impl Blocks {
         kinds: &[Kind],
         common: usize,
     ) -> Blocks {
-        let mut wanted: Vec<usize> = plan
-            .pairs_of(rank)
-            .iter()
-            .flat_map(|&(i, j)| [i, j])
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
         let mut fast = std::collections::BTreeMap::new();
-        for b in wanted {
+        for b in plan.blocks_of(rank) {
             let members: Vec<usize> = plan
                 .block_series(b)
                 .filter(|&s| kinds[s] == Kind::Standard)
