@@ -3,6 +3,7 @@
 //! all pairs of many series are shared out ([`pairs`]). They know nothing about stocks,
 //! files or models.
 
+pub mod bag;
 pub mod futures;
 pub mod map;
 pub mod pairs;

@@ -1,0 +1,218 @@
+//! Checks of `Bag` against plain sequential code, run by the tests at several rank counts.
+//! Rank 0 prints `ok: ...` per check; a failed check on any rank fails every rank through
+//! agreement.
+//!
+//! ```sh
+//! mpirun -n 3 target/release/examples/bag_check
+//! ```
+
+use std::collections::BTreeMap;
+
+use pardata::patterns::bag::Bag;
+use pardata::runtime::World;
+
+/// A reproducible list of numbers (xorshift), the same on every rank.
+fn numbers(count: usize, seed: u64) -> Vec<i64> {
+    let mut x = seed | 1;
+    (0..count)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % 1000) as i64 - 500
+        })
+        .collect()
+}
+
+fn checks(world: &World) -> Result<Vec<String>, String> {
+    // Every rank makes every check (a failed one must not skip the collectives after it).
+    let mut passed = Vec::new();
+    let mut failed = Vec::new();
+    let root = world.is_root();
+    let mut check = |name: &str, ok: bool, detail: String| {
+        if ok {
+            passed.push(format!("ok: {name}"));
+        } else {
+            failed.push(format!("{name}: {detail}"));
+        }
+    };
+    for (count, label) in [
+        (1000usize, "1000 items"),
+        (2, "fewer items than ranks"),
+        (0, "no items"),
+    ] {
+        let data = numbers(count, 7 + count as u64);
+        let bag = || Bag::from_vec(world, data.clone());
+
+        let expected: Vec<i64> = data
+            .iter()
+            .map(|x| x * 3)
+            .filter(|x| x % 2 == 0)
+            .flat_map(|x| [x, -x])
+            .collect();
+        let got = bag()
+            .map(|x| x * 3)
+            .filter(|x| x % 2 == 0)
+            .flat_map(|x| [x, -x])
+            .collect();
+        check(
+            &format!("map, filter, flat_map keep order ({label})"),
+            !root || got.as_ref() == Some(&expected),
+            format!("{got:?}"),
+        );
+
+        let all = bag()
+            .map_partitions(|part| part.into_iter().rev().collect::<Vec<_>>())
+            .collect_all();
+        let mut sorted_all = all.clone();
+        sorted_all.sort();
+        let mut sorted_data = data.clone();
+        sorted_data.sort();
+        check(
+            &format!("map_partitions sees each element once ({label})"),
+            sorted_all == sorted_data,
+            format!("{all:?}"),
+        );
+
+        check(
+            &format!("count ({label})"),
+            bag().count() == count as u64,
+            String::new(),
+        );
+        let sum = bag().fold(0i64, |a, x| a + x, |a, b| a + b);
+        check(
+            &format!("fold ({label})"),
+            sum == data.iter().sum::<i64>(),
+            format!("{sum}"),
+        );
+        let first = bag().take(5);
+        check(
+            &format!("take ({label})"),
+            first == data.iter().copied().take(5).collect::<Vec<_>>(),
+            format!("{first:?}"),
+        );
+
+        let mut top: Vec<(usize, i64)> = data.iter().copied().enumerate().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let expected_top: Vec<i64> = top.iter().take(7).map(|p| p.1).collect();
+        let got_top = bag().top_k(7, |x| *x);
+        check(
+            &format!("top_k without a full sort ({label})"),
+            got_top == expected_top,
+            format!("{got_top:?}"),
+        );
+        check(
+            &format!("max_by ({label})"),
+            bag().max_by(|x| *x) == data.iter().copied().max(),
+            String::new(),
+        );
+
+        let mut groups: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for x in &data {
+            groups.entry(x.rem_euclid(7)).or_default().push(*x);
+        }
+        let got_groups = bag().group_by(|x| x.rem_euclid(7)).collect();
+        let expected_groups: Vec<(i64, Vec<i64>)> = groups.clone().into_iter().collect();
+        check(
+            &format!("group_by: keys in order, values in input order ({label})"),
+            !root || got_groups.as_ref() == Some(&expected_groups),
+            format!("{got_groups:?}"),
+        );
+
+        let sums: Vec<(i64, i64)> = groups.iter().map(|(k, v)| (*k, v.iter().sum())).collect();
+        let got_sums = bag()
+            .fold_by(|x| x.rem_euclid(7), || 0i64, |a, x| a + x, |a, b| a + b)
+            .collect();
+        check(
+            &format!("fold_by combines before the shuffle ({label})"),
+            !root || got_sums.as_ref() == Some(&sums),
+            format!("{got_sums:?}"),
+        );
+
+        let one_key = bag()
+            .fold_by(|_| 0u8, || 0u64, |n, _| n + 1, |a, b| a + b)
+            .collect_all();
+        let expected_one = if count == 0 {
+            vec![]
+        } else {
+            vec![(0u8, count as u64)]
+        };
+        check(
+            &format!("every key on one rank ({label})"),
+            one_key == expected_one,
+            format!("{one_key:?}"),
+        );
+
+        let mut distinct: Vec<i64> = data.iter().map(|x| x / 100).collect();
+        distinct.sort();
+        distinct.dedup();
+        let got_distinct = bag().map(|x| x / 100).distinct().collect_all();
+        check(
+            &format!("distinct ({label})"),
+            got_distinct == distinct,
+            format!("{got_distinct:?}"),
+        );
+        let mut frequencies: BTreeMap<i64, u64> = BTreeMap::new();
+        for x in &data {
+            *frequencies.entry(x / 100).or_default() += 1;
+        }
+        let got_freq = bag().map(|x| x / 100).frequencies().collect_all();
+        check(
+            &format!("frequencies ({label})"),
+            got_freq == frequencies.into_iter().collect::<Vec<_>>(),
+            format!("{got_freq:?}"),
+        );
+
+        let small: Vec<i64> = data.iter().copied().take(40).collect();
+        let expected_pairs: Vec<(i64, i64)> = small
+            .iter()
+            .flat_map(|a| small.iter().map(move |b| (*a, *b)))
+            .collect();
+        let got_pairs = Bag::from_vec(world, small.clone())
+            .product(Bag::from_vec(world, small.clone()))
+            .collect();
+        check(
+            &format!("product in sequential order ({label})"),
+            !root || got_pairs.as_ref() == Some(&expected_pairs),
+            format!("{} pairs", got_pairs.map_or(0, |p| p.len())),
+        );
+    }
+    // Large values travel through the shuffles.
+    let big: Vec<String> = (0..6)
+        .map(|i| char::from(b'a' + i as u8).to_string().repeat(1 << 20))
+        .collect();
+    let grouped = Bag::from_vec(world, big.clone())
+        .group_by(|s| s.len())
+        .collect_all();
+    check(
+        "megabyte values through a shuffle",
+        grouped == vec![(1 << 20, big)],
+        String::new(),
+    );
+    if failed.is_empty() {
+        Ok(passed)
+    } else {
+        Err(failed.join("; "))
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let Ok(world) = World::init() else {
+        eprintln!("bag_check: MPI could not be initialised");
+        return std::process::ExitCode::FAILURE;
+    };
+    match world.agree(checks(&world)) {
+        Ok(lines) => {
+            for line in lines {
+                world.say(line);
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            if world.is_root() {
+                eprintln!("bag_check: {failure}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
