@@ -177,6 +177,79 @@ fn checks(world: &World) -> Result<Vec<String>, String> {
             format!("{} pairs", got_pairs.map_or(0, |p| p.len())),
         );
     }
+    // Joins, repartition and the simple actions.
+    let left: Vec<(i64, String)> = numbers(300, 3)
+        .into_iter()
+        .map(|x| (x % 10, format!("l{x}")))
+        .collect();
+    let right: Vec<(i64, i64)> = numbers(200, 5).into_iter().map(|x| (x % 12, x)).collect();
+    let mut expected_join = Vec::new();
+    let keys: std::collections::BTreeSet<i64> = left.iter().map(|(k, _)| *k).collect();
+    for k in keys {
+        for (_, v) in left.iter().filter(|(lk, _)| *lk == k) {
+            for (_, w) in right.iter().filter(|(rk, _)| *rk == k) {
+                expected_join.push((k, (v.clone(), *w)));
+            }
+        }
+    }
+    let joined = Bag::from_vec(world, left.clone())
+        .join(Bag::from_vec(world, right.clone()))
+        .collect_all();
+    check(
+        "join pairs equal keys, in key order",
+        joined == expected_join,
+        format!("{} of {} matches", joined.len(), expected_join.len()),
+    );
+    let data = numbers(500, 11);
+    let sparse = Bag::from_vec(world, data.clone())
+        .filter(|x| *x > 400)
+        .repartition()
+        .collect_all();
+    check(
+        "repartition keeps the elements and their order",
+        sparse
+            == data
+                .iter()
+                .copied()
+                .filter(|x| *x > 400)
+                .collect::<Vec<_>>(),
+        String::new(),
+    );
+    check(
+        "sum",
+        Bag::from_vec(world, data.clone()).sum() == data.iter().sum::<i64>(),
+        String::new(),
+    );
+    let reduced = Bag::from_vec(world, data.clone())
+        .map(|x| x.to_string())
+        .reduce(|a, b| a + "," + &b);
+    let expected_reduced = data
+        .iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    check(
+        "reduce in input order",
+        reduced == Some(expected_reduced),
+        String::new(),
+    );
+    let bounds = (
+        Bag::from_vec(world, data.clone()).min(),
+        Bag::from_vec(world, data.clone()).max(),
+    );
+    check(
+        "min and max",
+        bounds == (data.iter().copied().min(), data.iter().copied().max()),
+        format!("{bounds:?}"),
+    );
+    check(
+        "reduce of nothing",
+        Bag::from_vec(world, Vec::<i64>::new())
+            .reduce(|a, b| a + b)
+            .is_none(),
+        String::new(),
+    );
+
     // Large values travel through the shuffles.
     let big: Vec<String> = (0..6)
         .map(|i| char::from(b'a' + i as u8).to_string().repeat(1 << 20))

@@ -16,7 +16,7 @@ fn every_operation_matches_sequential_code() {
         let run = launch_program(&binary, Path::new("."), ranks, &[], &[]).ok();
         assert_eq!(
             run.stdout.lines().filter(|l| l.starts_with("ok: ")).count(),
-            40,
+            46,
             "-n {ranks}:\n{}",
             run.stdout
         );

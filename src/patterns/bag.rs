@@ -19,8 +19,8 @@
 //!
 //! `persist` computes a partition once for several bags (both sides of a product).
 //!
-//! Not done yet: joins, `repartition`, and a planner choosing between `group_by` and
-//! `fold_by`.
+//! Not done yet: a broadcast join for a small side, and a planner choosing between
+//! `group_by` and `fold_by`.
 
 use std::collections::BTreeMap;
 
@@ -260,6 +260,80 @@ impl<'w, T: Element> Bag<'w, T> {
         self.fold_by(|t: &T| t.clone(), || 0u64, |n, _| n + 1, |a, b| a + b)
     }
 
+    /// Pairs the elements of two keyed bags with equal keys: `(key, (left, right))` for every
+    /// match, in ascending key order (a shuffle of both sides by the same key ranges).
+    pub fn join<K, V, W>(self, right: Bag<'w, (K, W)>) -> Bag<'w, (K, (V, W))>
+    where
+        T: Into<(K, V)> + Clone,
+        K: Element + Ord + Clone,
+        V: Element + Clone,
+        W: Element + Clone,
+    {
+        let world = self.world;
+        let tagged_left = self.map(|t| {
+            let (k, v): (K, V) = t.into();
+            (k, Side::<V, W>::Left(v))
+        });
+        let tagged_right = right.map(|(k, w)| (k, Side::<V, W>::Right(w)));
+        let mut stages = tagged_left.stages.clone();
+        stages.extend(
+            tagged_right
+                .stages
+                .iter()
+                .map(|s| format!("  (right side) {s}")),
+        );
+        let (left_partition, right_partition) = (tagged_left.partition, tagged_right.partition);
+        let both: Bag<'w, (K, Side<V, W>)> = Bag::new(
+            world,
+            stages,
+            Box::new(move || Box::new(left_partition().chain(right_partition()))),
+        );
+        both.group_by(|(k, _)| k.clone()).flat_map(|(k, sides)| {
+            let (mut lefts, mut rights) = (Vec::new(), Vec::new());
+            for (_, side) in sides {
+                match side {
+                    Side::Left(v) => lefts.push(v),
+                    Side::Right(w) => rights.push(w),
+                }
+            }
+            let mut matches = Vec::with_capacity(lefts.len() * rights.len());
+            for v in &lefts {
+                for w in &rights {
+                    matches.push((k.clone(), (v.clone(), w.clone())));
+                }
+            }
+            matches
+        })
+    }
+
+    /// The same elements, in the same order, spread evenly over the ranks again (after a
+    /// filter left some ranks with little).
+    pub fn repartition(self) -> Bag<'w, T> {
+        let world = self.world;
+        let mut stages = self.stages;
+        stages.push("repartition: even blocks again (variable-count all-to-all)".into());
+        let previous = self.partition;
+        Bag::new(
+            world,
+            stages,
+            Box::new(move || {
+                let items: Vec<T> = previous().collect();
+                let counts = world.all_gather(&(items.len() as u64));
+                let total: u64 = counts.iter().sum();
+                let start: u64 = counts[..world.rank()].iter().sum();
+                let ends: Vec<u64> = (0..world.size())
+                    .map(|r| block(total as usize, world.size(), r).end as u64)
+                    .collect();
+                let mut outgoing: Vec<Vec<T>> = (0..world.size()).map(|_| Vec::new()).collect();
+                for (i, item) in items.into_iter().enumerate() {
+                    let owner = ends.partition_point(|&end| end <= start + i as u64);
+                    outgoing[owner].push(item);
+                }
+                Box::new(exchange(world, outgoing).into_iter())
+            }),
+        )
+    }
+
     /// Computes this rank's partition once, to be used by several bags (Spark's `cache`),
     /// such as both sides of a product.
     pub fn persist(self) -> Persisted<'w, T>
@@ -320,6 +394,37 @@ impl<'w, T: Element> Bag<'w, T> {
         world.all_gather(&partial).into_iter().fold(init, combine)
     }
 
+    /// The sum of the elements, on every rank.
+    pub fn sum(self) -> T
+    where
+        T: std::ops::Add<Output = T> + Default + Clone,
+    {
+        self.fold(T::default(), |a, x| a + x, |a, b| a + b)
+    }
+
+    /// Combines the elements in input order with `f`; `None` for an empty bag. On every rank.
+    pub fn reduce(self, f: impl Fn(T, T) -> T) -> Option<T> {
+        let (items, world, _) = self.run();
+        let partial = items.into_iter().reduce(&f);
+        world.all_gather(&partial).into_iter().flatten().reduce(f)
+    }
+
+    /// The smallest element (ties: the earliest), on every rank.
+    pub fn min(self) -> Option<T>
+    where
+        T: Ord,
+    {
+        self.reduce(|a, b| if b < a { b } else { a })
+    }
+
+    /// The largest element (ties: the earliest), on every rank.
+    pub fn max(self) -> Option<T>
+    where
+        T: Ord,
+    {
+        self.reduce(|a, b| if b > a { b } else { a })
+    }
+
     /// The first `n` elements in order, on every rank.
     pub fn take(self, n: usize) -> Vec<T> {
         let (items, world, _) = self.run();
@@ -360,6 +465,13 @@ impl<'w, T: Element> Bag<'w, T> {
     pub fn max_by<S: PartialOrd>(self, key: impl Fn(&T) -> S) -> Option<T> {
         self.top_k(1, key).into_iter().next()
     }
+}
+
+/// Which side of a join an element comes from.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+enum Side<V, W> {
+    Left(V),
+    Right(W),
 }
 
 /// A bag's partition computed once (see [`Bag::persist`]).
