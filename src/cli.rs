@@ -85,8 +85,8 @@ pub struct CorrelateArgs {
     /// Report unreadable files and go on without them
     #[arg(long)]
     pub skip_bad: bool,
-    /// How block pairs are computed: where their series are sent once (blocks), or as
-    /// tasks of the futures executor that carry their blocks (futures)
+    /// How block pairs are computed: where their series are sent once (blocks), as tasks
+    /// of the futures executor that carry their blocks (futures), or as a Bag pipeline (bag)
     #[arg(long, value_enum, default_value_t = EngineArg::Blocks)]
     pub engine: EngineArg,
 }
@@ -95,6 +95,7 @@ pub struct CorrelateArgs {
 pub enum EngineArg {
     Blocks,
     Futures,
+    Bag,
 }
 
 #[derive(Debug, Args)]
@@ -200,6 +201,7 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             engine: match args.engine {
                 EngineArg::Blocks => Engine::Blocks,
                 EngineArg::Futures => Engine::Futures,
+                EngineArg::Bag => Engine::Bag,
             },
         })),
         Command::Bench(BenchCommand::Overhead { tasks }) => {

@@ -12,13 +12,7 @@ const FAILURE: u8 = 1;
 fn main() -> ExitCode {
     let (task, settings) = match cli::parse() {
         Ok(parsed) => parsed,
-        Err(error) => {
-            // Every rank parses the same arguments; only the first prints.
-            if launched_as_first_rank() {
-                let _ = error.print();
-            }
-            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
-        }
+        Err(error) => return refuse(error),
     };
     let world = match World::init() {
         Ok(world) => world,
@@ -53,16 +47,21 @@ fn main() -> ExitCode {
     code
 }
 
-/// Whether the launcher (mpirun, srun, or none) started this process as rank 0; known from
-/// the environment before MPI starts.
-fn launched_as_first_rank() -> bool {
-    [
-        "OMPI_COMM_WORLD_RANK",
-        "PMI_RANK",
-        "PMIX_RANK",
-        "SLURM_PROCID",
-    ]
-    .iter()
-    .find_map(|name| std::env::var(name).ok())
-    .is_none_or(|rank| rank == "0")
+/// Ends a run whose command line clap refused (or answered, for `--help`): rank 0 prints
+/// clap's text once; every rank waits for the others before exiting, since a rank that
+/// exits early with an error makes mpirun stop the rest, rank 0 perhaps before it printed.
+fn refuse(error: clap::Error) -> ExitCode {
+    let code = ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+    match World::init() {
+        Ok(world) => {
+            if world.is_root() {
+                let _ = error.print();
+            }
+            world.barrier();
+        }
+        Err(_) => {
+            let _ = error.print();
+        }
+    }
+    code
 }

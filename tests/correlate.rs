@@ -190,12 +190,11 @@ fn many_series_in_three_blocks_at_every_rank_count() {
         matrices[0] == matrices[1],
         "the matrix file is the same at -n 1 and -n 4"
     );
-    // The futures engine (block pairs as submitted tasks) gives the same bytes.
+    // The other engines (block pairs as submitted tasks; the Bag pipeline) give the same bytes.
     let (blocks_json, _) = correlate_json(2, &dir, 50);
-    for ranks in [1, 3] {
-        let run = launch(
-            ranks,
-            &[
+    for engine in ["futures", "bag"] {
+        for ranks in [1, 3] {
+            let args = [
                 "correlate",
                 dir.to_str().unwrap(),
                 "--top",
@@ -203,31 +202,26 @@ fn many_series_in_three_blocks_at_every_rank_count() {
                 "--format",
                 "json",
                 "--engine",
-                "futures",
-            ],
-            &[],
-        )
-        .ok();
-        assert_eq!(run.stdout, blocks_json, "--engine futures at -n {ranks}");
-        let path = out.join(format!("futures{ranks}.h5"));
-        launch(
-            ranks,
-            &[
+                engine,
+            ];
+            let run = launch(ranks, &args, &[]).ok();
+            assert_eq!(run.stdout, blocks_json, "--engine {engine} at -n {ranks}");
+            let path = out.join(format!("{engine}{ranks}.h5"));
+            let args = [
                 "correlate",
                 "--quiet",
                 dir.to_str().unwrap(),
                 "--engine",
-                "futures",
+                engine,
                 "--matrix",
                 path.to_str().unwrap(),
-            ],
-            &[],
-        )
-        .ok();
-        assert!(
-            std::fs::read(&path).unwrap() == matrices[0],
-            "the futures engine's matrix at -n {ranks}"
-        );
+            ];
+            launch(ranks, &args, &[]).ok();
+            assert!(
+                std::fs::read(&path).unwrap() == matrices[0],
+                "the {engine} engine's matrix at -n {ranks}"
+            );
+        }
     }
     let values = hdf5::File::open(out.join("m4.h5"))
         .unwrap()

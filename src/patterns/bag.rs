@@ -64,6 +64,17 @@ impl<'w, T: Element> Bag<'w, T> {
         )
     }
 
+    /// A bag of the items each rank already holds: rank r's `items` are its partition, and
+    /// the bag's order is rank 0's items, then rank 1's, and so on.
+    pub fn from_local(world: &'w World, items: Vec<T>) -> Bag<'w, T> {
+        let stage = "from_local: each rank's own items".to_string();
+        Bag::new(
+            world,
+            vec![stage],
+            Box::new(move || Box::new(items.into_iter())),
+        )
+    }
+
     /// A bag made by `read` from each of `sources` (every rank passes the same list; each
     /// reads its block): "each rank reads its slice of files".
     pub fn from_sources<S: 'w>(

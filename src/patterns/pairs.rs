@@ -65,6 +65,11 @@ impl PairPlan {
         }
     }
 
+    /// The number of series.
+    pub fn series(&self) -> usize {
+        self.series
+    }
+
     /// The block pairs rank `rank` computes.
     pub fn pairs_of(&self, rank: usize) -> &[(usize, usize)] {
         &self.order[self.runs[rank].clone()]

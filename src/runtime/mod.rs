@@ -100,6 +100,15 @@ impl World {
             .unwrap_or_else(|_| "unknown".into())
     }
 
+    /// Waits until every rank has come here (a collective).
+    pub fn barrier(&self) {
+        let start = metrics::now();
+        mpi::collective::CommunicatorCollectives::barrier(&self.comm);
+        self.metrics
+            .borrow_mut()
+            .record(Activity::Wait, "barrier", start, 0);
+    }
+
     /// Prints a line on stdout, once for the whole job (from rank 0). The one place where
     /// workloads print results.
     pub fn say(&self, text: impl Display) {

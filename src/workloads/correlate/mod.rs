@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::io::atomic::temporary_path;
 use crate::io::frame::{read_float_column, MatrixWriter};
 use crate::io::inputs::expand;
+use crate::patterns::bag::Bag;
 use crate::patterns::futures::{self, Options, Task};
 use crate::patterns::pairs::{exchange, ExchangeVolume, PairPlan};
 use crate::runtime::fault;
@@ -44,6 +45,9 @@ pub enum Engine {
     Blocks,
     /// Each block pair is a task of the futures executor, carrying its two blocks.
     Futures,
+    /// The tutorial's collections pipeline on `Bag`, at block granularity: series grouped
+    /// into blocks, the product of the blocks with themselves, a filter, a map, a top K.
+    Bag,
 }
 
 /// One pair and its correlation.
@@ -339,6 +343,7 @@ pub fn correlate(
             common,
             options,
         ),
+        Engine::Bag => bag_engine(world, &plan, prepared, &kinds, common, options),
     };
     if let Some(path) = &options.matrix {
         let outcome = world.time(Activity::Io, "write matrix", || {
@@ -585,6 +590,139 @@ fn futures_engine(
     }
     let seconds = world.broadcast(world.is_root().then_some(&started.elapsed().as_secs_f64()));
     (top, tiles, volume, seconds)
+}
+
+/// A block as a `Bag` element: its fast-path matrix and its other series.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BagBlock {
+    fast: CarriedBlock,
+    raw: Vec<(usize, Vec<f64>)>,
+}
+
+/// The block pairs as a `Bag` pipeline (`--engine bag`).
+fn bag_engine(
+    world: &World,
+    plan: &PairPlan,
+    prepared: Vec<Vec<f64>>,
+    kinds: &[Kind],
+    common: usize,
+    options: &CorrelateOptions,
+) -> Computed {
+    let started = Instant::now();
+    let first = plan.owned_by(world.rank()).start;
+    let block_of = |s: usize| s / crate::patterns::pairs::BLOCK_SIZE;
+    let owned: Vec<(usize, Vec<f64>)> = prepared
+        .into_iter()
+        .enumerate()
+        .map(|(k, v)| (first + k, v))
+        .collect();
+    let blocks = Bag::from_local(world, owned)
+        .group_by(move |(s, _)| block_of(*s))
+        .map(|(b, members)| {
+            let series: std::collections::BTreeMap<usize, Vec<f64>> = members.into_iter().collect();
+            let mut one = PairPlanBlock::assemble(b, series, kinds, common);
+            BagBlock {
+                fast: one.carried(),
+                raw: std::mem::take(&mut one.raw),
+            }
+        })
+        .persist();
+    let k = options.top.max(1);
+    let matrix = options.matrix.is_some();
+    let series = plan.series();
+    let results = blocks
+        .bag()
+        .product(blocks.bag())
+        .filter(|(a, b)| a.fast.block <= b.fast.block)
+        .map(move |(a, b)| {
+            let pair = (a.fast.block, b.fast.block);
+            let task = BlockPairTask {
+                series,
+                pair,
+                kinds: kinds.to_vec(),
+                top: k,
+                fast: vec![a.fast, b.fast],
+                raw: [a.raw, b.raw].concat(),
+            };
+            let (tile, kept, nan) = task.run().unwrap_or_else(|e| panic!("{e}"));
+            (pair, if matrix { tile } else { Vec::new() }, kept, nan)
+        })
+        .collect();
+    let mut top = TopK {
+        k,
+        kept: Vec::new(),
+        nan: 0,
+    };
+    let mut tiles = Vec::new();
+    for (pair, tile, kept, nan) in results.unwrap_or_default() {
+        top.kept.extend(kept);
+        top.nan += nan;
+        top.settle();
+        if matrix {
+            let shape = (
+                plan.block_series(pair.0).len(),
+                plan.block_series(pair.1).len(),
+            );
+            tiles.push((
+                pair,
+                Array2::from_shape_vec(shape, tile).unwrap_or_else(|e| panic!("{e}")),
+            ));
+        }
+    }
+    let local = world.local_metrics();
+    let volume = ExchangeVolume {
+        sent_values: local.bytes_sent / 8,
+        received_values: local.bytes_received / 8,
+        needed_values: 0,
+    };
+    let seconds = world.broadcast(world.is_root().then_some(&started.elapsed().as_secs_f64()));
+    (top, tiles, volume, seconds)
+}
+
+/// One block's series as `Blocks::assemble` arranges them, for the bag engine.
+struct PairPlanBlock {
+    block: usize,
+    members: Vec<usize>,
+    matrix: Array2<f64>,
+    raw: Vec<(usize, Vec<f64>)>,
+}
+
+impl PairPlanBlock {
+    fn assemble(
+        block: usize,
+        mut series: std::collections::BTreeMap<usize, Vec<f64>>,
+        kinds: &[Kind],
+        common: usize,
+    ) -> PairPlanBlock {
+        let members: Vec<usize> = series
+            .keys()
+            .copied()
+            .filter(|&s| kinds[s] == Kind::Standard)
+            .collect();
+        let mut matrix = Array2::zeros((members.len(), common));
+        for (row, s) in members.iter().enumerate() {
+            if let Some(values) = series.remove(s) {
+                matrix
+                    .row_mut(row)
+                    .assign(&ndarray::ArrayView1::from(&values[..]));
+            }
+        }
+        PairPlanBlock {
+            block,
+            members,
+            matrix,
+            raw: series.into_iter().collect(),
+        }
+    }
+
+    fn carried(&self) -> CarriedBlock {
+        CarriedBlock {
+            block: self.block,
+            members: self.members.clone(),
+            shape: self.matrix.dim(),
+            values: self.matrix.iter().copied().collect(),
+        }
+    }
 }
 
 /// The length most finite series have (the largest, among equally common ones).
