@@ -256,12 +256,6 @@ impl<'w, T: Task> Executor<'w, T> {
         }
     }
 
-    /// Whether the future's result is ready.
-    pub fn is_done(&mut self, future: Future<T::Output>) -> bool {
-        self.collect_arrived();
-        self.done.contains_key(&future.id)
-    }
-
     /// Waits for the future's result and takes it.
     pub fn result(&mut self, future: Future<T::Output>) -> Result<T::Output, TaskError> {
         loop {

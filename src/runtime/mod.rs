@@ -93,13 +93,6 @@ impl World {
         self.rank == 0
     }
 
-    /// The MPI library's own version line (for reports).
-    pub fn library_version(&self) -> String {
-        mpi::environment::library_version()
-            .map(|v| v.lines().next().unwrap_or_default().trim().to_string())
-            .unwrap_or_else(|_| "unknown".into())
-    }
-
     /// Waits until every rank has come here (a collective).
     pub fn barrier(&self) {
         let start = metrics::now();
