@@ -25,25 +25,7 @@ fn every_operation_matches_sequential_code() {
 
 #[test]
 fn the_collections_example_prints_the_notebooks_results() {
-    let dir = scratch("bag-collections");
-    let data = dir.join("data");
-    launch(
-        2,
-        &[
-            "prep",
-            "--quiet",
-            "--out",
-            data.to_str().unwrap(),
-            "--days",
-            "365",
-            "--symbols",
-            "21",
-        ],
-        &[],
-    )
-    .ok();
-    let json = data.join("json");
-    launch(2, &["convert", "--quiet", json.to_str().unwrap()], &[]).ok();
+    let json = common::tutorial_frames(&scratch("bag-collections"));
     let answer = launch(2, &["correlate", json.to_str().unwrap()], &[])
         .ok()
         .stdout;

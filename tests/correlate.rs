@@ -297,25 +297,7 @@ fn few_series_and_more_ranks_than_series() {
 
 #[test]
 fn the_planted_pair_of_prep_is_found() {
-    let dir = scratch("correlate-planted");
-    let out = dir.join("data");
-    launch(
-        2,
-        &[
-            "prep",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-            "--days",
-            "365",
-            "--symbols",
-            "21",
-        ],
-        &[],
-    )
-    .ok();
-    let json = out.join("json");
-    launch(2, &["convert", "--quiet", json.to_str().unwrap()], &[]).ok();
+    let json = common::tutorial_frames(&scratch("correlate-planted"));
     for ranks in [1, 3] {
         let run = launch(ranks, &["correlate", json.to_str().unwrap()], &[]).ok();
         let first = run.stdout.lines().next().unwrap_or_default();

@@ -128,6 +128,27 @@ pub fn example(name: &str) -> PathBuf {
     profile_dir.join("examples").join(name)
 }
 
+/// The tutorial's stock dataset (21 symbols, JSON of the last 365 days) made by `prep` and
+/// converted to frames by `convert` under `dir/data`; returns the folder of the frames.
+pub fn tutorial_frames(dir: &Path) -> PathBuf {
+    let out = dir.join("data");
+    let out_text = out.to_str().expect("a UTF-8 path");
+    launch(
+        2,
+        &["prep", "--quiet", "--out", out_text, "--days", "365"],
+        &[],
+    )
+    .ok();
+    let json = out.join("json");
+    launch(
+        2,
+        &["convert", "--quiet", json.to_str().expect("a UTF-8 path")],
+        &[],
+    )
+    .ok();
+    json
+}
+
 /// A fresh, empty folder for one test.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);

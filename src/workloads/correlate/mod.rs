@@ -620,7 +620,7 @@ fn bag_engine(
         .group_by(move |(s, _)| block_of(*s))
         .map(|(b, members)| {
             let series: std::collections::BTreeMap<usize, Vec<f64>> = members.into_iter().collect();
-            let mut one = PairPlanBlock::assemble(b, series, kinds, common);
+            let mut one = OneBlock::assemble(b, series, kinds, common);
             BagBlock {
                 fast: one.carried(),
                 raw: std::mem::take(&mut one.raw),
@@ -679,21 +679,22 @@ fn bag_engine(
     (top, tiles, volume, seconds)
 }
 
-/// One block's series as `Blocks::assemble` arranges them, for the bag engine.
-struct PairPlanBlock {
+/// One block's series arranged for the block products: the fast-path series as the rows of
+/// one matrix, the others as they came.
+struct OneBlock {
     block: usize,
     members: Vec<usize>,
     matrix: Array2<f64>,
     raw: Vec<(usize, Vec<f64>)>,
 }
 
-impl PairPlanBlock {
+impl OneBlock {
     fn assemble(
         block: usize,
         mut series: std::collections::BTreeMap<usize, Vec<f64>>,
         kinds: &[Kind],
         common: usize,
-    ) -> PairPlanBlock {
+    ) -> OneBlock {
         let members: Vec<usize> = series
             .keys()
             .copied()
@@ -707,7 +708,7 @@ impl PairPlanBlock {
                     .assign(&ndarray::ArrayView1::from(&values[..]));
             }
         }
-        PairPlanBlock {
+        OneBlock {
             block,
             members,
             matrix,
@@ -754,22 +755,17 @@ impl Blocks {
         common: usize,
     ) -> Blocks {
         let mut fast = std::collections::BTreeMap::new();
+        let mut raw = std::collections::BTreeMap::new();
         for b in plan.blocks_of(rank) {
-            let members: Vec<usize> = plan
-                .block_series(b)
-                .filter(|&s| kinds[s] == Kind::Standard)
-                .collect();
-            let mut matrix = Array2::zeros((members.len(), common));
-            for (row, s) in members.iter().enumerate() {
-                if let Some(values) = series.remove(s) {
-                    matrix
-                        .row_mut(row)
-                        .assign(&ndarray::ArrayView1::from(&values[..]));
-                }
-            }
-            fast.insert(b, (members, matrix));
+            let range = plan.block_series(b);
+            let mut rest = series.split_off(&range.start);
+            let tail = rest.split_off(&range.end);
+            series.extend(tail);
+            let one = OneBlock::assemble(b, rest, kinds, common);
+            fast.insert(b, (one.members, one.matrix));
+            raw.extend(one.raw);
         }
-        Blocks { fast, raw: series }
+        Blocks { fast, raw }
     }
 
     /// The values of series `s` of block `b`: standardized on the fast path, raw otherwise.
