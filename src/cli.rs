@@ -13,6 +13,7 @@ use crate::workloads::convert::ConvertOptions;
 use crate::workloads::correlate::{CorrelateOptions, Engine};
 use crate::workloads::job::{Job, JobFile, Step};
 use crate::workloads::prep::{intraday, symbols, PrepOptions};
+use crate::workloads::stats::StatsOptions;
 use crate::workloads::{Settings, Task};
 
 /// Parallel data analysis on MPI: the same program on every rank (`mpirun -n 4 pardata ...`,
@@ -51,11 +52,25 @@ pub enum Command {
     Convert(ConvertArgs),
     /// Find the best-correlated pairs of series among HDF5 frames (each file one series)
     Correlate(CorrelateArgs),
+    /// The dataframe and group-by lessons on prep's minute bars (built on Bag)
+    Stats(StatsArgs),
     /// Measure pardata itself
     #[command(subcommand)]
     Bench(BenchCommand),
     /// Run the steps of a job file in order
     Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The folder prep wrote (holding minute/<sym>/<date>.csv)
+    pub folder: PathBuf,
+    /// The symbol of the daily, yearly and hourly questions
+    #[arg(long, default_value = "aet")]
+    pub symbol: String,
+    /// The year of the daily and hourly questions
+    #[arg(long, default_value_t = 2014)]
+    pub year: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,6 +224,11 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
                 tasks: tasks as usize,
             }))
         }
+        Command::Stats(args) => Ok(Task::Stats(StatsOptions {
+            folder: args.folder,
+            symbol: args.symbol,
+            year: args.year,
+        })),
         Command::Run(args) => job_of(args.job).map(Task::Job),
     }
 }

@@ -1,4 +1,4 @@
-//! The workloads (prep, convert, correlate, and jobs that chain them): each a function of the runtime and its options, called the same way on
+//! The workloads (prep, convert, correlate, stats, the benchmarks, and jobs that chain them): each a function of the runtime and its options, called the same way on
 //! every rank. [`Task`] is what the command line (or a job file) asks for, and [`execute`]
 //! runs it.
 
@@ -7,6 +7,7 @@ pub mod convert;
 pub mod correlate;
 pub mod job;
 pub mod prep;
+pub mod stats;
 
 use std::fmt;
 
@@ -30,6 +31,7 @@ pub enum Task {
     Convert(convert::ConvertOptions),
     Correlate(correlate::CorrelateOptions),
     BenchOverhead(bench::OverheadOptions),
+    Stats(stats::StatsOptions),
     Job(job::Job),
 }
 
@@ -41,6 +43,7 @@ pub enum Outcome {
     Convert(convert::ConvertSummary),
     Correlate(correlate::CorrelateSummary),
     BenchOverhead(bench::OverheadSummary),
+    Stats(stats::StatsSummary),
     Job(job::JobSummary),
 }
 
@@ -51,6 +54,7 @@ impl fmt::Display for Outcome {
             Outcome::Convert(summary) => summary.fmt(f),
             Outcome::Correlate(summary) => summary.fmt(f),
             Outcome::BenchOverhead(summary) => summary.fmt(f),
+            Outcome::Stats(summary) => summary.fmt(f),
             Outcome::Job(summary) => summary.fmt(f),
         }
     }
@@ -65,6 +69,7 @@ pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome
         }
         Task::Correlate(options) => correlate::correlate(world, options).map(Outcome::Correlate),
         Task::BenchOverhead(options) => bench::overhead(world, options).map(Outcome::BenchOverhead),
+        Task::Stats(options) => stats::stats(world, options).map(Outcome::Stats),
         Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
     }
 }
