@@ -71,6 +71,9 @@ pub struct StatsArgs {
     /// The year of the daily and hourly questions
     #[arg(long, default_value_t = 2014)]
     pub year: u32,
+    /// Draw the daily mean close of the year as an SVG file
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,6 +231,7 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             folder: args.folder,
             symbol: args.symbol,
             year: args.year,
+            plot: args.plot,
         })),
         Command::Run(args) => job_of(args.job).map(Task::Job),
     }

@@ -183,6 +183,35 @@ fn the_lessons_answers_match_a_plain_loop_at_every_rank_count() {
     .ok()
     .stdout;
     assert!(text.starts_with("afl in 2014: 40 trading days"), "{text}");
+    let plot = dir.join("afl.svg");
+    launch(
+        3,
+        &[
+            "stats",
+            out.to_str().unwrap(),
+            "--symbol",
+            "afl",
+            "--year",
+            "2014",
+            "--plot",
+            plot.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .ok();
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("afl daily mean close, 2014"),
+        "an SVG chart"
+    );
+    assert!(
+        svg.contains(&means[0].0),
+        "the first date labels the x axis"
+    );
+    assert!(
+        !dir.join(".afl.svg.pardata-tmp").exists(),
+        "no temporary file left"
+    );
     assert!(
         text.contains("group_by then count:")
             && text.contains("fold_by (combined before the shuffle):"),

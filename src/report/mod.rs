@@ -1,4 +1,5 @@
-//! What the user sees while and after work runs: progress on rank 0. (Traces and the HTML
+//! What the user sees while and after work runs: progress on rank 0, and plots. (Traces and the HTML
 //! run report come with the reporting issue.)
 
+pub mod plot;
 pub mod progress;

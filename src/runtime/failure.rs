@@ -92,6 +92,20 @@ impl World {
         }
     }
 
+    /// Runs `write` on rank 0 only (the one place for rank-0-only output files) and agrees
+    /// on its outcome (a collective).
+    pub fn on_root<E: fmt::Display>(
+        &self,
+        write: impl FnOnce() -> Result<(), E>,
+    ) -> Result<(), JobFailure> {
+        let outcome = if self.is_root() {
+            write().map_err(|e| e.to_string())
+        } else {
+            Ok(())
+        };
+        self.agree(outcome)
+    }
+
     /// Fails every rank with the same message (a collective), for errors every rank finds
     /// alike before any work starts, such as a bad option.
     pub fn fail_together<T>(&self, message: impl fmt::Display) -> Result<T, JobFailure> {

@@ -3,7 +3,8 @@
 //! symbol over a year, the year's highest high and when it happened, the same over all
 //! years, hourly bins of the close (a resample), the number of bars per (symbol, year)
 //! counted with `group_by` and with `fold_by` (timed: combining before the shuffle wins),
-//! and the five highest closes with `top_k` against a full sort (timed).
+//! and the five highest closes with `top_k` against a full sort (timed); `--plot` draws the
+//! daily means as SVG.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::patterns::bag::Bag;
+use crate::report::plot::line_chart_svg;
 use crate::runtime::{JobFailure, World};
 
 /// What to compute.
@@ -21,6 +23,8 @@ pub struct StatsOptions {
     pub folder: PathBuf,
     pub symbol: String,
     pub year: u32,
+    /// Where to draw the daily means (SVG), if anywhere.
+    pub plot: Option<PathBuf>,
 }
 
 /// One bar of a minute file, as the lessons use it.
@@ -315,6 +319,14 @@ pub fn stats(world: &World, options: &StatsOptions) -> Result<StatsSummary, JobF
     };
     world.agree(agreed)?;
 
+    if let Some(path) = &options.plot {
+        let points: Vec<(String, f64)> = daily_means
+            .iter()
+            .map(|d| (d.date.clone(), d.mean_close))
+            .collect();
+        let title = format!("{} daily mean close, {}", options.symbol, options.year);
+        world.on_root(|| line_chart_svg(path, &title, &points))?;
+    }
     Ok(StatsSummary {
         symbol,
         year,
