@@ -4,6 +4,8 @@
 #   bench/correlate.sh tutorial   21 series of 77,015 points: end-to-end wall time
 #   bench/correlate.sh many [N]   N (2000) series of 4,220 points: the kernel at 1 and 2 ranks
 #                                 against np.corrcoef on 1 and 2 threads
+#   bench/correlate.sh bag        the tutorial's data: --engine bag against the default engine
+#                                 and against dask.bag (synchronous, threads, processes)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 case ${1:-tutorial} in
@@ -23,6 +25,18 @@ tutorial)
   ours=$(mpirun -n 1 target/release/pardata correlate "$work/data/json" | sed -n 's/.* in \([0-9.]*\) s on.*/\1/p')
   theirs=$($venv/bin/python bench/correlate_python.py pandas "${frames[@]}" | sed -n 's/^work \([0-9.]*\) s/\1/p')
   echo "  work only: pardata -n 1 $ours s, pandas loop $theirs s ($(ratio "$theirs" "$ours")x)"
+  ;;
+bag)
+  target/release/pardata prep --quiet --out "$work/data" --days 365 >/dev/null
+  mpirun -n 2 target/release/pardata convert --quiet "$work/data/json" >/dev/null
+  frames=("$work"/data/json/*.h5)
+  own() { mpirun -n "$1" target/release/pardata correlate "$work/data/json" --engine "$2" | sed -n 's/.* in \([0-9.]*\) s on.*/\1/p'; }
+  for n in 1 2; do
+    echo "  pardata -n $n: blocks $(own $n blocks) s, bag $(own $n bag) s (in-program seconds)"
+  done
+  for scheduler in sync threads processes; do
+    echo "  dask.bag $scheduler: $($venv/bin/python bench/correlate_dask.py $scheduler "${frames[@]}" | sed -n 's/^work \([0-9.]*\) s/\1/p') s (after imports)"
+  done
   ;;
 many)
   count=${2:-2000}
