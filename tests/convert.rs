@@ -9,27 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::NaiveDateTime;
-use common::{launch, read_tree, scratch};
+use common::{launch, prep, read_tree, scratch, sorted_paths};
 use hdf5::types::{FixedAscii, FixedUnicode};
 
-fn prep(out: &Path, options: &[&str]) {
-    let out = out.to_str().unwrap();
-    let args: Vec<&str> = ["prep", "--quiet", "--out", out]
-        .iter()
-        .copied()
-        .chain(options.iter().copied())
-        .collect();
-    launch(2, &args, &[]).ok();
-}
-
 fn json_files(folder: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    sorted_paths(folder)
+        .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
+        .collect()
 }
 
 /// A frame read with the hdf5 crate, following pandas' layout by hand.
@@ -146,6 +133,7 @@ fn tutorial_style(from: &Path, to: &Path) {
 fn frames_hold_the_json_values_at_every_rank_count_and_schedule() {
     let dir = scratch("convert-ranks");
     prep(
+        2,
         &dir.join("data"),
         &["--days", "5", "--json-days", "4", "--symbols", "5"],
     );
@@ -217,7 +205,7 @@ fn pandas_reads_every_frame() {
         }
     };
     let dir = scratch("convert-pandas");
-    prep(&dir.join("data"), &["--days", "3", "--symbols", "4"]);
+    prep(2, &dir.join("data"), &["--days", "3", "--symbols", "4"]);
     let json = dir.join("data/json");
     launch(
         2,
@@ -319,7 +307,7 @@ fn frames_written_by_pandas_read() {
 #[test]
 fn bad_files_are_reported_with_file_and_line_and_the_good_ones_converted() {
     let dir = scratch("convert-bad");
-    prep(&dir.join("data"), &["--days", "2", "--symbols", "2"]);
+    prep(2, &dir.join("data"), &["--days", "2", "--symbols", "2"]);
     let json = dir.join("data/json");
     let good = std::fs::read_to_string(json.join("aet.json")).unwrap();
     let first = good.lines().next().unwrap();

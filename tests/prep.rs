@@ -7,17 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{csv_rows, launch, milli, read_tree, scratch};
-
-fn prep(ranks: usize, out: &Path, options: &[&str]) -> common::Run {
-    let out = out.to_str().expect("a UTF-8 path");
-    let args: Vec<&str> = ["prep", "--quiet", "--out", out]
-        .iter()
-        .copied()
-        .chain(options.iter().copied())
-        .collect();
-    launch(ranks, &args, &[]).ok()
-}
+use common::{csv_rows, milli, prep, read_tree, scratch, sorted_paths};
 
 #[test]
 fn the_tree_is_identical_at_every_rank_count() {
@@ -83,11 +73,7 @@ fn check_minute_files(out: &Path, symbols: &[&str], freq_minutes: u32) {
     for symbol in symbols {
         let daily = daily_prices(out, symbol);
         let folder = out.join("minute").join(symbol);
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
+        let files = sorted_paths(&folder);
         let dates: Vec<String> = files
             .iter()
             .map(|f| f.file_stem().unwrap().to_string_lossy().into_owned())
@@ -185,11 +171,7 @@ fn json_lines_are_the_last_csv_days() {
     );
     for symbol in ["aet", "afl", "aig", "al"] {
         let mut expected = Vec::new();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(out.join("minute").join(symbol))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
+        let files = sorted_paths(&out.join("minute").join(symbol));
         for file in &files[files.len() - 4..] {
             let text = std::fs::read_to_string(file).unwrap();
             expected.extend(
@@ -251,11 +233,7 @@ fn aet_and_luv_are_the_planted_best_pair() {
     let out = scratch("prep-pair").join("data");
     prep(2, &out, &["--days", "365"]);
     let mut closes: Vec<(String, Vec<f64>)> = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(out.join("json"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    let files = sorted_paths(&out.join("json"));
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let series = text

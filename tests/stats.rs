@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{csv_rows, launch, scratch};
+use common::{csv_rows, launch, prep, scratch, sorted_paths};
 
 /// The reference: (daily means, year high, all-time high, hourly bins, counts, top 5).
 type Expected = (
@@ -25,18 +25,10 @@ fn reference(out: &Path, symbol: &str, year: u32) -> Expected {
     let mut counts: BTreeMap<(String, u32), u64> = BTreeMap::new();
     let (mut year_high, mut all_high) = ((String::new(), f64::MIN), (String::new(), f64::MIN));
     let mut closes = Vec::new();
-    let mut symbols: Vec<_> = std::fs::read_dir(out.join("minute"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    symbols.sort();
+    let symbols = sorted_paths(&out.join("minute"));
     for dir in symbols {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
+        let files = sorted_paths(&dir);
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
             let rows = csv_rows(&text);
@@ -79,21 +71,7 @@ fn reference(out: &Path, symbol: &str, year: u32) -> Expected {
 fn the_lessons_answers_match_a_plain_loop_at_every_rank_count() {
     let dir = scratch("stats");
     let out = dir.join("data");
-    launch(
-        2,
-        &[
-            "prep",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-            "--days",
-            "40",
-            "--symbols",
-            "3",
-        ],
-        &[],
-    )
-    .ok();
+    prep(2, &out, &["--days", "40", "--symbols", "3"]);
     let (means, year_high, all_high, hourly, counts, top) = reference(&out, "afl", 2014);
     let mut first = None;
     for ranks in [1, 2, 3] {
@@ -223,21 +201,7 @@ fn the_lessons_answers_match_a_plain_loop_at_every_rank_count() {
 fn a_bad_minute_file_is_named_with_its_line() {
     let dir = scratch("stats-bad");
     let out = dir.join("data");
-    launch(
-        1,
-        &[
-            "prep",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-            "--days",
-            "3",
-            "--symbols",
-            "2",
-        ],
-        &[],
-    )
-    .ok();
+    prep(1, &out, &["--days", "3", "--symbols", "2"]);
     let bad = out.join("minute/aet/2014-12-30.csv");
     let text = std::fs::read_to_string(&bad).unwrap();
     std::fs::write(&bad, text.replacen("09:02:00,", "09:02:00,abc", 1)).unwrap();

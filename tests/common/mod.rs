@@ -128,6 +128,27 @@ pub fn example(name: &str) -> PathBuf {
     profile_dir.join("examples").join(name)
 }
 
+/// Runs `pardata prep --quiet --out OUT OPTIONS` on `ranks` ranks; panics if it fails.
+pub fn prep(ranks: usize, out: &Path, options: &[&str]) -> Run {
+    let out = out.to_str().expect("a UTF-8 path");
+    let args: Vec<&str> = ["prep", "--quiet", "--out", out]
+        .iter()
+        .copied()
+        .chain(options.iter().copied())
+        .collect();
+    launch(ranks, &args, &[]).ok()
+}
+
+/// The entries of a folder, sorted by path.
+pub fn sorted_paths(folder: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)
+        .expect("a readable folder")
+        .map(|e| e.expect("a folder entry").path())
+        .collect();
+    paths.sort();
+    paths
+}
+
 /// The tutorial's stock dataset (21 symbols, JSON of the last 365 days) made by `prep` and
 /// converted to frames by `convert` under `dir/data`; returns the folder of the frames.
 pub fn tutorial_frames(dir: &Path) -> PathBuf {
