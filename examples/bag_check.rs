@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use pardata::patterns::bag::Bag;
+use pardata::patterns::bag::{Bag, JoinStrategy};
 use pardata::runtime::World;
 
 /// A reproducible list of numbers (xorshift), the same on every rank.
@@ -193,13 +193,68 @@ fn checks(world: &World) -> Result<Vec<String>, String> {
         }
     }
     let joined = Bag::from_vec(world, left.clone())
-        .join(Bag::from_vec(world, right.clone()))
+        .join_with(Bag::from_vec(world, right.clone()), JoinStrategy::Shuffle)
         .collect_all();
     check(
-        "join pairs equal keys, in key order",
+        "shuffle join pairs equal keys, in key order",
         joined == expected_join,
         format!("{} of {} matches", joined.len(), expected_join.len()),
     );
+    let mut expected_broadcast = Vec::new();
+    for (k, v) in &left {
+        for (_, w) in right.iter().filter(|(rk, _)| rk == k) {
+            expected_broadcast.push((*k, (v.clone(), *w)));
+        }
+    }
+    let auto = Bag::from_vec(world, left.clone()).join(Bag::from_vec(world, right.clone()));
+    let log = auto.plan_log();
+    let joined = auto.collect_all();
+    check(
+        "a small right side is broadcast: the join in left order",
+        joined == expected_broadcast
+            && log.decisions() == ["join: the right side has 200 elements: broadcast it"],
+        format!(
+            "{} of {} matches; {log}",
+            joined.len(),
+            expected_broadcast.len()
+        ),
+    );
+    let many = 150_000i64;
+    let big_right = Bag::from_vec(world, (0..many).collect::<Vec<i64>>()).map(|x| (x % 7, x));
+    let auto = Bag::from_vec(world, vec![(3i64, 'a'), (9, 'b')]).join(big_right);
+    let log = auto.plan_log();
+    let count = auto.count();
+    check(
+        "a large right side is shuffled with the left",
+        count == (0..many).filter(|x| x % 7 == 3).count() as u64
+            && log.decisions()[0].ends_with("shuffle both sides"),
+        format!("{count} matches; {log}"),
+    );
+    for (label, modulus) in [("repeated keys", 13i64), ("distinct keys", i64::MAX)] {
+        let data = numbers(3000, 17);
+        let mut expected: BTreeMap<i64, i64> = BTreeMap::new();
+        for (i, x) in data.iter().enumerate() {
+            *expected.entry((i as i64) % modulus).or_default() += x;
+        }
+        let bag = Bag::from_vec(world, data.into_iter().enumerate().collect::<Vec<_>>())
+            .aggregate_by(
+                move |(i, _)| (*i as i64) % modulus,
+                || 0i64,
+                |sum, (_, x)| sum + x,
+                |a, b| a + b,
+            );
+        let log = bag.plan_log();
+        let got = bag.collect_all();
+        let combined = log
+            .decisions()
+            .iter()
+            .any(|d| d.contains("combine on each rank"));
+        check(
+            &format!("aggregate_by sums per key; the planner's choice fits ({label})"),
+            got == expected.into_iter().collect::<Vec<_>>() && combined == (modulus == 13),
+            format!("{log}"),
+        );
+    }
     let data = numbers(500, 11);
     let sparse = Bag::from_vec(world, data.clone())
         .filter(|x| *x > 400)

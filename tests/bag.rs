@@ -1,7 +1,9 @@
 //! `Bag` under mpirun at 1 to 4 ranks: the `bag_check` example checks every operation
 //! against plain sequential code (including empty partitions, a rank with no data, every
-//! key on one rank, megabyte values); the `collections` example prints the notebook's
-//! results, and its correlation pipeline finds what `pardata correlate` finds.
+//! key on one rank, megabyte values, the planner's choices); the `bag_props` example checks
+//! them as properties on random inputs (proptest, shrinking agreed by all ranks); the
+//! `collections` example prints the notebook's results, and its correlation pipeline finds
+//! what `pardata correlate` finds.
 
 mod common;
 
@@ -9,18 +11,28 @@ use std::path::Path;
 
 use common::{example, launch, launch_program, scratch};
 
-#[test]
-fn every_operation_matches_sequential_code() {
-    let binary = example("bag_check");
-    for ranks in 1..=4 {
+/// Runs a checking example at each of `ranks` and expects `checks` lines starting "ok: ".
+fn passes_every_check(name: &str, ranks: std::ops::RangeInclusive<usize>, checks: usize) {
+    let binary = example(name);
+    for ranks in ranks {
         let run = launch_program(&binary, Path::new("."), ranks, &[], &[]).ok();
         assert_eq!(
             run.stdout.lines().filter(|l| l.starts_with("ok: ")).count(),
-            46,
-            "-n {ranks}:\n{}",
+            checks,
+            "{name} -n {ranks}:\n{}",
             run.stdout
         );
     }
+}
+
+#[test]
+fn every_operation_matches_sequential_code() {
+    passes_every_check("bag_check", 1..=4, 50);
+}
+
+#[test]
+fn every_operation_holds_its_properties_on_random_inputs() {
+    passes_every_check("bag_props", 1..=3, 9);
 }
 
 #[test]

@@ -420,16 +420,26 @@ fn read_block_column(
             )))
         }
     };
-    // Only the wanted column is read (a hyperslab), not the whole block.
-    let read = match (transposed, columns == width, rows == width) {
-        (true, true, _) => values.read_slice_1d::<f64, _>(ndarray::s![.., position]),
-        (false, _, true) => values.read_slice_1d::<f64, _>(ndarray::s![position, ..]),
+    // The whole block is read in one contiguous transfer and the column picked out here: a
+    // strided hyperslab of one column costs HDF5 far more than the bytes it skips.
+    let column_of = |block: ndarray::Array2<f64>, along_rows: bool| {
+        if along_rows {
+            block.column(position).to_vec()
+        } else {
+            block.row(position).to_vec()
+        }
+    };
+    let along_rows = match (transposed, columns == width, rows == width) {
+        (true, true, _) => true,
+        (false, _, true) => false,
         _ => {
             let detail = format!("shape {rows} x {columns} does not hold {width} columns");
             return Err(BlockProblem::Other(detail));
         }
     };
-    read.map(|column| column.to_vec())
+    values
+        .read_2d::<f64>()
+        .map(|block| column_of(block, along_rows))
         .map_err(|e| BlockProblem::Other(e.to_string()))
 }
 

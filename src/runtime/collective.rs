@@ -232,14 +232,37 @@ impl World {
         let mut recv_counts = vec![0 as Count; self.size];
         self.comm
             .all_to_all_into(&send_counts[..], &mut recv_counts[..]);
-        let send_displs = displacements(&send_counts);
-        let recv_displs = displacements(&recv_counts);
         let total: usize = recv_counts.iter().map(|&c| c as usize).sum();
         let mut received = vec![T::default(); total];
-        {
+        if send.is_empty() && total == 0 {
+            // Open MPI 4.1's MPI_Alltoallv returns at once on a rank that neither sends nor
+            // receives, while the others' pairwise exchange waits for its empty messages: a
+            // hang. Such a rank sends itself one element instead.
+            let mut one_each = vec![0 as Count; self.size];
+            one_each[self.rank] = 1;
+            let displs = displacements(&one_each);
+            let (token, mut echo) = ([T::default()], [T::default()]);
+            let outgoing = Partition::new(&token[..], &one_each[..], &displs[..]);
+            let mut incoming = PartitionMut::new(&mut echo[..], &one_each[..], &displs[..]);
+            self.comm.all_to_all_varcount_into(&outgoing, &mut incoming);
+        } else {
+            // An empty vector's address is dangling, and for bytes it is 0x1: Open MPI's
+            // MPI_IN_PLACE. Empty buffers are given as empty slices of a real one.
+            let (spare_send, mut spare_receive) = ([T::default()], [T::default()]);
+            let send = if send.is_empty() {
+                &spare_send[..0]
+            } else {
+                send
+            };
+            let receive = if total == 0 {
+                &mut spare_receive[..0]
+            } else {
+                &mut received[..]
+            };
+            let send_displs = displacements(&send_counts);
+            let recv_displs = displacements(&recv_counts);
             let outgoing = Partition::new(send, &send_counts[..], &send_displs[..]);
-            let mut incoming =
-                PartitionMut::new(&mut received[..], &recv_counts[..], &recv_displs[..]);
+            let mut incoming = PartitionMut::new(receive, &recv_counts[..], &recv_displs[..]);
             self.comm.all_to_all_varcount_into(&outgoing, &mut incoming);
         }
         let own = self.rank;

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod panic;
 pub mod point_to_point;
 pub mod tally;
+pub mod wire;
 
 use std::cell::RefCell;
 use std::fmt::Display;

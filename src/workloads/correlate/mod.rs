@@ -8,6 +8,8 @@
 //! 0, ties going to the smaller (a, b) pair. Only pairs a < b are computed. Results do not
 //! depend on the rank count.
 
+mod block;
+mod engines;
 pub mod kernel;
 
 use std::fmt;
@@ -20,11 +22,10 @@ use serde::{Deserialize, Serialize};
 use crate::io::atomic::temporary_path;
 use crate::io::frame::{read_float_column, MatrixWriter};
 use crate::io::inputs::expand;
-use crate::patterns::bag::Bag;
-use crate::patterns::futures::{self, Options, Task};
-use crate::patterns::pairs::{exchange, ExchangeVolume, PairPlan};
+use crate::patterns::pairs::{ExchangeVolume, PairPlan};
 use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, World};
+use engines::{bag_engine, blocks_engine, futures_engine};
 
 /// What to correlate.
 #[derive(Debug, Clone)]
@@ -177,6 +178,15 @@ struct TopK {
 }
 
 impl TopK {
+    /// Keeps the best `k` pairs (at least one).
+    fn new(k: usize) -> TopK {
+        TopK {
+            k: k.max(1),
+            kept: Vec::new(),
+            nan: 0,
+        }
+    }
+
     fn offer(&mut self, pair: Scored) {
         if pair.corr.is_nan() {
             self.nan += 1;
@@ -387,345 +397,6 @@ pub fn correlate(
     })
 }
 
-/// What one rank computed: its top K, its tiles (when the matrix is wanted), what it
-/// exchanged, and the longest time a rank spent on block pairs.
-type Computed = (
-    TopK,
-    Vec<((usize, usize), Array2<f64>)>,
-    ExchangeVolume,
-    f64,
-);
-
-/// The block pairs over the ranks that hold their series (the default engine).
-fn blocks_engine(
-    world: &World,
-    plan: &PairPlan,
-    prepared: &[Vec<f64>],
-    lengths: &[usize],
-    kinds: &[Kind],
-    common: usize,
-    options: &CorrelateOptions,
-) -> Computed {
-    let (series, volume) = exchange(world, plan, prepared, lengths);
-    let blocks = world.time(Activity::Compute, "assemble blocks", || {
-        Blocks::assemble(plan, world.rank(), series, kinds, common)
-    });
-    let mut top = TopK {
-        k: options.top.max(1),
-        kept: Vec::new(),
-        nan: 0,
-    };
-    let mut tiles = Vec::new();
-    let started = Instant::now();
-    world.time(Activity::Compute, "block pairs", || {
-        for &(i, j) in plan.pairs_of(world.rank()) {
-            let tile = block_pair(plan, i, j, &blocks, kinds, &mut top);
-            if options.matrix.is_some() {
-                tiles.push(((i, j), tile));
-            }
-        }
-    });
-    top.settle();
-    let seconds = world
-        .all_gather(&started.elapsed().as_secs_f64())
-        .into_iter()
-        .fold(0.0, f64::max);
-    (top, tiles, volume, seconds)
-}
-
-/// A block as a task carries it: its fast-path series and their matrix.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct CarriedBlock {
-    block: usize,
-    members: Vec<usize>,
-    shape: (usize, usize),
-    values: Vec<f64>,
-}
-
-/// One block pair as a task of the futures executor: it carries the two blocks' series.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct BlockPairTask {
-    series: usize,
-    pair: (usize, usize),
-    kinds: Vec<Kind>,
-    top: usize,
-    fast: Vec<CarriedBlock>,
-    raw: Vec<(usize, Vec<f64>)>,
-}
-
-impl Task for BlockPairTask {
-    /// The tile's values, the task's top K and its NaN count.
-    type Output = (Vec<f64>, Vec<Scored>, u64);
-    type Error = String;
-
-    fn run(&self) -> Result<Self::Output, String> {
-        let mut fast = std::collections::BTreeMap::new();
-        for carried in &self.fast {
-            let matrix = Array2::from_shape_vec(carried.shape, carried.values.clone())
-                .map_err(|e| e.to_string())?;
-            fast.insert(carried.block, (carried.members.clone(), matrix));
-        }
-        let blocks = Blocks {
-            fast,
-            raw: self.raw.iter().cloned().collect(),
-        };
-        let plan = PairPlan::new(self.series, 1);
-        let mut top = TopK {
-            k: self.top,
-            kept: Vec::new(),
-            nan: 0,
-        };
-        let tile = block_pair(
-            &plan,
-            self.pair.0,
-            self.pair.1,
-            &blocks,
-            &self.kinds,
-            &mut top,
-        );
-        top.settle();
-        Ok((tile.into_raw_vec_and_offset().0, top.kept, top.nan))
-    }
-
-    fn describe(&self) -> String {
-        format!("block pair {:?}", self.pair)
-    }
-}
-
-/// The block pairs as tasks submitted to the futures executor (`--engine futures`): rank 0
-/// gathers every series and sends each task the two blocks it needs, so the same block
-/// travels many times: the tutorial's lesson on what moving data costs.
-fn futures_engine(
-    world: &World,
-    series: usize,
-    prepared: &[Vec<f64>],
-    lengths: &[usize],
-    kinds: &[Kind],
-    common: usize,
-    options: &CorrelateOptions,
-) -> Computed {
-    let mine: Vec<f64> = prepared.concat();
-    let gathered = world.gather_slices(&mine);
-    let plan = PairPlan::new(series, 1);
-    let started = Instant::now();
-    let mut volume = ExchangeVolume {
-        sent_values: if world.is_root() {
-            0
-        } else {
-            mine.len() as u64
-        },
-        ..ExchangeVolume::default()
-    };
-    let outcome = futures::run(world, Options::default(), |ex| {
-        let all = gathered.map(|(values, _)| values).unwrap_or_default();
-        let mut offset = 0;
-        let mut by_index = std::collections::BTreeMap::new();
-        for (index, &length) in lengths.iter().enumerate() {
-            by_index.insert(index, all[offset..offset + length].to_vec());
-            offset += length;
-        }
-        let blocks = Blocks::assemble(&plan, 0, by_index, kinds, common);
-        let task = |&(i, j): &(usize, usize)| {
-            let fast = [i, j]
-                .iter()
-                .map(|&b| {
-                    let (members, matrix) = &blocks.fast[&b];
-                    CarriedBlock {
-                        block: b,
-                        members: members.clone(),
-                        shape: matrix.dim(),
-                        values: matrix.iter().copied().collect(),
-                    }
-                })
-                .collect();
-            let raw = plan
-                .block_series(i)
-                .chain(plan.block_series(j))
-                .filter_map(|s| blocks.raw.get(&s).map(|v| (s, v.clone())))
-                .collect();
-            BlockPairTask {
-                series,
-                pair: (i, j),
-                kinds: kinds.to_vec(),
-                top: options.top.max(1),
-                fast,
-                raw,
-            }
-        };
-        let pairs = plan.pairs_of(0).to_vec();
-        let tasks: Vec<BlockPairTask> = pairs.iter().map(task).collect();
-        let carried: usize = tasks
-            .iter()
-            .map(|t| {
-                t.fast.iter().map(|f| f.values.len()).sum::<usize>()
-                    + t.raw.iter().map(|r| r.1.len()).sum::<usize>()
-            })
-            .sum();
-        let results: Vec<_> = ex.map(tasks).collect();
-        (pairs, results, offset as u64, carried as u64)
-    });
-    let mut top = TopK {
-        k: options.top.max(1),
-        kept: Vec::new(),
-        nan: 0,
-    };
-    let mut tiles = Vec::new();
-    if let Some((pairs, results, received, carried)) = outcome {
-        volume.received_values = received;
-        volume.sent_values = carried;
-        for ((i, j), result) in pairs.into_iter().zip(results) {
-            // The tasks are this program's own arithmetic; an error here is a bug.
-            let (tile, kept, nan) = result.unwrap_or_else(|e| panic!("{e}"));
-            top.kept.extend(kept);
-            top.nan += nan;
-            top.settle();
-            if options.matrix.is_some() {
-                let shape = (plan.block_series(i).len(), plan.block_series(j).len());
-                tiles.push((
-                    (i, j),
-                    Array2::from_shape_vec(shape, tile).unwrap_or_else(|e| panic!("{e}")),
-                ));
-            }
-        }
-    }
-    let seconds = world.broadcast(world.is_root().then_some(&started.elapsed().as_secs_f64()));
-    (top, tiles, volume, seconds)
-}
-
-/// A block as a `Bag` element: its fast-path matrix and its other series.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct BagBlock {
-    fast: CarriedBlock,
-    raw: Vec<(usize, Vec<f64>)>,
-}
-
-/// The block pairs as a `Bag` pipeline (`--engine bag`).
-fn bag_engine(
-    world: &World,
-    plan: &PairPlan,
-    prepared: Vec<Vec<f64>>,
-    kinds: &[Kind],
-    common: usize,
-    options: &CorrelateOptions,
-) -> Computed {
-    let started = Instant::now();
-    let first = plan.owned_by(world.rank()).start;
-    let block_of = |s: usize| s / crate::patterns::pairs::BLOCK_SIZE;
-    let owned: Vec<(usize, Vec<f64>)> = prepared
-        .into_iter()
-        .enumerate()
-        .map(|(k, v)| (first + k, v))
-        .collect();
-    let blocks = Bag::from_local(world, owned)
-        .group_by(move |(s, _)| block_of(*s))
-        .map(|(b, members)| {
-            let series: std::collections::BTreeMap<usize, Vec<f64>> = members.into_iter().collect();
-            let mut one = OneBlock::assemble(b, series, kinds, common);
-            BagBlock {
-                fast: one.carried(),
-                raw: std::mem::take(&mut one.raw),
-            }
-        })
-        .persist();
-    let k = options.top.max(1);
-    let matrix = options.matrix.is_some();
-    let series = plan.series();
-    let results = blocks
-        .bag()
-        .product(blocks.bag())
-        .filter(|(a, b)| a.fast.block <= b.fast.block)
-        .map(move |(a, b)| {
-            let pair = (a.fast.block, b.fast.block);
-            let task = BlockPairTask {
-                series,
-                pair,
-                kinds: kinds.to_vec(),
-                top: k,
-                fast: vec![a.fast, b.fast],
-                raw: [a.raw, b.raw].concat(),
-            };
-            let (tile, kept, nan) = task.run().unwrap_or_else(|e| panic!("{e}"));
-            (pair, if matrix { tile } else { Vec::new() }, kept, nan)
-        })
-        .collect();
-    let mut top = TopK {
-        k,
-        kept: Vec::new(),
-        nan: 0,
-    };
-    let mut tiles = Vec::new();
-    for (pair, tile, kept, nan) in results.unwrap_or_default() {
-        top.kept.extend(kept);
-        top.nan += nan;
-        top.settle();
-        if matrix {
-            let shape = (
-                plan.block_series(pair.0).len(),
-                plan.block_series(pair.1).len(),
-            );
-            tiles.push((
-                pair,
-                Array2::from_shape_vec(shape, tile).unwrap_or_else(|e| panic!("{e}")),
-            ));
-        }
-    }
-    let local = world.local_metrics();
-    let volume = ExchangeVolume {
-        sent_values: local.bytes_sent / 8,
-        received_values: local.bytes_received / 8,
-        needed_values: 0,
-    };
-    let seconds = world.broadcast(world.is_root().then_some(&started.elapsed().as_secs_f64()));
-    (top, tiles, volume, seconds)
-}
-
-/// One block's series arranged for the block products: the fast-path series as the rows of
-/// one matrix, the others as they came.
-struct OneBlock {
-    block: usize,
-    members: Vec<usize>,
-    matrix: Array2<f64>,
-    raw: Vec<(usize, Vec<f64>)>,
-}
-
-impl OneBlock {
-    fn assemble(
-        block: usize,
-        mut series: std::collections::BTreeMap<usize, Vec<f64>>,
-        kinds: &[Kind],
-        common: usize,
-    ) -> OneBlock {
-        let members: Vec<usize> = series
-            .keys()
-            .copied()
-            .filter(|&s| kinds[s] == Kind::Standard)
-            .collect();
-        let mut matrix = Array2::zeros((members.len(), common));
-        for (row, s) in members.iter().enumerate() {
-            if let Some(values) = series.remove(s) {
-                matrix
-                    .row_mut(row)
-                    .assign(&ndarray::ArrayView1::from(&values[..]));
-            }
-        }
-        OneBlock {
-            block,
-            members,
-            matrix,
-            raw: series.into_iter().collect(),
-        }
-    }
-
-    fn carried(&self) -> CarriedBlock {
-        CarriedBlock {
-            block: self.block,
-            members: self.members.clone(),
-            shape: self.matrix.dim(),
-            values: self.matrix.iter().copied().collect(),
-        }
-    }
-}
-
 /// The length most finite series have (the largest, among equally common ones).
 fn common_length(infos: &[SeriesInfo]) -> usize {
     let mut counts = std::collections::BTreeMap::new();
@@ -736,84 +407,6 @@ fn common_length(infos: &[SeriesInfo]) -> usize {
         .into_iter()
         .max_by_key(|&(length, count)| (count, length))
         .map_or(0, |(length, _)| length)
-}
-
-/// The series a rank holds for its block pairs: each block's fast-path series as the rows
-/// of one matrix (built once, used by every pair of the block), the others as they came.
-struct Blocks {
-    /// Per block: its fast-path series, in order, and their standardized values as rows.
-    fast: std::collections::BTreeMap<usize, (Vec<usize>, Array2<f64>)>,
-    raw: std::collections::BTreeMap<usize, Vec<f64>>,
-}
-
-impl Blocks {
-    fn assemble(
-        plan: &PairPlan,
-        rank: usize,
-        mut series: std::collections::BTreeMap<usize, Vec<f64>>,
-        kinds: &[Kind],
-        common: usize,
-    ) -> Blocks {
-        let mut fast = std::collections::BTreeMap::new();
-        let mut raw = std::collections::BTreeMap::new();
-        for b in plan.blocks_of(rank) {
-            let range = plan.block_series(b);
-            let mut rest = series.split_off(&range.start);
-            let tail = rest.split_off(&range.end);
-            series.extend(tail);
-            let one = OneBlock::assemble(b, rest, kinds, common);
-            fast.insert(b, (one.members, one.matrix));
-            raw.extend(one.raw);
-        }
-        Blocks { fast, raw }
-    }
-
-    /// The values of series `s` of block `b`: standardized on the fast path, raw otherwise.
-    fn values(&self, b: usize, s: usize) -> &[f64] {
-        let (members, matrix) = &self.fast[&b];
-        match members.binary_search(&s) {
-            Ok(row) => matrix.row(row).to_slice().unwrap_or_default(),
-            Err(_) => self.raw.get(&s).map_or(&[], Vec::as_slice),
-        }
-    }
-}
-
-/// The correlations of block `i` with block `j` as a tile (rows of block `i`, columns of
-/// block `j`; both triangles of a block with itself), offering the pairs a < b to `top`.
-fn block_pair(
-    plan: &PairPlan,
-    i: usize,
-    j: usize,
-    blocks: &Blocks,
-    kinds: &[Kind],
-    top: &mut TopK,
-) -> Array2<f64> {
-    let (rows, columns) = (plan.block_series(i), plan.block_series(j));
-    let (fast_rows, row_matrix) = &blocks.fast[&i];
-    let (fast_columns, column_matrix) = &blocks.fast[&j];
-    let product = kernel::block_product(row_matrix.view(), column_matrix.view());
-    let position = |members: &[usize], s: usize| members.binary_search(&s).unwrap_or_default();
-    let mut tile = Array2::from_elem((rows.len(), columns.len()), f64::NAN);
-    for a in rows.clone() {
-        for b in columns.clone().filter(|&b| b >= a) {
-            let corr = match (kinds[a], kinds[b]) {
-                (Kind::Standard, Kind::Standard) if a == b => 1.0,
-                (Kind::Standard, Kind::Standard) => {
-                    product[[position(fast_rows, a), position(fast_columns, b)]]
-                }
-                (Kind::Constant, _) | (_, Kind::Constant) => f64::NAN,
-                _ => kernel::pairwise(blocks.values(i, a), blocks.values(j, b)),
-            };
-            tile[[a - rows.start, b - columns.start]] = corr;
-            if i == j {
-                tile[[b - rows.start, a - columns.start]] = corr;
-            }
-            if a < b {
-                top.offer(Scored { corr, a, b });
-            }
-        }
-    }
-    tile
 }
 
 /// A tile of the matrix as it travels to rank 0: its block pair and its values.

@@ -1,0 +1,337 @@
+//! `Bag<T>`: a lazy collection partitioned over the ranks, the collections lesson of the
+//! tutorial (Dask bags, Spark RDDs) on MPI.
+//!
+//! A bag is a recipe: sources and narrow operations (`map`, `filter`, `flat_map`,
+//! `map_partitions`) are chained into one pass over each rank's partition when an action
+//! runs; wide operations ([`wide`]: `product`, `group_by`, `fold_by`, `aggregate_by`,
+//! `join`, `distinct`, `frequencies`, `repartition`) end a stage with one exchange between
+//! the ranks (for the keyed ones, a shuffle by key ranges cut from a sample of the keys).
+//! Actions ([`actions`]: `collect`, `count`, `fold`, `max_by`, `top_k`, `take`, ...) run the
+//! recipe; they are collectives, so every rank calls them in the same order.
+//! [`Bag::explain`] prints the stages; [`Bag::plan_log`] tells what the planner chose at run
+//! time (broadcast or shuffle join, combining before a shuffle or not).
+//!
+//! Order and rank counts: a source is cut into contiguous blocks in rank order, and every
+//! operation keeps the order of its input, so `collect` gives what a sequential loop over
+//! the same steps gives, at any rank count. Grouped results come in ascending key order,
+//! each group's values in input order. `persist` computes a partition once for several bags
+//! (both sides of a product).
+
+mod actions;
+mod wide;
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use wide::JoinStrategy;
+
+use super::map::block;
+use crate::runtime::World;
+
+/// What a bag's elements must allow: to travel between ranks.
+pub trait Element: Serialize + DeserializeOwned + 'static {}
+impl<T: Serialize + DeserializeOwned + 'static> Element for T {}
+
+type Partition<'w, T> = Box<dyn FnOnce() -> Box<dyn Iterator<Item = T> + 'w> + 'w>;
+
+/// A lazy, partitioned collection (see the module header).
+#[must_use = "bags are lazy and do nothing unless an action runs them"]
+pub struct Bag<'w, T> {
+    world: &'w World,
+    partition: Partition<'w, T>,
+    stages: Vec<String>,
+    log: PlanLog,
+}
+
+/// The decisions the planner made while a bag ran, one line each (see [`Bag::plan_log`]).
+#[derive(Debug, Clone, Default)]
+pub struct PlanLog(Rc<RefCell<Vec<String>>>);
+
+impl PlanLog {
+    fn record(&self, decision: String) {
+        self.0.borrow_mut().push(decision);
+    }
+
+    /// The decisions so far, in the order they were made.
+    pub fn decisions(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+}
+
+impl fmt::Display for PlanLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.decisions().join("\n"))
+    }
+}
+
+impl<'w, T: Element> Bag<'w, T> {
+    fn new(world: &'w World, stages: Vec<String>, partition: Partition<'w, T>) -> Bag<'w, T> {
+        Bag {
+            world,
+            partition,
+            stages,
+            log: PlanLog::default(),
+        }
+    }
+
+    /// A bag made from this one: `plan` edits the list of stages, `make` turns this bag's
+    /// recipe into the new one (with the world and the log of decisions at hand).
+    fn derive<U>(
+        self,
+        plan: impl FnOnce(&mut Vec<String>),
+        make: impl FnOnce(&'w World, PlanLog, Partition<'w, T>) -> Partition<'w, U>,
+    ) -> Bag<'w, U> {
+        let Bag {
+            world,
+            partition,
+            mut stages,
+            log,
+        } = self;
+        plan(&mut stages);
+        Bag {
+            world,
+            partition: make(world, log.clone(), partition),
+            stages,
+            log,
+        }
+    }
+
+    /// A bag whose recipe ends a stage with `stage` (a wide operation).
+    fn wide<U>(
+        self,
+        stage: String,
+        make: impl FnOnce(&'w World, PlanLog, Partition<'w, T>) -> Partition<'w, U>,
+    ) -> Bag<'w, U> {
+        self.derive(|stages| stages.push(stage), make)
+    }
+
+    /// A handle on the decisions the planner makes while this bag runs (which strategy a
+    /// join or an aggregation took, and why); read it after the action.
+    pub fn plan_log(&self) -> PlanLog {
+        self.log.clone()
+    }
+
+    /// A bag of `items` (every rank passes the same vector; each keeps its block).
+    pub fn from_vec(world: &'w World, items: Vec<T>) -> Bag<'w, T> {
+        let range = block(items.len(), world.size(), world.rank());
+        let stage = format!("from_vec: {} items", items.len());
+        Bag::new(
+            world,
+            vec![stage],
+            Box::new(move || Box::new(items.into_iter().skip(range.start).take(range.len()))),
+        )
+    }
+
+    /// A bag of the items each rank already holds: rank r's `items` are its partition, and
+    /// the bag's order is rank 0's items, then rank 1's, and so on.
+    pub fn from_local(world: &'w World, items: Vec<T>) -> Bag<'w, T> {
+        let stage = "from_local: each rank's own items".to_string();
+        Bag::new(
+            world,
+            vec![stage],
+            Box::new(move || Box::new(items.into_iter())),
+        )
+    }
+
+    /// A bag made by `read` from each of `sources` (every rank passes the same list; each
+    /// reads its block): "each rank reads its slice of files".
+    pub fn from_sources<S: 'w>(
+        world: &'w World,
+        sources: Vec<S>,
+        read: impl Fn(&S) -> T + 'w,
+    ) -> Bag<'w, T> {
+        let range = block(sources.len(), world.size(), world.rank());
+        let stage = format!(
+            "from_sources: {} sources, read where they fall",
+            sources.len()
+        );
+        Bag::new(
+            world,
+            vec![stage],
+            Box::new(move || {
+                Box::new(
+                    sources
+                        .into_iter()
+                        .skip(range.start)
+                        .take(range.len())
+                        .map(move |s| read(&s)),
+                )
+            }),
+        )
+    }
+
+    /// A bag whose recipe adds `step` to the current stage (fused with its other steps).
+    fn narrow<U: Element>(
+        self,
+        name: &str,
+        step: impl FnOnce(Box<dyn Iterator<Item = T> + 'w>) -> Box<dyn Iterator<Item = U> + 'w> + 'w,
+    ) -> Bag<'w, U> {
+        let plan = |stages: &mut Vec<String>| {
+            let last = stages.len() - 1;
+            stages[last] += &format!(" -> {name}");
+        };
+        self.derive(plan, |_, _, partition| Box::new(move || step(partition())))
+    }
+
+    /// Applies `f` to every element (fused with the other narrow steps of the stage).
+    pub fn map<U: Element>(self, f: impl Fn(T) -> U + 'w) -> Bag<'w, U> {
+        self.narrow("map", move |items| Box::new(items.map(f)))
+    }
+
+    /// Keeps the elements for which `keep` is true.
+    pub fn filter(self, keep: impl Fn(&T) -> bool + 'w) -> Bag<'w, T> {
+        self.narrow("filter", move |items| Box::new(items.filter(keep)))
+    }
+
+    /// Replaces every element by the elements `f` gives for it.
+    pub fn flat_map<U: Element, I: IntoIterator<Item = U> + 'w>(
+        self,
+        f: impl Fn(T) -> I + 'w,
+    ) -> Bag<'w, U> {
+        self.narrow("flat_map", move |items| Box::new(items.flat_map(f)))
+    }
+
+    /// Applies `f` to each rank's whole partition at once.
+    pub fn map_partitions<U: Element>(self, f: impl FnOnce(Vec<T>) -> Vec<U> + 'w) -> Bag<'w, U> {
+        self.narrow("map_partitions", move |items| {
+            Box::new(f(items.collect()).into_iter())
+        })
+    }
+
+    /// Computes this rank's partition once, to be used by several bags (Spark's `cache`),
+    /// such as both sides of a product.
+    pub fn persist(self) -> Persisted<'w, T>
+    where
+        T: Clone,
+    {
+        let (items, world, mut stages, log) = self.run();
+        let last = stages.len() - 1;
+        stages[last] += " -> persisted";
+        Persisted {
+            world,
+            items: Rc::new(items),
+            stages,
+            log,
+        }
+    }
+
+    /// The plan: one line per stage, with the exchanges between stages.
+    pub fn explain(&self) -> String {
+        self.stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("stage {i}: {s}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// This rank's partition, computed (the stage runs here).
+    fn run(self) -> (Vec<T>, &'w World, Vec<String>, PlanLog) {
+        let items = (self.partition)().collect();
+        (items, self.world, self.stages, self.log)
+    }
+}
+
+/// A bag's partition computed once (see [`Bag::persist`]).
+pub struct Persisted<'w, T> {
+    world: &'w World,
+    items: Rc<Vec<T>>,
+    stages: Vec<String>,
+    log: PlanLog,
+}
+
+impl<'w, T: Element + Clone> Persisted<'w, T> {
+    /// A bag of the persisted elements.
+    pub fn bag(&self) -> Bag<'w, T> {
+        let items = Rc::clone(&self.items);
+        Bag {
+            world: self.world,
+            partition: Box::new(move || Box::new((0..items.len()).map(move |i| items[i].clone()))),
+            stages: self.stages.clone(),
+            log: self.log.clone(),
+        }
+    }
+}
+
+/// Every rank's `items`, in rank order, on every rank (on one rank, without encoding).
+fn all_gather_items<E: Element>(world: &World, items: Vec<E>) -> Vec<E> {
+    if world.size() == 1 {
+        return items;
+    }
+    world.all_gather(&items).into_iter().flatten().collect()
+}
+
+/// Every rank's `items`, in rank order, on rank 0 (on one rank, without encoding).
+fn gather_items<E: Element>(world: &World, items: Vec<E>) -> Option<Vec<E>> {
+    if world.size() == 1 {
+        return Some(items);
+    }
+    world
+        .gather(&items)
+        .map(|parts| parts.into_iter().flatten().collect())
+}
+
+/// Every rank's `items`, in rank order, on the ranks that `want` them (a collective; the
+/// others get nothing): an all-gather that skips the ranks with no use for the data.
+fn all_gather_where_wanted<E: Element + Clone>(world: &World, items: Vec<E>, want: bool) -> Vec<E> {
+    if world.size() == 1 {
+        return items;
+    }
+    let wanted = world.all_gather(&want);
+    let bytes = encode_items(&items);
+    let parts = (0..world.size())
+        .map(|r| {
+            if wanted[r] && r != world.rank() {
+                bytes.clone()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    let own = if want { items } else { Vec::new() };
+    send_encoded(world, parts, own)
+}
+
+/// Sends `outgoing[r]` to rank r and returns what every rank sent here, in rank order (this
+/// rank's own part stays as it is, neither encoded nor sent).
+fn exchange<E: Element>(world: &World, mut outgoing: Vec<Vec<E>>) -> Vec<E> {
+    let own = std::mem::take(&mut outgoing[world.rank()]);
+    if world.size() == 1 {
+        return own;
+    }
+    let parts = outgoing.iter().map(|part| encode_items(part)).collect();
+    send_encoded(world, parts, own)
+}
+
+/// A rank's elements as postcard bytes; nothing at all for no elements.
+fn encode_items<E: Element>(items: &[E]) -> Vec<u8> {
+    if items.is_empty() {
+        return Vec::new();
+    }
+    postcard::to_stdvec(items).expect("elements encode")
+}
+
+/// Sends the encoded `parts[r]` to rank r (a variable-count all-to-all) and decodes what
+/// every other rank sent here, with `own` in this rank's place: everything in rank order.
+fn send_encoded<E: Element>(world: &World, parts: Vec<Vec<u8>>, own: Vec<E>) -> Vec<E> {
+    let counts: Vec<usize> = parts.iter().map(Vec::len).collect();
+    let (bytes, received) = world.all_to_all_slices(&parts.concat(), &counts);
+    let mut own = Some(own);
+    let mut offset = 0;
+    let mut items = Vec::new();
+    for (rank, count) in received.into_iter().enumerate() {
+        if rank == world.rank() {
+            items.extend(own.take().unwrap_or_default());
+        } else if count > 0 {
+            let part: Vec<E> = postcard::from_bytes(&bytes[offset..offset + count])
+                .expect("ranks run the same program, so their messages decode");
+            items.extend(part);
+        }
+        offset += count;
+    }
+    items
+}

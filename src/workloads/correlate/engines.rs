@@ -1,0 +1,246 @@
+//! The three ways `correlate` computes its block pairs (`--engine`), all giving the same
+//! bytes: `blocks` (each rank receives the series its pairs need once), `futures` (each
+//! block pair a task carrying its two blocks: the tutorial's lesson on data movement) and
+//! `bag` (the tutorial's collections pipeline on [`Bag`]).
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Instant;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use super::block::{assemble_blocks, block_pair, Block};
+use super::{CorrelateOptions, Kind, Scored, TopK};
+use crate::patterns::bag::Bag;
+use crate::patterns::futures::{self, Options, Task};
+use crate::patterns::pairs::{exchange, ExchangeVolume, PairPlan, BLOCK_SIZE};
+use crate::runtime::wire::Floats;
+use crate::runtime::{Activity, World};
+
+/// What one rank computed: its top K, its tiles (when the matrix is wanted), what it
+/// exchanged, and the longest time a rank spent on block pairs.
+pub(super) type Computed = (TopK, Tiles, ExchangeVolume, f64);
+
+/// Tiles of the matrix by block pair.
+type Tiles = Vec<((usize, usize), Array2<f64>)>;
+
+/// One block pair's outcome as it travels: the pair, its tile's values (empty unless the
+/// matrix is wanted), its top K and its NaN count.
+type PairOutcome = ((usize, usize), Vec<f64>, Vec<Scored>, u64);
+
+/// The block pairs over the ranks that hold their series (the default engine).
+pub(super) fn blocks_engine(
+    world: &World,
+    plan: &PairPlan,
+    prepared: &[Vec<f64>],
+    lengths: &[usize],
+    kinds: &[Kind],
+    common: usize,
+    options: &CorrelateOptions,
+) -> Computed {
+    let (series, volume) = exchange(world, plan, prepared, lengths);
+    let blocks = world.time(Activity::Compute, "assemble blocks", || {
+        assemble_blocks(plan, world.rank(), series, kinds, common)
+    });
+    let mut top = TopK::new(options.top);
+    let mut tiles = Vec::new();
+    let started = Instant::now();
+    world.time(Activity::Compute, "block pairs", || {
+        for &(i, j) in plan.pairs_of(world.rank()) {
+            let tile = block_pair(plan, &blocks[&i], &blocks[&j], kinds, &mut top);
+            if options.matrix.is_some() {
+                tiles.push(((i, j), tile));
+            }
+        }
+    });
+    top.settle();
+    let seconds = world
+        .all_gather(&started.elapsed().as_secs_f64())
+        .into_iter()
+        .fold(0.0, f64::max);
+    (top, tiles, volume, seconds)
+}
+
+/// One block pair as a task of the futures executor: it carries the two blocks' series.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BlockPairTask {
+    series: usize,
+    kinds: Vec<Kind>,
+    top: usize,
+    matrix: bool,
+    rows: Block,
+    /// The column block, unless it is the row block.
+    columns: Option<Block>,
+}
+
+impl Task for BlockPairTask {
+    type Output = PairOutcome;
+    type Error = String;
+
+    fn run(&self) -> Result<PairOutcome, String> {
+        let columns = self.columns.as_ref().unwrap_or(&self.rows);
+        Ok(pair_outcome(
+            &PairPlan::new(self.series, 1),
+            &self.rows,
+            columns,
+            &self.kinds,
+            self.top,
+            self.matrix,
+        ))
+    }
+
+    fn describe(&self) -> String {
+        let columns = self.columns.as_ref().unwrap_or(&self.rows);
+        format!("block pair ({}, {})", self.rows.index, columns.index)
+    }
+}
+
+/// Block pair (`rows`, `columns`) computed on its own.
+fn pair_outcome(
+    plan: &PairPlan,
+    rows: &Block,
+    columns: &Block,
+    kinds: &[Kind],
+    top: usize,
+    matrix: bool,
+) -> PairOutcome {
+    let mut best = TopK::new(top);
+    let tile = block_pair(plan, rows, columns, kinds, &mut best);
+    best.settle();
+    let values = if matrix {
+        tile.into_raw_vec_and_offset().0
+    } else {
+        Vec::new()
+    };
+    ((rows.index, columns.index), values, best.kept, best.nan)
+}
+
+/// The block pairs as tasks submitted to the futures executor (`--engine futures`): rank 0
+/// gathers every series and sends each task the two blocks it needs, so the same block
+/// travels many times: the tutorial's lesson on what moving data costs.
+pub(super) fn futures_engine(
+    world: &World,
+    series: usize,
+    prepared: &[Vec<f64>],
+    lengths: &[usize],
+    kinds: &[Kind],
+    common: usize,
+    options: &CorrelateOptions,
+) -> Computed {
+    let mine: Vec<f64> = prepared.concat();
+    let gathered = world.gather_slices(&mine);
+    let plan = PairPlan::new(series, 1);
+    let started = Instant::now();
+    let mut volume = ExchangeVolume {
+        sent_values: if world.is_root() {
+            0
+        } else {
+            mine.len() as u64
+        },
+        ..ExchangeVolume::default()
+    };
+    let outcome = futures::run(world, Options::default(), |ex| {
+        let all = gathered.map(|(values, _)| values).unwrap_or_default();
+        let mut offset = 0;
+        let mut by_index = BTreeMap::new();
+        for (index, &length) in lengths.iter().enumerate() {
+            by_index.insert(index, all[offset..offset + length].to_vec());
+            offset += length;
+        }
+        let blocks = assemble_blocks(&plan, 0, by_index, kinds, common);
+        let tasks: Vec<BlockPairTask> = plan
+            .pairs_of(0)
+            .iter()
+            .map(|&(i, j)| BlockPairTask {
+                series,
+                kinds: kinds.to_vec(),
+                top: options.top,
+                matrix: options.matrix.is_some(),
+                rows: blocks[&i].clone(),
+                columns: (i != j).then(|| blocks[&j].clone()),
+            })
+            .collect();
+        let carried: usize = tasks
+            .iter()
+            .map(|t| t.rows.carried_values() + t.columns.as_ref().map_or(0, Block::carried_values))
+            .sum();
+        let results: Vec<PairOutcome> = ex
+            .map(tasks)
+            // The tasks are this program's own arithmetic; an error here is a bug.
+            .map(|result| result.unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        (results, offset as u64, carried as u64)
+    });
+    let (results, received, carried) = outcome.unwrap_or_default();
+    volume.received_values = received;
+    volume.sent_values += carried;
+    let (top, tiles) = merge_outcomes(&plan, options.top, results);
+    let seconds = world.broadcast(world.is_root().then_some(&started.elapsed().as_secs_f64()));
+    (top, tiles, volume, seconds)
+}
+
+/// The block pairs as a `Bag` pipeline (`--engine bag`), the tutorial's solution at block
+/// granularity: series -> group into blocks -> product with itself -> keep i <= j -> map
+/// to the pair's correlations -> collect the top K.
+pub(super) fn bag_engine(
+    world: &World,
+    plan: &PairPlan,
+    prepared: Vec<Vec<f64>>,
+    kinds: &[Kind],
+    common: usize,
+    options: &CorrelateOptions,
+) -> Computed {
+    let started = Instant::now();
+    let first = plan.owned_by(world.rank()).start;
+    let owned: Vec<(usize, Floats)> = prepared
+        .into_iter()
+        .enumerate()
+        .map(|(k, v)| (first + k, Floats(v)))
+        .collect();
+    let blocks = Bag::from_local(world, owned)
+        .group_by(|(s, _)| s / BLOCK_SIZE)
+        .map(|(b, members)| {
+            Rc::new(Block::assemble(
+                b,
+                members.into_iter().map(|(s, v)| (s, v.0)).collect(),
+                kinds,
+                common,
+            ))
+        })
+        .persist();
+    let (top, matrix) = (options.top, options.matrix.is_some());
+    let outcomes = blocks
+        .bag()
+        .product(blocks.bag())
+        .filter(|(a, b)| a.index <= b.index)
+        .map(move |(a, b)| pair_outcome(plan, &a, &b, kinds, top, matrix))
+        .collect();
+    let (top, tiles) = merge_outcomes(plan, options.top, outcomes.unwrap_or_default());
+    let local = world.local_metrics();
+    let volume = ExchangeVolume {
+        sent_values: local.bytes_sent / 8,
+        received_values: local.bytes_received / 8,
+        needed_values: 0,
+    };
+    let seconds = world.broadcast(world.is_root().then_some(&started.elapsed().as_secs_f64()));
+    (top, tiles, volume, seconds)
+}
+
+/// The top K and the tiles of block pairs computed elsewhere.
+fn merge_outcomes(plan: &PairPlan, k: usize, outcomes: Vec<PairOutcome>) -> (TopK, Tiles) {
+    let mut top = TopK::new(k);
+    let mut tiles = Vec::new();
+    for ((i, j), tile, kept, nan) in outcomes {
+        top.kept.extend(kept);
+        top.nan += nan;
+        top.settle();
+        if !tile.is_empty() {
+            let shape = (plan.block_series(i).len(), plan.block_series(j).len());
+            // The tile was made with this shape; a mismatch is a bug.
+            let tile = Array2::from_shape_vec(shape, tile).unwrap_or_else(|e| panic!("{e}"));
+            tiles.push(((i, j), tile));
+        }
+    }
+    (top, tiles)
+}
