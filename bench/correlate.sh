@@ -5,7 +5,8 @@
 #   bench/correlate.sh many [N]   N (2000) series of 4,220 points: the kernel at 1 and 2 ranks
 #                                 against np.corrcoef on 1 and 2 threads
 #   bench/correlate.sh bag        the tutorial's data: --engine bag against the default engine
-#                                 and against dask.bag (synchronous, threads, processes)
+#                                 and against dask.bag (synchronous, threads, processes) and
+#                                 PySpark (local[2]) when it is installed
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 case ${1:-tutorial} in
@@ -34,9 +35,17 @@ bag)
   for n in 1 2; do
     echo "  pardata -n $n: blocks $(own $n blocks) s, bag $(own $n bag) s (in-program seconds)"
   done
+  $venv/bin/python -c 'import dask.bag' 2>/dev/null || $venv/bin/pip -q install 'dask[bag]'
   for scheduler in sync threads processes; do
     echo "  dask.bag $scheduler: $($venv/bin/python bench/correlate_dask.py $scheduler "${frames[@]}" | sed -n 's/^work \([0-9.]*\) s/\1/p') s (after imports)"
   done
+  # PySpark when it is there (it needs a Java runtime: apt-get install openjdk-17-jre-headless).
+  if command -v java >/dev/null && $venv/bin/python -c 'import pyspark' 2>/dev/null; then
+    $venv/bin/python bench/correlate_spark.py "${frames[@]}" 2>/dev/null |
+      sed -n 's/^startup \([0-9.]*\) s/  PySpark local[2]: start-up \1 s/p; s/^work \([0-9.]*\) s/  PySpark local[2]: \1 s (after start-up)/p'
+  else
+    echo "  PySpark: not installed (pip install pyspark, and a Java runtime), skipped"
+  fi
   ;;
 many)
   count=${2:-2000}

@@ -2,9 +2,9 @@
 //! `prep` writes, computed with [`crate::patterns::bag::Bag`]: the daily mean close of a
 //! symbol over a year, the year's highest high and when it happened, the same over all
 //! years, hourly bins of the close (a resample), the number of bars per (symbol, year)
-//! counted with `group_by` and with `fold_by` (timed: combining before the shuffle wins),
-//! and the five highest closes with `top_k` against a full sort (timed); `--plot` draws the
-//! daily means as SVG.
+//! counted with `group_by`, with `fold_by` and with the planner's choice (`aggregate_by`),
+//! timed (combining before the shuffle wins), and the five highest closes with `top_k`
+//! against a full sort (timed); `--plot` draws the daily means as SVG.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -71,6 +71,9 @@ pub struct StatsSummary {
 pub struct StatsSeconds {
     pub group_by_count: f64,
     pub fold_by_count: f64,
+    pub planned_count: f64,
+    /// What the planner chose for the third count, and why.
+    pub planner_choice: String,
     pub top_k: f64,
     pub full_sort: f64,
 }
@@ -115,8 +118,9 @@ impl fmt::Display for StatsSummary {
         let t = &self.seconds;
         writeln!(
             f,
-            "  group_by then count: {:.3} s; fold_by (combined before the shuffle): {:.3} s",
-            t.group_by_count, t.fold_by_count
+            "  group_by then count: {:.3} s; fold_by (combined before the shuffle): {:.3} s; \
+             the planner's choice: {:.3} s ({})",
+            t.group_by_count, t.fold_by_count, t.planned_count, t.planner_choice
         )?;
         write!(
             f,
@@ -306,12 +310,22 @@ pub fn stats(world: &World, options: &StatsOptions) -> Result<StatsSummary, JobF
         .collect_all();
     let group_by_count = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let folded = Bag::from_vec(world, rows_per_key)
+    let folded = Bag::from_vec(world, rows_per_key.clone())
         .fold_by(|k| k.clone(), || 0u64, |n, _| n + 1, |a, b| a + b)
         .collect_all();
     let fold_by_count = started.elapsed().as_secs_f64();
-    let agreed = if grouped != folded {
-        Err("group_by and fold_by counted differently".to_string())
+    let started = Instant::now();
+    let planned_bag = Bag::from_vec(world, rows_per_key).aggregate_by(
+        |k| k.clone(),
+        || 0u64,
+        |n, _| n + 1,
+        |a, b| a + b,
+    );
+    let plan = planned_bag.plan_log();
+    let planned = planned_bag.collect_all();
+    let planned_count = started.elapsed().as_secs_f64();
+    let agreed = if grouped != folded || planned != folded {
+        Err("group_by, fold_by and aggregate_by counted differently".to_string())
     } else if sorted != top_closes {
         Err("top_k and the full sort disagree".to_string())
     } else {
@@ -340,6 +354,8 @@ pub fn stats(world: &World, options: &StatsOptions) -> Result<StatsSummary, JobF
         seconds: StatsSeconds {
             group_by_count,
             fold_by_count,
+            planned_count,
+            planner_choice: plan.to_string(),
             top_k,
             full_sort,
         },

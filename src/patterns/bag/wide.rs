@@ -160,29 +160,36 @@ impl<'w, T: Element> Bag<'w, T> {
         };
         self.wide(stage.into(), move |world, log, previous| {
             Box::new(move || {
-                let keyed: Vec<(K, T)> = previous().map(|item| (key(&item), item)).collect();
+                let mut items = previous().map(move |item| (key(&item), item));
+                let head: Vec<(K, T)> = items.by_ref().take(PLANNER_SAMPLE).collect();
                 let combine_first =
-                    how == Aggregation::CombineFirst || combining_pays(world, &log, &keyed);
-                let mut totals: BTreeMap<K, A> = BTreeMap::new();
-                if combine_first {
-                    let mut partial: BTreeMap<K, A> = BTreeMap::new();
-                    for (k, item) in keyed {
-                        let acc = partial.remove(&k).unwrap_or_else(&init);
-                        partial.insert(k, fold(acc, item));
-                    }
-                    for (k, value) in route_by_key(world, partial.into_iter().collect()) {
-                        let total = match totals.remove(&k) {
-                            Some(so_far) => combine(so_far, value),
-                            None => value,
-                        };
-                        totals.insert(k, total);
-                    }
+                    how == Aggregation::CombineFirst || combining_pays(world, &log, &head);
+                let keyed = head.into_iter().chain(items);
+                let totals = if combine_first {
+                    let partial = fold_into(BTreeMap::new(), keyed, &init, &fold);
+                    let routed = route_by_key(world, partial.into_iter().collect());
+                    fold_into(
+                        BTreeMap::new(),
+                        routed.into_iter(),
+                        || None,
+                        |so_far, value| {
+                            Some(match so_far {
+                                Some(so_far) => combine(so_far, value),
+                                None => value,
+                            })
+                        },
+                    )
+                    .into_iter()
+                    .filter_map(|(k, total)| total.map(|total| (k, total)))
+                    .collect()
                 } else {
-                    for (k, item) in route_by_key(world, keyed) {
-                        let acc = totals.remove(&k).unwrap_or_else(&init);
-                        totals.insert(k, fold(acc, item));
-                    }
-                }
+                    fold_into(
+                        BTreeMap::new(),
+                        route_by_key(world, keyed.collect()).into_iter(),
+                        &init,
+                        &fold,
+                    )
+                };
                 Box::new(totals.into_iter())
             })
         })
@@ -353,6 +360,32 @@ where
 enum Side<V, W> {
     Left(V),
     Right(W),
+}
+
+/// Folds keyed values into `totals`, one table lookup per value.
+fn fold_into<K: Ord, A, V>(
+    mut totals: BTreeMap<K, A>,
+    keyed: impl Iterator<Item = (K, V)>,
+    init: impl Fn() -> A,
+    fold: impl Fn(A, V) -> A,
+) -> BTreeMap<K, A> {
+    let mut last: Option<(K, A)> = None;
+    for (k, v) in keyed {
+        // Runs of one key (sorted or clustered input) fold without a lookup.
+        let acc = match last.take() {
+            Some((held, acc)) if held == k => acc,
+            Some((held, acc)) => {
+                totals.insert(held, acc);
+                totals.remove(&k).unwrap_or_else(&init)
+            }
+            None => totals.remove(&k).unwrap_or_else(&init),
+        };
+        last = Some((k, fold(acc, v)));
+    }
+    if let Some((held, acc)) = last {
+        totals.insert(held, acc);
+    }
+    totals
 }
 
 /// Whether combining before the shuffle saves enough (a collective): true unless more
