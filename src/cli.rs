@@ -11,6 +11,7 @@ use crate::patterns::map::Schedule;
 use crate::workloads::bench::OverheadOptions;
 use crate::workloads::convert::ConvertOptions;
 use crate::workloads::correlate::{CorrelateOptions, Engine};
+use crate::workloads::cvsearch::{CvsearchOptions, Grid};
 use crate::workloads::job::{Job, JobFile, Step};
 use crate::workloads::prep::{intraday, symbols, PrepOptions};
 use crate::workloads::stats::StatsOptions;
@@ -54,6 +55,8 @@ pub enum Command {
     Correlate(CorrelateArgs),
     /// The dataframe and group-by lessons on prep's minute bars (built on Bag)
     Stats(StatsArgs),
+    /// Cross-validated search of an RBF SVM's C, gamma and tol on the digits, with the landscape plot
+    Cvsearch(CvsearchArgs),
     /// Measure pardata itself
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -74,6 +77,37 @@ pub struct StatsArgs {
     /// Draw the daily mean close of the year as an SVG file
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CvsearchArgs {
+    /// Samples as CSV (features, then an integer label; .gz allowed) [default: the built-in digits]
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Candidates drawn from the random grid
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=4_008_004))]
+    pub samples: u32,
+    /// Hold-out splits (random grid) or stratified folds (libsvm grid)
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub splits: u32,
+    /// Seed of the candidates and the splits
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Which candidates: random draws from the tutorial's log grid, or the libsvm guide's grid
+    #[arg(long, value_enum, default_value_t = GridArg::Random)]
+    pub grid: GridArg,
+    /// The most solver iterations per binary machine; a fit that reaches it is marked
+    #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_iter: u64,
+    /// The folder of results.csv, results.json, splits.json and landscape.svg
+    #[arg(long, default_value = "cvsearch")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GridArg {
+    Random,
+    Libsvm,
 }
 
 #[derive(Debug, Subcommand)]
@@ -232,6 +266,18 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             symbol: args.symbol,
             year: args.year,
             plot: args.plot,
+        })),
+        Command::Cvsearch(args) => Ok(Task::Cvsearch(CvsearchOptions {
+            data: args.data,
+            samples: args.samples as usize,
+            splits: args.splits as usize,
+            seed: args.seed,
+            grid: match args.grid {
+                GridArg::Random => Grid::Random,
+                GridArg::Libsvm => Grid::Libsvm,
+            },
+            max_iter: args.max_iter as usize,
+            out: args.out,
         })),
         Command::Run(args) => job_of(args.job).map(Task::Job),
     }

@@ -1,10 +1,12 @@
-//! The workloads (prep, convert, correlate, stats, the benchmarks, and jobs that chain them): each a function of the runtime and its options, called the same way on
+//! The workloads (prep, convert, correlate, stats, cvsearch, the benchmarks, and jobs that
+//! chain them): each a function of the runtime and its options, called the same way on
 //! every rank. [`Task`] is what the command line (or a job file) asks for, and [`execute`]
 //! runs it.
 
 pub mod bench;
 pub mod convert;
 pub mod correlate;
+pub mod cvsearch;
 pub mod job;
 pub mod prep;
 pub mod stats;
@@ -32,6 +34,7 @@ pub enum Task {
     Correlate(correlate::CorrelateOptions),
     BenchOverhead(bench::OverheadOptions),
     Stats(stats::StatsOptions),
+    Cvsearch(cvsearch::CvsearchOptions),
     Job(job::Job),
 }
 
@@ -44,6 +47,7 @@ pub enum Outcome {
     Correlate(correlate::CorrelateSummary),
     BenchOverhead(bench::OverheadSummary),
     Stats(stats::StatsSummary),
+    Cvsearch(cvsearch::CvsearchSummary),
     Job(job::JobSummary),
 }
 
@@ -55,6 +59,7 @@ impl fmt::Display for Outcome {
             Outcome::Correlate(summary) => summary.fmt(f),
             Outcome::BenchOverhead(summary) => summary.fmt(f),
             Outcome::Stats(summary) => summary.fmt(f),
+            Outcome::Cvsearch(summary) => summary.fmt(f),
             Outcome::Job(summary) => summary.fmt(f),
         }
     }
@@ -70,6 +75,7 @@ pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome
         Task::Correlate(options) => correlate::correlate(world, options).map(Outcome::Correlate),
         Task::BenchOverhead(options) => bench::overhead(world, options).map(Outcome::BenchOverhead),
         Task::Stats(options) => stats::stats(world, options).map(Outcome::Stats),
+        Task::Cvsearch(options) => cvsearch::cvsearch(world, options).map(Outcome::Cvsearch),
         Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
     }
 }

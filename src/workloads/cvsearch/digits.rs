@@ -1,0 +1,148 @@
+//! The labelled samples of the search: the handwritten digits built into the binary (the
+//! default), or any CSV of that shape (features, then an integer class label; no header;
+//! plain or gzip-compressed), read with errors that name the file, line and column.
+
+use std::io::Read;
+use std::path::Path;
+
+use ndarray::Array2;
+
+/// The digits (1797 8x8 images, classes 0..9), gzip-compressed CSV: data/README.md.
+const DIGITS: &[u8] = include_bytes!("../../../data/digits.csv.gz");
+
+/// Samples as rows of features with a class label each.
+#[derive(Debug, Clone)]
+pub struct Samples {
+    /// Where they came from, for messages.
+    pub source: String,
+    pub features: Array2<f64>,
+    pub labels: Vec<u32>,
+}
+
+impl Samples {
+    /// The distinct classes, ascending.
+    pub fn classes(&self) -> Vec<u32> {
+        let mut classes = self.labels.clone();
+        classes.sort_unstable();
+        classes.dedup();
+        classes
+    }
+}
+
+/// The built-in digits.
+pub fn builtin() -> Result<Samples, String> {
+    parse(
+        "the built-in digits",
+        &gunzip("the built-in digits", DIGITS)?,
+    )
+}
+
+/// Samples from `path` (gzip-compressed when it ends in `.gz`).
+pub fn read(path: &Path) -> Result<Samples, String> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let text = if name.ends_with(".gz") {
+        gunzip(&name, &bytes)?
+    } else {
+        String::from_utf8(bytes).map_err(|e| format!("{name}: not UTF-8 text ({e})"))?
+    };
+    parse(&name, &text)
+}
+
+fn gunzip(name: &str, bytes: &[u8]) -> Result<String, String> {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{name}: not gzip-compressed UTF-8 text ({e})"))?;
+    Ok(text)
+}
+
+/// Parses rows of `features..., label`; every row the same width, at least two classes.
+fn parse(name: &str, text: &str) -> Result<Samples, String> {
+    let mut values = Vec::new();
+    let mut labels = Vec::new();
+    let mut width = None;
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let at = |column: usize| format!("{name}: line {}: column {column}", number + 1);
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let expected = *width.get_or_insert(fields.len());
+        if fields.len() != expected || expected < 2 {
+            return Err(format!(
+                "{name}: line {}: {} columns, expected {} (features, then a label)",
+                number + 1,
+                fields.len(),
+                expected.max(2)
+            ));
+        }
+        for (column, field) in fields[..expected - 1].iter().enumerate() {
+            let value: f64 = field
+                .parse()
+                .map_err(|_| format!("{}: {field:?} is not a number", at(column + 1)))?;
+            if !value.is_finite() {
+                return Err(format!(
+                    "{}: {field} is not a finite number",
+                    at(column + 1)
+                ));
+            }
+            values.push(value);
+        }
+        let label = fields[expected - 1];
+        labels.push(label.parse::<u32>().map_err(|_| {
+            format!(
+                "{}: the label {label:?} is not a class number",
+                at(expected)
+            )
+        })?);
+    }
+    let width = width.ok_or_else(|| format!("{name}: no samples"))?;
+    let features = Array2::from_shape_vec((labels.len(), width - 1), values)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let samples = Samples {
+        source: name.to_string(),
+        features,
+        labels,
+    };
+    if samples.classes().len() < 2 {
+        return Err(format!(
+            "{name}: one class only ({}): a classifier needs two or more",
+            samples.labels[0]
+        ));
+    }
+    Ok(samples)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{builtin, parse};
+
+    #[test]
+    fn the_builtin_digits_are_1797_images_of_ten_classes() {
+        let digits = builtin().expect("the built-in data parses");
+        assert_eq!(digits.features.dim(), (1797, 64));
+        assert_eq!(digits.classes(), (0..10).collect::<Vec<u32>>());
+        assert!(digits.features.iter().all(|&v| (0.0..=16.0).contains(&v)));
+    }
+
+    #[test]
+    fn bad_rows_are_named_by_line_and_column() {
+        let short = parse("f.csv", "1,2,0\n1,1\n").unwrap_err();
+        assert_eq!(
+            short,
+            "f.csv: line 2: 2 columns, expected 3 (features, then a label)"
+        );
+        let word = parse("f.csv", "1,2,0\n1,x,1\n").unwrap_err();
+        assert_eq!(word, "f.csv: line 2: column 2: \"x\" is not a number");
+        let label = parse("f.csv", "1,2,0.5\n").unwrap_err();
+        assert!(
+            label.contains("line 1: column 3: the label \"0.5\""),
+            "{label}"
+        );
+        let one = parse("f.csv", "1,2,3\n4,5,3\n").unwrap_err();
+        assert!(one.contains("one class only (3)"), "{one}");
+        assert_eq!(parse("f.csv", "\n").unwrap_err(), "f.csv: no samples");
+    }
+}

@@ -1,0 +1,333 @@
+//! `pardata cvsearch`: the tutorial's data-science lesson, a cross-validated search for the
+//! hyper-parameters (C, gamma, tol) of an RBF support-vector classifier on the handwritten
+//! digits, every (candidate, split) fit a task of the dynamic map (fits differ a lot in
+//! cost, so ranks take the next one when they are free), with the accuracy landscape.
+//!
+//! Every rank reads the data and draws the same candidates and splits ([`grid`]); the fits
+//! ([`svc`]) run where the scheduler puts them; rank 0 writes `results.csv`,
+//! `results.json`, `splits.json` (so anyone can score the same splits elsewhere) and
+//! `landscape.svg` into `--out`. Scores do not depend on the rank count.
+
+pub mod digits;
+pub mod grid;
+pub mod svc;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::io::atomic::write_if_changed;
+use crate::patterns::map::{map_all, Schedule};
+use crate::report::plot::{landscape_svg, LandscapePoint};
+use crate::runtime::{fault, JobFailure, World};
+use grid::{Candidate, Split};
+
+/// Which candidates to score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grid {
+    /// Seeded draws without replacement from the tutorial's log grid, on hold-out splits.
+    Random,
+    /// The libsvm guide's grid on stratified folds.
+    Libsvm,
+}
+
+/// What to search.
+#[derive(Debug, Clone)]
+pub struct CvsearchOptions {
+    /// The samples (CSV, features then label); `None`: the built-in digits.
+    pub data: Option<PathBuf>,
+    pub samples: usize,
+    pub splits: usize,
+    pub seed: u64,
+    pub grid: Grid,
+    pub max_iter: usize,
+    pub out: PathBuf,
+}
+
+/// One fit: a candidate on a split.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct FitResult {
+    pub candidate: usize,
+    pub split: usize,
+    #[serde(rename = "C")]
+    pub c: f64,
+    pub gamma: f64,
+    pub tol: f64,
+    pub train_accuracy: f64,
+    pub validation_accuracy: f64,
+    pub fit_seconds: f64,
+    pub iterations: usize,
+    /// Whether a machine stopped at `--max-iter`.
+    pub capped: bool,
+    pub rank: usize,
+}
+
+/// A candidate's mean scores over the splits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CandidateScore {
+    pub candidate: usize,
+    #[serde(rename = "C")]
+    pub c: f64,
+    pub gamma: f64,
+    pub tol: f64,
+    pub mean_validation_accuracy: f64,
+    pub mean_train_accuracy: f64,
+}
+
+/// The result of `cvsearch`.
+#[derive(Debug, Serialize)]
+pub struct CvsearchSummary {
+    pub source: String,
+    pub samples: usize,
+    pub candidates: usize,
+    pub splits: usize,
+    /// The candidates by mean validation accuracy, best first (ties: the earlier candidate).
+    pub ranking: Vec<CandidateScore>,
+    pub fits: Vec<FitResult>,
+    pub out: PathBuf,
+    pub seconds: f64,
+    pub ranks: usize,
+}
+
+impl fmt::Display for CvsearchSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let capped = self.fits.iter().filter(|r| r.capped).count();
+        writeln!(
+            f,
+            "cvsearch: {} candidates x {} splits = {} fits on {} samples of {} in {:.3} s on {} rank{}{}",
+            self.candidates,
+            self.splits,
+            self.fits.len(),
+            self.samples,
+            self.source,
+            self.seconds,
+            self.ranks,
+            if self.ranks == 1 { "" } else { "s" },
+            if capped > 0 {
+                format!(" ({capped} fits stopped at --max-iter)")
+            } else {
+                String::new()
+            }
+        )?;
+        writeln!(
+            f,
+            "{:>4}  {:>10}  {:>10}  {:>7}  {:>10}  {:>10}",
+            "rank", "C", "gamma", "tol", "validation", "train"
+        )?;
+        for (place, s) in self.ranking.iter().take(10).enumerate() {
+            writeln!(
+                f,
+                "{:>4}  {:>10.3e}  {:>10.3e}  {:>7.0e}  {:>10.4}  {:>10.4}",
+                place + 1,
+                s.c,
+                s.gamma,
+                s.tol,
+                s.mean_validation_accuracy,
+                s.mean_train_accuracy
+            )?;
+        }
+        write!(
+            f,
+            "wrote results.csv, results.json, splits.json, landscape.svg in {}",
+            self.out.display()
+        )
+    }
+}
+
+/// Runs the search (a collective: every rank calls it).
+pub fn cvsearch(world: &World, options: &CvsearchOptions) -> Result<CvsearchSummary, JobFailure> {
+    let started = Instant::now();
+    let samples = world.agree(match &options.data {
+        Some(path) => digits::read(path),
+        None => digits::builtin(),
+    })?;
+    let (candidates, splits) = match options.grid {
+        Grid::Random => (
+            grid::random_candidates(options.samples, options.seed),
+            grid::holdout_splits(samples.labels.len(), options.splits, options.seed),
+        ),
+        Grid::Libsvm => (
+            grid::libsvm_candidates(),
+            grid::stratified_folds(&samples.labels, options.splits, options.seed),
+        ),
+    };
+    let trainings: Vec<Vec<usize>> = splits
+        .iter()
+        .map(|s| s.training(samples.labels.len()))
+        .collect();
+    let items: Vec<(usize, usize)> = (0..candidates.len())
+        .flat_map(|c| (0..splits.len()).map(move |s| (c, s)))
+        .collect();
+    let outcomes = map_all(world, &items, Schedule::Dynamic, |_, &(c, s)| {
+        fault::checkpoint(world.rank(), "cvsearch").map_err(|e| e.to_string())?;
+        score(
+            &samples,
+            &trainings[s],
+            &splits[s],
+            candidates[c],
+            options.max_iter,
+        )
+        .map(|scores| (c, s, scores))
+        .map_err(|e| format!("candidate {c} on split {s}: {e}"))
+    });
+    // Every rank holds every outcome, so every rank finds the same first error.
+    if let Some(error) = outcomes.iter().find_map(|o| o.result.as_ref().err()) {
+        return world.fail_together(error.clone());
+    }
+    let mut fits = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        let Ok((candidate, split, scores)) = outcome.result else {
+            continue;
+        };
+        let (train_accuracy, validation_accuracy, fit_seconds, iterations, capped) = scores;
+        let Candidate { c, gamma, tol } = candidates[candidate];
+        fits.push(FitResult {
+            candidate,
+            split,
+            c,
+            gamma,
+            tol,
+            train_accuracy,
+            validation_accuracy,
+            fit_seconds,
+            iterations,
+            capped,
+            rank: outcome.rank,
+        });
+    }
+    let ranking = rank_candidates(&candidates, &fits);
+    world.on_root(|| write_outputs(&options.out, &fits, &ranking, &splits))?;
+    Ok(CvsearchSummary {
+        source: samples.source.clone(),
+        samples: samples.labels.len(),
+        candidates: candidates.len(),
+        splits: splits.len(),
+        ranking,
+        fits,
+        out: options.out.clone(),
+        seconds: started.elapsed().as_secs_f64(),
+        ranks: world.size(),
+    })
+}
+
+/// Train and validation accuracy, seconds, solver iterations and whether the cap was hit.
+type Scores = (f64, f64, f64, usize, bool);
+
+/// Fits `candidate` on the split's training rows and scores it.
+fn score(
+    samples: &digits::Samples,
+    training: &[usize],
+    split: &Split,
+    candidate: Candidate,
+    max_iter: usize,
+) -> Result<Scores, String> {
+    use ndarray::Axis;
+    let started = Instant::now();
+    let train_x = samples.features.select(Axis(0), training);
+    let train_y: Vec<u32> = training.iter().map(|&i| samples.labels[i]).collect();
+    let hyper = svc::Hyper {
+        c: candidate.c,
+        gamma: candidate.gamma,
+        tol: candidate.tol,
+        max_iter,
+    };
+    let model = svc::fit(train_x.view(), &train_y, hyper)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let valid_x = samples.features.select(Axis(0), &split.validation);
+    let valid_y: Vec<u32> = split
+        .validation
+        .iter()
+        .map(|&i| samples.labels[i])
+        .collect();
+    Ok((
+        svc::accuracy(&model.predict(train_x.view()), &train_y),
+        svc::accuracy(&model.predict(valid_x.view()), &valid_y),
+        seconds,
+        model.iterations,
+        model.capped,
+    ))
+}
+
+/// The candidates by mean validation accuracy, best first, ties to the earlier candidate.
+fn rank_candidates(candidates: &[Candidate], fits: &[FitResult]) -> Vec<CandidateScore> {
+    let mut ranking: Vec<CandidateScore> = candidates
+        .iter()
+        .enumerate()
+        .map(|(index, c)| {
+            let mine: Vec<&FitResult> = fits.iter().filter(|f| f.candidate == index).collect();
+            let mean = |value: fn(&FitResult) -> f64| {
+                mine.iter().map(|f| value(f)).sum::<f64>() / mine.len().max(1) as f64
+            };
+            CandidateScore {
+                candidate: index,
+                c: c.c,
+                gamma: c.gamma,
+                tol: c.tol,
+                mean_validation_accuracy: mean(|f| f.validation_accuracy),
+                mean_train_accuracy: mean(|f| f.train_accuracy),
+            }
+        })
+        .collect();
+    ranking.sort_by(|a, b| {
+        b.mean_validation_accuracy
+            .total_cmp(&a.mean_validation_accuracy)
+            .then(a.candidate.cmp(&b.candidate))
+    });
+    ranking
+}
+
+/// Writes the outputs into `out` (each file complete or not at all).
+fn write_outputs(
+    out: &Path,
+    fits: &[FitResult],
+    ranking: &[CandidateScore],
+    splits: &[Split],
+) -> Result<(), String> {
+    let fail = |what: &str, e: &dyn fmt::Display| format!("{}: {what}: {e}", out.display());
+    std::fs::create_dir_all(out).map_err(|e| fail("cannot create the folder", &e))?;
+    let mut csv = String::from(
+        "candidate,split,C,gamma,tol,train_accuracy,validation_accuracy,fit_seconds,iterations,capped,rank\n",
+    );
+    for f in fits {
+        csv += &format!(
+            "{},{},{:e},{:e},{:e},{},{},{:.6},{},{},{}\n",
+            f.candidate,
+            f.split,
+            f.c,
+            f.gamma,
+            f.tol,
+            f.train_accuracy,
+            f.validation_accuracy,
+            f.fit_seconds,
+            f.iterations,
+            f.capped,
+            f.rank
+        );
+    }
+    let json = serde_json::json!({ "best": ranking.first(), "ranking": ranking, "fits": fits });
+    let splits_json = serde_json::json!({ "splits": splits });
+    for (name, bytes) in [
+        ("results.csv", csv.into_bytes()),
+        ("results.json", pretty(&json)?),
+        ("splits.json", pretty(&splits_json)?),
+    ] {
+        write_if_changed(&out.join(name), &bytes).map_err(|e| fail(name, &e))?;
+    }
+    let best: Vec<usize> = ranking.iter().take(10).map(|s| s.candidate).collect();
+    let points: Vec<LandscapePoint> = ranking
+        .iter()
+        .map(|s| LandscapePoint {
+            log_c: s.c.log10(),
+            log_gamma: s.gamma.log10(),
+            score: s.mean_validation_accuracy,
+            best: best.contains(&s.candidate),
+        })
+        .collect();
+    landscape_svg(&out.join("landscape.svg"), &points)
+}
+
+fn pretty(value: &serde_json::Value) -> Result<Vec<u8>, String> {
+    serde_json::to_vec_pretty(value).map_err(|e| e.to_string())
+}
