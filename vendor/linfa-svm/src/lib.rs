@@ -83,6 +83,7 @@ mod permutable_kernel;
 mod regression;
 pub mod solver_smo;
 
+pub use classification::fit_c;
 pub use error::{Result, SvmError};
 pub use hyperparams::{SvmParams, SvmValidParams};
 use linfa_kernel::KernelMethod;
