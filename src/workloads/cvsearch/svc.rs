@@ -57,7 +57,9 @@ pub fn fit(
     classes.dedup();
     let params = SolverParams {
         eps: hyper.tol,
-        shrinking: true,
+        // linfa-svm's shrinking can index past its active set (a panic seen on the
+        // digits); it is off by default there, and here.
+        shrinking: false,
         max_iterations: Some(hyper.max_iter),
     };
     let kernel = rbf(features, features, hyper.gamma);
