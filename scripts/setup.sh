@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages pardata builds and runs with, when they are missing:
-# Open MPI (mpirun and headers), HDF5, libclang (for rsmpi's bindgen) and pkg-config.
+# Open MPI (mpirun and headers), HDF5, libclang (for rsmpi's bindgen), pkg-config, and a
+# font for the PNG pictures.
 # Uses apt-get as root or through sudo; elsewhere prints what to install and stops.
 set -euo pipefail
 
@@ -12,6 +13,8 @@ pkg-config --exists hdf5 2>/dev/null || missing+=(libhdf5-dev)
 ldconfig -p 2>/dev/null | grep -q 'libclang' || missing+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
+# A font for the text of the PNG pictures (the SVGs need none).
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

@@ -58,6 +58,7 @@ fn the_search_is_the_same_at_every_rank_count_and_writes_its_files() {
             "results.json",
             "splits.json",
             "landscape.svg",
+            "landscape.png",
         ] {
             assert!(out.join(file).is_file(), "-n {ranks}: no {file}");
         }
@@ -69,6 +70,8 @@ fn the_search_is_the_same_at_every_rank_count_and_writes_its_files() {
         for split in splits["splits"].as_array().unwrap() {
             assert_eq!(split["validation"].as_array().unwrap().len(), 360);
         }
+        let png = std::fs::read(out.join("landscape.png")).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n"), "-n {ranks}: a PNG picture");
         let svg = std::fs::read_to_string(out.join("landscape.svg")).unwrap();
         assert!(svg.contains("validation score") && svg.contains("log10(gamma)"));
         let fits = scores(&out);

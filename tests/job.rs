@@ -86,7 +86,7 @@ fn the_tutorial_job_runs() {
     let job = concat!(env!("CARGO_MANIFEST_DIR"), "/jobs/tutorial.toml");
     let run = launch_in(&dir, 2, &["run", job], &[]).ok();
     assert!(
-        run.stdout.contains("job tutorial: 3 steps done"),
+        run.stdout.contains("job tutorial: 4 steps done"),
         "{}",
         run.stdout
     );
@@ -100,6 +100,10 @@ fn the_tutorial_job_runs() {
     assert!(
         dir.join("data/tutorial/json/aet.h5").is_file(),
         "the convert step ran"
+    );
+    assert!(
+        dir.join("data/tutorial/cvsearch/landscape.png").is_file(),
+        "the cvsearch step ran"
     );
 }
 

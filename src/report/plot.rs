@@ -1,6 +1,6 @@
 //! Plots as SVG files (plotters' SVG backend: no fonts or system libraries needed), written
 //! to a temporary name and renamed when complete: the daily means of `stats` and the
-//! accuracy landscape of `cvsearch`.
+//! accuracy landscape of `cvsearch`; and PNG pictures of them (resvg).
 
 use std::path::Path;
 
@@ -26,6 +26,29 @@ pub struct LandscapePoint {
 /// candidate coloured by its score (viridis, 0 to 1, with a colour bar), the best outlined.
 pub fn landscape_svg(path: &Path, points: &[LandscapePoint]) -> Result<(), String> {
     drawn_to(path, |temporary| draw_landscape(temporary, points))
+}
+
+/// A PNG picture of the SVG file `svg` at `png` (resvg: pure Rust; text in the system's
+/// fonts, DejaVu on Debian, where there are any).
+pub fn svg_to_png(svg: &Path, png: &Path) -> Result<(), String> {
+    use resvg::{tiny_skia, usvg};
+    let fail = |e: &dyn std::fmt::Display| format!("cannot draw {}: {e}", png.display());
+    let data = std::fs::read(svg).map_err(|e| fail(&e))?;
+    let mut options = usvg::Options::default();
+    let fonts = options.fontdb_mut();
+    fonts.load_system_fonts();
+    // plotters writes the generic "sans-serif", which fontdb maps to Arial unless told.
+    fonts.set_sans_serif_family("DejaVu Sans");
+    let tree = usvg::Tree::from_data(&data, &options).map_err(|e| fail(&e))?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| fail(&"the picture has no area"))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    let bytes = pixmap.encode_png().map_err(|e| fail(&e))?;
+    drawn_to(png, |temporary| {
+        std::fs::write(temporary, bytes).map_err(|e| e.to_string())
+    })
 }
 
 /// Draws with `draw` at a temporary name, renamed to `path` when complete.
@@ -83,9 +106,8 @@ fn draw_landscape(path: &Path, points: &[LandscapePoint]) -> Result<(), String> 
     let mut scale = ChartBuilder::on(&bar)
         .margin_top(54)
         .margin_bottom(56)
-        .margin_right(56)
-        .y_label_area_size(0)
-        .right_y_label_area_size(44)
+        .margin_right(36)
+        .y_label_area_size(46)
         .build_cartesian_2d(0f64..1.0, 0f64..1.0)
         .map_err(|e| error(&e))?;
     scale
@@ -93,6 +115,8 @@ fn draw_landscape(path: &Path, points: &[LandscapePoint]) -> Result<(), String> 
         .disable_mesh()
         .disable_x_axis()
         .y_labels(6)
+        .y_label_style(("sans-serif", 13))
+        .y_label_formatter(&|v| format!("{v:.1}"))
         .draw()
         .map_err(|e| error(&e))?;
     scale

@@ -6,7 +6,7 @@
 //! Every rank reads the data and draws the same candidates and splits ([`grid`]); the fits
 //! ([`svc`]) run where the scheduler puts them; rank 0 writes `results.csv`,
 //! `results.json`, `splits.json` (so anyone can score the same splits elsewhere) and
-//! `landscape.svg` into `--out`. Scores do not depend on the rank count.
+//! `landscape.svg` and `landscape.png` into `--out`. Scores do not depend on the rank count.
 
 pub mod digits;
 pub mod grid;
@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::io::atomic::write_if_changed;
 use crate::patterns::map::{map_all, Schedule};
-use crate::report::plot::{landscape_svg, LandscapePoint};
+use crate::report::plot::{landscape_svg, svg_to_png, LandscapePoint};
 use crate::runtime::{fault, JobFailure, World};
 use grid::{Candidate, Split};
 
@@ -130,7 +130,7 @@ impl fmt::Display for CvsearchSummary {
         }
         write!(
             f,
-            "wrote results.csv, results.json, splits.json, landscape.svg in {}",
+            "wrote results.csv, results.json, splits.json, landscape.svg and .png in {}",
             self.out.display()
         )
     }
@@ -325,7 +325,8 @@ fn write_outputs(
             best: best.contains(&s.candidate),
         })
         .collect();
-    landscape_svg(&out.join("landscape.svg"), &points)
+    landscape_svg(&out.join("landscape.svg"), &points)?;
+    svg_to_png(&out.join("landscape.svg"), &out.join("landscape.png"))
 }
 
 fn pretty(value: &serde_json::Value) -> Result<Vec<u8>, String> {
