@@ -97,9 +97,14 @@ pub fn block(items: usize, ranks: usize, rank: usize) -> std::ops::Range<usize> 
     start..start + base + usize::from(rank < extra)
 }
 
-/// Items each worker holds at once: one it runs and one queued, so that a worker never
+/// Items each worker holds at least: one it runs and one queued, so that a worker never
 /// waits for rank 0 (busy with an item of its own) to hand out the next.
 const IN_FLIGHT: usize = 2;
+
+/// The most items a worker holds: where items differ in cost, rank 0 queues more (its own
+/// longest item over its mean, see [`Dispatch::depth`]), so that a worker does not run dry
+/// while rank 0 is inside a long item.
+const MOST_IN_FLIGHT: usize = 16;
 
 /// Rank 0's side of the dynamic schedule: keep every worker's queue full, work on items
 /// itself while any are left, collect results as they come.
@@ -116,6 +121,7 @@ where
         next: 0,
         in_flight: vec![0; world.size()],
         busy: 0,
+        own_seconds: (0.0, 0.0, 0),
     };
     for _ in 0..IN_FLIGHT {
         for worker in 1..world.size() {
@@ -134,9 +140,16 @@ where
             state.take(world, from, done);
         }
         if state.next < count {
+            for worker in 1..world.size() {
+                state.top_up(world, worker);
+            }
+        }
+        if state.next < count {
             let index = state.next;
             state.next += 1;
+            let started = std::time::Instant::now();
             let done = run(index);
+            state.timed(started.elapsed().as_secs_f64());
             state.results[index] = Some(done);
         } else if state.busy > 0 {
             let (from, done) = world.receive_any::<ItemResult<R>>();
@@ -159,6 +172,8 @@ struct Dispatch<R> {
     in_flight: Vec<usize>,
     /// Workers not yet told to stop.
     busy: usize,
+    /// Rank 0's own items: total and longest seconds, and how many.
+    own_seconds: (f64, f64, usize),
 }
 
 impl<R> Dispatch<R> {
@@ -173,12 +188,41 @@ impl<R> Dispatch<R> {
         true
     }
 
+    /// Records the seconds of one of rank 0's own items.
+    fn timed(&mut self, seconds: f64) {
+        let (total, longest, count) = self.own_seconds;
+        self.own_seconds = (total + seconds, longest.max(seconds), count + 1);
+    }
+
+    /// How many items a worker should hold: two, plus rank 0's longest item over its mean
+    /// item (how many items a worker may finish while rank 0 is in one), at most
+    /// [`MOST_IN_FLIGHT`], and no more than a fair share of the items left.
+    fn depth(&self, ranks: usize) -> usize {
+        let (total, longest, count) = self.own_seconds;
+        let spread = if count > 0 && total > 0.0 {
+            (longest * count as f64 / total).ceil() as usize
+        } else {
+            0
+        };
+        let fair = (self.results.len() - self.next) / ranks + 1;
+        (IN_FLIGHT + spread)
+            .min(MOST_IN_FLIGHT)
+            .min(fair)
+            .max(IN_FLIGHT)
+    }
+
+    /// Fills `worker`'s queue up to [`Dispatch::depth`].
+    fn top_up(&mut self, world: &World, worker: usize) {
+        while self.in_flight[worker] < self.depth(world.size()) && self.hand_out(world, worker) {}
+    }
+
     /// Records a worker's result and refills its queue, or stops it when it has nothing left.
     fn take(&mut self, world: &World, worker: usize, done: ItemResult<R>) {
         let index = done.index;
         self.results[index] = Some(done);
         self.in_flight[worker] -= 1;
-        if !self.hand_out(world, worker) && self.in_flight[worker] == 0 {
+        self.top_up(world, worker);
+        if self.in_flight[worker] == 0 {
             world.send(worker, &None::<usize>);
             self.busy -= 1;
         }
