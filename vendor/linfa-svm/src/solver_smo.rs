@@ -652,8 +652,10 @@ impl<'a, F: Float, K: 'a + Permutable<F>> SolverState<'a, F, K> {
             self.nactive = self.ntotal();
         }
 
-        // swap items until working set is homogeneous
-        for i in 0..self.nactive() {
+        // swap items until working set is homogeneous (pardata's patch: the bound is read
+        // again every round, as in libsvm, since shrinking lowers it)
+        let mut i = 0;
+        while i < self.nactive() {
             if self.should_shrunk(i, gmax1, gmax2) {
                 self.nactive -= 1;
                 // only consider items behing this one
@@ -665,6 +667,7 @@ impl<'a, F: Float, K: 'a + Permutable<F>> SolverState<'a, F, K> {
                     self.nactive -= 1;
                 }
             }
+            i += 1;
         }
     }
 
@@ -680,8 +683,10 @@ impl<'a, F: Float, K: 'a + Permutable<F>> SolverState<'a, F, K> {
             self.nactive = self.ntotal();
         }
 
-        // swap items until working set is homogeneous
-        for i in 0..self.nactive() {
+        // swap items until working set is homogeneous (pardata's patch: the bound is read
+        // again every round, as in libsvm, since shrinking lowers it)
+        let mut i = 0;
+        while i < self.nactive() {
             if self.should_shrunk_nu(i, gmax1, gmax2, gmax3, gmax4) {
                 self.nactive -= 1;
                 // only consider items behing this one
@@ -693,6 +698,7 @@ impl<'a, F: Float, K: 'a + Permutable<F>> SolverState<'a, F, K> {
                     self.nactive -= 1;
                 }
             }
+            i += 1;
         }
     }
 
