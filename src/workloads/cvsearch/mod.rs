@@ -242,7 +242,7 @@ fn score(
         .map(|&i| samples.labels[i])
         .collect();
     Ok((
-        svc::accuracy(&model.predict(train_x.view()), &train_y),
+        svc::accuracy(&model.predict_training(), &train_y),
         svc::accuracy(&model.predict(valid_x.view()), &valid_y),
         seconds,
         model.iterations,

@@ -32,6 +32,8 @@ pub struct Classifier {
     pairs: Vec<(usize, usize)>,
     /// The training samples that are a support vector of some machine.
     support_rows: Array2<f64>,
+    /// The kernel between every training sample and those support vectors.
+    training_kernel: Array2<f64>,
     /// The machines' coefficients (alpha * y): one row per support vector, one column per
     /// machine.
     coefficients: Array2<f64>,
@@ -62,7 +64,7 @@ pub fn fit(
         shrinking: false,
         max_iterations: Some(hyper.max_iter),
     };
-    let kernel = rbf(features, features, hyper.gamma);
+    let kernel = rbf_within(features, hyper.gamma);
     let mut pairs = Vec::new();
     let mut machines: Vec<(Vec<(usize, f64)>, f64)> = Vec::new();
     let (mut iterations, mut capped) = (0, false);
@@ -72,7 +74,9 @@ pub fn fit(
                 .filter(|&i| labels[i] == classes[a] || labels[i] == classes[b])
                 .collect();
             let targets: Vec<bool> = rows.iter().map(|&i| labels[i] == classes[a]).collect();
-            let block = kernel.select(Axis(0), &rows).select(Axis(1), &rows);
+            let block = Array2::from_shape_fn((rows.len(), rows.len()), |(i, j)| {
+                kernel[[rows[i], rows[j]]]
+            });
             let records = features.select(Axis(0), &rows);
             let svm = fit_c(
                 params.clone(),
@@ -116,6 +120,7 @@ pub fn fit(
         classes,
         pairs,
         support_rows: features.select(Axis(0), &support),
+        training_kernel: kernel.select(Axis(1), &support),
         coefficients,
         rho: machines.iter().map(|(_, rho)| *rho).collect(),
         iterations,
@@ -127,7 +132,16 @@ impl Classifier {
     /// The class of each row of `queries`: the most votes of the machines, ties to the
     /// smaller class; a machine votes for its positive class when its decision is above 0.
     pub fn predict(&self, queries: ArrayView2<'_, f64>) -> Vec<u32> {
-        let kernel = rbf(queries, self.support_rows.view(), self.gamma);
+        self.classify(&rbf(queries, self.support_rows.view(), self.gamma))
+    }
+
+    /// [`Classifier::predict`] of the training samples, from the kernel the fit computed.
+    pub fn predict_training(&self) -> Vec<u32> {
+        self.classify(&self.training_kernel)
+    }
+
+    /// The classes of the queries whose kernel with the support vectors is `kernel`.
+    fn classify(&self, kernel: &Array2<f64>) -> Vec<u32> {
         let decisions = kernel.dot(&self.coefficients);
         decisions
             .outer_iter()
@@ -158,6 +172,23 @@ fn vote(classes: usize, winners: impl Iterator<Item = usize>) -> usize {
         .iter()
         .enumerate()
         .fold(0, |best, (i, &v)| if v > votes[best] { i } else { best })
+}
+
+/// exp(-gamma |x - y|^2) between every two rows of `a`: [`rbf`] of `a` with itself, with
+/// each exponential computed once for both triangles.
+fn rbf_within(a: ArrayView2<'_, f64>, gamma: f64) -> Array2<f64> {
+    let norms = a.map_axis(Axis(1), |r| r.dot(&r));
+    let mut kernel = a.dot(&a.t());
+    for i in 0..kernel.nrows() {
+        kernel[[i, i]] = 1.0;
+        for j in i + 1..kernel.ncols() {
+            let squared = (norms[i] + norms[j] - 2.0 * kernel[[i, j]]).max(0.0);
+            let k = (-gamma * squared).exp();
+            kernel[[i, j]] = k;
+            kernel[[j, i]] = k;
+        }
+    }
+    kernel
 }
 
 /// exp(-gamma |x - y|^2) for every row x of `a` and row y of `b`, by a matrix product.
@@ -208,6 +239,7 @@ mod tests {
         let model = fit(features.view(), &labels, hyper).expect("fits");
         assert_eq!(model.pairs.len(), 3, "one machine per pair of classes");
         assert_eq!(model.predict(features.view()), labels);
+        assert_eq!(model.predict_training(), labels);
         let near = array![[0.2, 0.2], [4.8, 4.9], [0.1, 4.7]];
         assert_eq!(model.predict(near.view()), vec![0, 1, 2]);
         assert!(!model.capped);
