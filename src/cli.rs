@@ -37,6 +37,9 @@ pub struct GlobalArgs {
     /// Show no progress
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Write every rank's spans as a Chrome trace (open it in Perfetto or chrome://tracing)
+    #[arg(long, global = true, value_name = "FILE.json")]
+    pub trace: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -226,14 +229,25 @@ fn parse_freq(text: &str) -> Result<u32, String> {
     }
 }
 
-/// The command line turned into what to do and how to show it.
-pub fn parse() -> Result<(Task, Settings), clap::Error> {
+/// What the command line asks for: the task, how to show it, where to write the trace.
+pub struct Request {
+    pub task: Task,
+    pub settings: Settings,
+    pub trace: Option<PathBuf>,
+}
+
+/// The command line turned into a [`Request`].
+pub fn parse() -> Result<Request, clap::Error> {
     let cli = Cli::try_parse()?;
     let settings = Settings {
         quiet: cli.global.quiet,
         json: cli.global.format == Format::Json,
     };
-    Ok((task_of(cli.command)?, settings))
+    Ok(Request {
+        task: task_of(cli.command)?,
+        settings,
+        trace: cli.global.trace,
+    })
 }
 
 fn task_of(command: Command) -> Result<Task, clap::Error> {

@@ -4,14 +4,18 @@
 use std::process::ExitCode;
 
 use pardata::runtime::{panic, World};
-use pardata::{cli, workloads};
+use pardata::{cli, report, workloads};
 
 /// The exit code of a job that failed on some rank.
 const FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
-    let (task, settings) = match cli::parse() {
-        Ok(parsed) => parsed,
+    let cli::Request {
+        task,
+        settings,
+        trace,
+    } = match cli::parse() {
+        Ok(request) => request,
         Err(error) => return refuse(error),
     };
     let world = match World::init() {
@@ -22,7 +26,11 @@ fn main() -> ExitCode {
         }
     };
     panic::install(world.rank(), world.host());
-    let code = match workloads::execute(&world, &task, settings) {
+    let outcome = workloads::execute(&world, &task, settings);
+    // The trace is written whether the task succeeded or failed (failures are agreed on, so
+    // every rank gets here).
+    let traced = trace.map_or(Ok(()), |path| report::trace::write_trace(&world, &path));
+    let code = match outcome.and_then(|outcome| traced.map(|()| outcome)) {
         Ok(outcome) => {
             if settings.json {
                 match serde_json::to_string_pretty(&outcome) {

@@ -1,5 +1,6 @@
-//! What the user sees while and after work runs: progress on rank 0, and plots. (Traces and the HTML
-//! run report come with the reporting issue.)
+//! What the user sees while and after work runs: progress on rank 0, plots, and the trace
+//! of every rank's spans (`--trace`). (The HTML run report comes with the reporting issue.)
 
 pub mod plot;
 pub mod progress;
+pub mod trace;

@@ -82,10 +82,19 @@ fn peak_memory_bytes() -> Option<u64> {
 #[derive(Debug)]
 pub(crate) struct Metrics {
     origin: Instant,
+    /// The wall clock at `origin`, in microseconds since the Unix epoch.
+    origin_unix_us: u64,
     totals: [Duration; 4],
     bytes_sent: u64,
     bytes_received: u64,
     spans: Vec<Span>,
+}
+
+/// The wall clock now, in microseconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn unix_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
 /// The current instant, for the start of a span.
@@ -97,6 +106,7 @@ impl Metrics {
     pub(crate) fn new() -> Metrics {
         Metrics {
             origin: Instant::now(),
+            origin_unix_us: unix_micros(),
             totals: [Duration::ZERO; 4],
             bytes_sent: 0,
             bytes_received: 0,
@@ -118,6 +128,11 @@ impl Metrics {
             end_us: micros(end),
             bytes,
         });
+    }
+
+    /// The spans so far, with the wall clock (Unix microseconds) at this rank's start.
+    pub(crate) fn spans(&self) -> (u64, Vec<Span>) {
+        (self.origin_unix_us, self.spans.clone())
     }
 
     pub(crate) fn count_bytes(&mut self, sent: u64, received: u64) {

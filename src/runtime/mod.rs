@@ -124,6 +124,24 @@ impl World {
         self.metrics.borrow().summary(self.rank, &self.host)
     }
 
+    /// This rank's spans so far, with the wall clock (Unix microseconds) at its start.
+    pub fn spans(&self) -> (u64, Vec<metrics::Span>) {
+        self.metrics.borrow().spans()
+    }
+
+    /// The wall clock now, in Unix microseconds, of every rank just after a barrier, on
+    /// rank 0 (`None` elsewhere): how far each rank's clock is from rank 0's (a collective).
+    pub fn clock_offsets(&self) -> Option<Vec<i64>> {
+        self.barrier();
+        let now = metrics::unix_micros();
+        self.gather(&now).map(|clocks| {
+            clocks
+                .iter()
+                .map(|&c| c as i64 - clocks[0] as i64)
+                .collect()
+        })
+    }
+
     /// Every rank's metrics, gathered on every rank (a collective).
     pub fn all_metrics(&self) -> Vec<RankMetrics> {
         let mine = self.local_metrics();
