@@ -40,6 +40,9 @@ pub struct GlobalArgs {
     /// Write every rank's spans as a Chrome trace (open it in Perfetto or chrome://tracing)
     #[arg(long, global = true, value_name = "FILE.json")]
     pub trace: Option<PathBuf>,
+    /// Write a self-contained HTML report of where the time went (per rank, timeline, diagnosis)
+    #[arg(long, global = true, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -229,11 +232,13 @@ fn parse_freq(text: &str) -> Result<u32, String> {
     }
 }
 
-/// What the command line asks for: the task, how to show it, where to write the trace.
+/// What the command line asks for: the task, how to show it, where to write the trace and
+/// the report.
 pub struct Request {
     pub task: Task,
     pub settings: Settings,
     pub trace: Option<PathBuf>,
+    pub report: Option<PathBuf>,
 }
 
 /// The command line turned into a [`Request`].
@@ -247,6 +252,7 @@ pub fn parse() -> Result<Request, clap::Error> {
         task: task_of(cli.command)?,
         settings,
         trace: cli.global.trace,
+        report: cli.global.report,
     })
 }
 

@@ -10,10 +10,12 @@ use pardata::{cli, report, workloads};
 const FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli::Request {
         task,
         settings,
         trace,
+        report,
     } = match cli::parse() {
         Ok(request) => request,
         Err(error) => return refuse(error),
@@ -30,7 +32,15 @@ fn main() -> ExitCode {
     // The trace is written whether the task succeeded or failed (failures are agreed on, so
     // every rank gets here).
     let traced = trace.map_or(Ok(()), |path| report::trace::write_trace(&world, &path));
-    let code = match outcome.and_then(|outcome| traced.map(|()| outcome)) {
+    let reported = report.map_or(Ok(()), |path| {
+        let facts = report::html::RunFacts {
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            wall_seconds: started.elapsed().as_secs_f64(),
+            succeeded: outcome.is_ok(),
+        };
+        report::html::write_report(&world, &path, &facts)
+    });
+    let code = match outcome.and_then(|outcome| traced.and(reported).map(|()| outcome)) {
         Ok(outcome) => {
             if settings.json {
                 match serde_json::to_string_pretty(&outcome) {

@@ -1,6 +1,9 @@
-//! What the user sees while and after work runs: progress on rank 0, plots, and the trace
-//! of every rank's spans (`--trace`). (The HTML run report comes with the reporting issue.)
+//! What the user sees while and after work runs: progress on rank 0, plots, and where the
+//! time went: the trace of every rank's spans (`--trace`) and the HTML run report
+//! (`--report`), both drawn from one gathered time line.
 
+pub mod html;
 pub mod plot;
 pub mod progress;
+pub mod timeline;
 pub mod trace;
