@@ -75,7 +75,9 @@ pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome
         Task::Correlate(options) => correlate::correlate(world, options).map(Outcome::Correlate),
         Task::BenchOverhead(options) => bench::overhead(world, options).map(Outcome::BenchOverhead),
         Task::Stats(options) => stats::stats(world, options).map(Outcome::Stats),
-        Task::Cvsearch(options) => cvsearch::cvsearch(world, options).map(Outcome::Cvsearch),
+        Task::Cvsearch(options) => {
+            cvsearch::cvsearch(world, options, settings.quiet).map(Outcome::Cvsearch)
+        }
         Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
     }
 }

@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::io::atomic::write_if_changed;
 use crate::patterns::map::{map_all, Schedule};
 use crate::report::plot::{landscape_svg, svg_to_png, LandscapePoint};
+use crate::report::progress::Progress;
 use crate::runtime::{fault, JobFailure, World};
 use grid::{Candidate, Split};
 
@@ -137,7 +138,11 @@ impl fmt::Display for CvsearchSummary {
 }
 
 /// Runs the search (a collective: every rank calls it).
-pub fn cvsearch(world: &World, options: &CvsearchOptions) -> Result<CvsearchSummary, JobFailure> {
+pub fn cvsearch(
+    world: &World,
+    options: &CvsearchOptions,
+    quiet: bool,
+) -> Result<CvsearchSummary, JobFailure> {
     let started = Instant::now();
     let samples = world.agree(match &options.data {
         Some(path) => digits::read(path),
@@ -160,18 +165,22 @@ pub fn cvsearch(world: &World, options: &CvsearchOptions) -> Result<CvsearchSumm
     let items: Vec<(usize, usize)> = (0..candidates.len())
         .flat_map(|c| (0..splits.len()).map(move |s| (c, s)))
         .collect();
+    let mut progress = Progress::new(world, "cvsearch", items.len() as u64, quiet);
     let outcomes = map_all(world, &items, Schedule::Dynamic, |_, &(c, s)| {
         fault::checkpoint(world.rank(), "cvsearch").map_err(|e| e.to_string())?;
-        score(
+        let scored = score(
             &samples,
             &trainings[s],
             &splits[s],
             candidates[c],
             options.max_iter,
-        )
-        .map(|scores| (c, s, scores))
-        .map_err(|e| format!("candidate {c} on split {s}: {e}"))
+        );
+        progress.advance(1);
+        scored
+            .map(|scores| (c, s, scores))
+            .map_err(|e| format!("candidate {c} on split {s}: {e}"))
     });
+    progress.finish();
     // Every rank holds every outcome, so every rank finds the same first error.
     if let Some(error) = outcomes.iter().find_map(|o| o.result.as_ref().err()) {
         return world.fail_together(error.clone());
