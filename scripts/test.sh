@@ -13,6 +13,14 @@ if ! target/pyenv/bin/python -c 'import pandas, tables, sklearn' 2>/dev/null; th
   python3 -m venv target/pyenv.new && target/pyenv.new/bin/pip install -q pandas tables scikit-learn && mv target/pyenv.new target/pyenv \
     || { rm -rf target/pyenv.new; echo "test: no Python environment: the pandas and scikit-learn cross-checks will be skipped" >&2; }
 fi
+# Headless Chromium for the HTML report's browser test (it skips, saying why, without it).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || echo "test: no chromium: the browser test will be skipped" >&2
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || echo "test: no chromium: the browser test will be skipped" >&2
+  fi
+fi
 cargo fmt --all -- --check
 cargo clippy --release --locked --all-targets -- -D warnings
 cargo test --release --locked

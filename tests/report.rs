@@ -56,3 +56,100 @@ fn a_bag_correlation_on_three_ranks_is_reported_with_its_communication() {
         );
     }
 }
+
+/// Hosts the browser itself calls on start (updates, time, dictionaries), not the page.
+const BROWSER_OWN_HOSTS: [&str; 3] = ["google.com", "googleapis.com", "gvt1.com"];
+
+#[test]
+fn the_report_loads_in_a_headless_browser_without_errors_or_requests() {
+    let Some(chromium) = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|name| which(name))
+    else {
+        eprintln!("skipped: no chromium (the test command installs Debian's chromium package)");
+        return;
+    };
+    let dir = scratch("report-browser");
+    let json = tutorial_frames(&dir);
+    let report = dir.join("report.html");
+    launch(
+        3,
+        &[
+            "correlate",
+            json.to_str().unwrap(),
+            "--engine",
+            "bag",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .ok();
+    let page = format!("file://{}", report.canonicalize().unwrap().display());
+    let netlog = dir.join("netlog.json");
+    let screenshot = dir.join("report.png");
+    let browse = |extra: &[String]| {
+        std::process::Command::new("timeout")
+            .arg("60")
+            .arg(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                // Any request the page made would go to a closed port and fail.
+                "--proxy-server=127.0.0.1:9",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--window-size=1200,900",
+            ])
+            .args(extra)
+            .arg(&page)
+            .output()
+            .expect("chromium runs")
+    };
+    let dom = browse(&[
+        format!("--log-net-log={}", netlog.display()),
+        "--dump-dom".to_string(),
+    ]);
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom_text = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(
+        dom_text.matches("class=\"rank-row\"").count(),
+        3,
+        "one timeline row per rank in the loaded page"
+    );
+    let log = String::from_utf8_lossy(&dom.stderr);
+    assert!(!log.contains(":CONSOLE"), "console messages: {log}");
+    let requests = std::fs::read_to_string(&netlog).expect("the network log");
+    let page_requests: Vec<&str> = requests
+        .split("\"url\":\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|url| !url.starts_with("file://"))
+        .filter(|url| {
+            let host = url.split('/').nth(2).unwrap_or_default();
+            !BROWSER_OWN_HOSTS.iter().any(|own| host.ends_with(own))
+        })
+        .collect();
+    assert!(
+        page_requests.is_empty(),
+        "the page made requests: {page_requests:?}"
+    );
+    let shot = browse(&[format!("--screenshot={}", screenshot.display())]);
+    assert!(shot.status.success());
+    let png = std::fs::read(&screenshot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG\r\n"), "the screenshot is a PNG");
+    eprintln!("screenshot: {}", screenshot.display());
+}
+
+fn which(program: &str) -> bool {
+    std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
