@@ -43,6 +43,9 @@ pub struct GlobalArgs {
     /// Write a self-contained HTML report of where the time went (per rank, timeline, diagnosis)
     #[arg(long, global = true, value_name = "FILE.html")]
     pub report: Option<PathBuf>,
+    /// Write a CPU flame graph per rank into this folder (rank-N.svg)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -232,13 +235,14 @@ fn parse_freq(text: &str) -> Result<u32, String> {
     }
 }
 
-/// What the command line asks for: the task, how to show it, where to write the trace and
-/// the report.
+/// What the command line asks for: the task, how to show it, where to write the trace, the
+/// report and the flame graphs.
 pub struct Request {
     pub task: Task,
     pub settings: Settings,
     pub trace: Option<PathBuf>,
     pub report: Option<PathBuf>,
+    pub profile: Option<PathBuf>,
 }
 
 /// The command line turned into a [`Request`].
@@ -253,6 +257,7 @@ pub fn parse() -> Result<Request, clap::Error> {
         settings,
         trace: cli.global.trace,
         report: cli.global.report,
+        profile: cli.global.profile,
     })
 }
 

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         settings,
         trace,
         report,
+        profile,
     } = match cli::parse() {
         Ok(request) => request,
         Err(error) => return refuse(error),
@@ -28,7 +29,9 @@ fn main() -> ExitCode {
         }
     };
     panic::install(world.rank(), world.host());
+    let profiler = profile.as_deref().map(report::profile::Profiler::start);
     let outcome = workloads::execute(&world, &task, settings);
+    let profiled = profiler.map_or(Ok(()), |p| p.finish(&world));
     // The trace is written whether the task succeeded or failed (failures are agreed on, so
     // every rank gets here).
     let traced = trace.map_or(Ok(()), |path| report::trace::write_trace(&world, &path));
@@ -40,7 +43,8 @@ fn main() -> ExitCode {
         };
         report::html::write_report(&world, &path, &facts)
     });
-    let code = match outcome.and_then(|outcome| traced.and(reported).map(|()| outcome)) {
+    let written = profiled.and(traced).and(reported);
+    let code = match outcome.and_then(|outcome| written.map(|()| outcome)) {
         Ok(outcome) => {
             if settings.json {
                 match serde_json::to_string_pretty(&outcome) {

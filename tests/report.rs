@@ -153,3 +153,32 @@ fn which(program: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+#[test]
+fn profile_writes_a_flame_graph_per_rank() {
+    let dir = scratch("report-profile");
+    let flames = dir.join("flames");
+    launch(
+        2,
+        &[
+            "cvsearch",
+            "--samples",
+            "3",
+            "--out",
+            dir.join("cv").to_str().unwrap(),
+            "--profile",
+            flames.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .ok();
+    for rank in 0..2 {
+        let svg = std::fs::read_to_string(flames.join(format!("rank-{rank}.svg")))
+            .unwrap_or_else(|e| panic!("rank {rank}'s flame graph: {e}"));
+        assert!(svg.contains("<svg"), "rank {rank}: an SVG");
+        assert!(
+            svg.contains("cvsearch"),
+            "rank {rank}: the search's frames were sampled"
+        );
+    }
+}
