@@ -70,6 +70,11 @@ impl PairPlan {
         self.series
     }
 
+    /// The number of block pairs over all ranks.
+    pub fn pairs(&self) -> usize {
+        self.order.len()
+    }
+
     /// The block pairs rank `rank` computes.
     pub fn pairs_of(&self, rank: usize) -> &[(usize, usize)] {
         &self.order[self.runs[rank].clone()]

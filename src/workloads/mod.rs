@@ -72,7 +72,9 @@ pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome
         Task::Convert(options) => {
             convert::convert(world, options, settings.quiet).map(Outcome::Convert)
         }
-        Task::Correlate(options) => correlate::correlate(world, options).map(Outcome::Correlate),
+        Task::Correlate(options) => {
+            correlate::correlate(world, options, settings.quiet).map(Outcome::Correlate)
+        }
         Task::BenchOverhead(options) => bench::overhead(world, options).map(Outcome::BenchOverhead),
         Task::Stats(options) => stats::stats(world, options).map(Outcome::Stats),
         Task::Cvsearch(options) => {

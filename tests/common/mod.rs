@@ -48,14 +48,20 @@ impl Run {
     }
 }
 
-/// Runs `pardata ARGS` on `ranks` ranks with `mpirun`, or alone when `ranks` is 0.
+/// Runs `pardata ARGS --quiet` on `ranks` ranks with `mpirun`, or alone when `ranks` is 0.
+/// `--quiet`: Open MPI gives rank 0's stdout a terminal, where a step that outlasts the
+/// progress bar's delay (a slow machine) would draw the bar before the results.
 pub fn launch(ranks: usize, args: &[&str], env: &[(&str, &str)]) -> Run {
     launch_in(Path::new("."), ranks, args, env)
 }
 
 /// [`launch`] with `dir` as the working directory.
 pub fn launch_in(dir: &Path, ranks: usize, args: &[&str], env: &[(&str, &str)]) -> Run {
-    launch_program(Path::new(pardata()), dir, ranks, args, env)
+    let mut quiet: Vec<&str> = args.to_vec();
+    if args.first().is_some_and(|a| !a.starts_with('-')) {
+        quiet.insert(1, "--quiet");
+    }
+    launch_program(Path::new(pardata()), dir, ranks, &quiet, env)
 }
 
 /// Runs `program ARGS` in `dir` on `ranks` ranks with `mpirun`, or alone when `ranks` is 0,

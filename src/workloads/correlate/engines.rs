@@ -15,6 +15,7 @@ use super::{CorrelateOptions, Kind, Scored, TopK};
 use crate::patterns::bag::Bag;
 use crate::patterns::futures::{self, Options, Task};
 use crate::patterns::pairs::{exchange, ExchangeVolume, PairPlan, BLOCK_SIZE};
+use crate::report::progress::Progress;
 use crate::runtime::wire::Floats;
 use crate::runtime::{Activity, World};
 
@@ -25,6 +26,15 @@ pub(super) type Computed = (TopK, Tiles, ExchangeVolume, f64);
 /// Tiles of the matrix by block pair.
 type Tiles = Vec<((usize, usize), Array2<f64>)>;
 
+/// What every engine starts from: this rank's prepared series (standardized on the fast
+/// path, raw otherwise, empty for constant ones) and what every rank knows of all series.
+pub(super) struct Prepared {
+    pub(super) series: Vec<Vec<f64>>,
+    pub(super) lengths: Vec<usize>,
+    pub(super) kinds: Vec<Kind>,
+    pub(super) common: usize,
+}
+
 /// One block pair's outcome as it travels: the pair, its tile's values (empty unless the
 /// matrix is wanted), its top K and its NaN count.
 type PairOutcome = ((usize, usize), Vec<f64>, Vec<Scored>, u64);
@@ -33,15 +43,14 @@ type PairOutcome = ((usize, usize), Vec<f64>, Vec<Scored>, u64);
 pub(super) fn blocks_engine(
     world: &World,
     plan: &PairPlan,
-    prepared: &[Vec<f64>],
-    lengths: &[usize],
-    kinds: &[Kind],
-    common: usize,
+    prepared: &Prepared,
     options: &CorrelateOptions,
+    progress: &mut Progress<'_>,
 ) -> Computed {
-    let (series, volume) = exchange(world, plan, prepared, lengths);
+    let kinds = &prepared.kinds;
+    let (series, volume) = exchange(world, plan, &prepared.series, &prepared.lengths);
     let blocks = world.time(Activity::Compute, "assemble blocks", || {
-        assemble_blocks(plan, world.rank(), series, kinds, common)
+        assemble_blocks(plan, world.rank(), series, kinds, prepared.common)
     });
     let mut top = TopK::new(options.top);
     let mut tiles = Vec::new();
@@ -52,6 +61,7 @@ pub(super) fn blocks_engine(
             if options.matrix.is_some() {
                 tiles.push(((i, j), tile));
             }
+            progress.advance(1);
         }
     });
     top.settle();
@@ -121,14 +131,17 @@ fn pair_outcome(
 /// travels many times: the tutorial's lesson on what moving data costs.
 pub(super) fn futures_engine(
     world: &World,
-    series: usize,
-    prepared: &[Vec<f64>],
-    lengths: &[usize],
-    kinds: &[Kind],
-    common: usize,
+    prepared: &Prepared,
     options: &CorrelateOptions,
 ) -> Computed {
-    let mine: Vec<f64> = prepared.concat();
+    let Prepared {
+        lengths,
+        kinds,
+        common,
+        ..
+    } = prepared;
+    let series = kinds.len();
+    let mine: Vec<f64> = prepared.series.concat();
     let gathered = world.gather_slices(&mine);
     let plan = PairPlan::new(series, 1);
     let started = Instant::now();
@@ -148,7 +161,7 @@ pub(super) fn futures_engine(
             by_index.insert(index, all[offset..offset + length].to_vec());
             offset += length;
         }
-        let blocks = assemble_blocks(&plan, 0, by_index, kinds, common);
+        let blocks = assemble_blocks(&plan, 0, by_index, kinds, *common);
         let tasks: Vec<BlockPairTask> = plan
             .pairs_of(0)
             .iter()
@@ -186,14 +199,14 @@ pub(super) fn futures_engine(
 pub(super) fn bag_engine(
     world: &World,
     plan: &PairPlan,
-    prepared: Vec<Vec<f64>>,
-    kinds: &[Kind],
-    common: usize,
+    prepared: &mut Prepared,
     options: &CorrelateOptions,
 ) -> Computed {
+    let series = std::mem::take(&mut prepared.series);
+    let (kinds, common) = (&prepared.kinds[..], prepared.common);
     let started = Instant::now();
     let first = plan.owned_by(world.rank()).start;
-    let owned: Vec<(usize, Floats)> = prepared
+    let owned: Vec<(usize, Floats)> = series
         .into_iter()
         .enumerate()
         .map(|(k, v)| (first + k, Floats(v)))

@@ -23,9 +23,10 @@ use crate::io::atomic::temporary_path;
 use crate::io::frame::{read_float_column, MatrixWriter};
 use crate::io::inputs::expand;
 use crate::patterns::pairs::{ExchangeVolume, PairPlan};
+use crate::report::progress::Progress;
 use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, World};
-use engines::{bag_engine, blocks_engine, futures_engine};
+use engines::{bag_engine, blocks_engine, futures_engine, Prepared};
 
 /// What to correlate.
 #[derive(Debug, Clone)]
@@ -223,6 +224,7 @@ impl TopK {
 pub fn correlate(
     world: &World,
     options: &CorrelateOptions,
+    quiet: bool,
 ) -> Result<CorrelateSummary, JobFailure> {
     let started = Instant::now();
     let mut files = world.agree(expand(&options.paths, "h5").map_err(|e| e.to_string()))?;
@@ -342,18 +344,21 @@ pub fn correlate(
             Kind::Raw => info.length,
         })
         .collect();
+    let mut prepared = Prepared {
+        series: prepared,
+        lengths,
+        kinds,
+        common,
+    };
     let (top, tiles, volume, kernel_seconds) = match options.engine {
-        Engine::Blocks => blocks_engine(world, &plan, &prepared, &lengths, &kinds, common, options),
-        Engine::Futures => futures_engine(
-            world,
-            files.len(),
-            &prepared,
-            &lengths,
-            &kinds,
-            common,
-            options,
-        ),
-        Engine::Bag => bag_engine(world, &plan, prepared, &kinds, common, options),
+        Engine::Blocks => {
+            let mut progress = Progress::new(world, "block pairs", plan.pairs() as u64, quiet);
+            let computed = blocks_engine(world, &plan, &prepared, options, &mut progress);
+            progress.finish();
+            computed
+        }
+        Engine::Futures => futures_engine(world, &prepared, options),
+        Engine::Bag => bag_engine(world, &plan, &mut prepared, options),
     };
     if let Some(path) = &options.matrix {
         let outcome = world.time(Activity::Io, "write matrix", || {
