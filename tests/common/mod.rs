@@ -58,7 +58,8 @@ pub fn launch(ranks: usize, args: &[&str], env: &[(&str, &str)]) -> Run {
 /// [`launch`] with `dir` as the working directory.
 pub fn launch_in(dir: &Path, ranks: usize, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut quiet: Vec<&str> = args.to_vec();
-    if args.first().is_some_and(|a| !a.starts_with('-')) {
+    let already = args.iter().any(|a| *a == "--quiet" || *a == "-q");
+    if !already && args.first().is_some_and(|a| !a.starts_with('-')) {
         quiet.insert(1, "--quiet");
     }
     launch_program(Path::new(pardata()), dir, ranks, &quiet, env)
