@@ -130,6 +130,41 @@ impl Metrics {
         });
     }
 
+    /// How many spans are recorded so far (where an enclosing span's inner spans begin).
+    pub(crate) fn mark(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Records a span from `start` to now that encloses the spans recorded since `mark`:
+    /// it is placed before them (so that a timeline draws them over it) and its activity
+    /// gets only the time they did not take, so that no time is counted twice.
+    pub(crate) fn record_enclosing(
+        &mut self,
+        activity: Activity,
+        name: &str,
+        start: Instant,
+        mark: usize,
+    ) {
+        let end = Instant::now();
+        let inner: u64 = self.spans[mark..]
+            .iter()
+            .map(|s| s.end_us.saturating_sub(s.start_us))
+            .sum();
+        let whole = end.saturating_duration_since(start);
+        self.totals[activity.slot()] += whole.saturating_sub(Duration::from_micros(inner));
+        let micros = |t: Instant| {
+            u64::try_from(t.saturating_duration_since(self.origin).as_micros()).unwrap_or(u64::MAX)
+        };
+        let span = Span {
+            activity,
+            name: name.to_string(),
+            start_us: micros(start),
+            end_us: micros(end),
+            bytes: 0,
+        };
+        self.spans.insert(mark, span);
+    }
+
     /// The spans so far, with the wall clock (Unix microseconds) at this rank's start.
     pub(crate) fn spans(&self) -> (u64, Vec<Span>) {
         (self.origin_unix_us, self.spans.clone())
@@ -182,5 +217,26 @@ mod tests {
                 "a process holds more than 1 MiB"
             );
         }
+    }
+
+    #[test]
+    fn an_enclosing_span_counts_only_the_time_its_inner_spans_did_not_take() {
+        let mut metrics = Metrics::new();
+        let (outer, mark) = (now(), metrics.mark());
+        std::thread::sleep(Duration::from_millis(5));
+        let inner = now();
+        std::thread::sleep(Duration::from_millis(20));
+        metrics.record(Activity::Comm, "exchange", inner, 8);
+        metrics.record_enclosing(Activity::Compute, "stage", outer, mark);
+        let seconds = metrics.summary(0, "h").seconds;
+        assert!(seconds.comm >= 0.020);
+        assert!(
+            (0.004..0.015).contains(&seconds.compute),
+            "compute without the inner 20 ms: {}",
+            seconds.compute
+        );
+        let (_, spans) = metrics.spans();
+        assert_eq!(spans[0].name, "stage", "the enclosing span comes first");
+        assert!(spans[0].start_us <= spans[1].start_us && spans[1].end_us <= spans[0].end_us);
     }
 }

@@ -119,6 +119,22 @@ impl World {
         result
     }
 
+    /// Runs `work` as a span of the given activity that may enclose other spans (the
+    /// collectives it calls): those keep their own time, the activity gets the rest.
+    pub fn time_enclosing<R>(
+        &self,
+        activity: Activity,
+        name: &'static str,
+        work: impl FnOnce() -> R,
+    ) -> R {
+        let (start, mark) = (metrics::now(), self.metrics.borrow().mark());
+        let result = work();
+        self.metrics
+            .borrow_mut()
+            .record_enclosing(activity, name, start, mark);
+        result
+    }
+
     /// This rank's time per activity and bytes moved so far.
     pub fn local_metrics(&self) -> RankMetrics {
         self.metrics.borrow().summary(self.rank, &self.host)

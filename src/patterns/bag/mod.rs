@@ -30,7 +30,7 @@ use serde::Serialize;
 pub use wide::JoinStrategy;
 
 use super::map::block;
-use crate::runtime::World;
+use crate::runtime::{Activity, World};
 
 /// What a bag's elements must allow: to travel between ranks.
 pub trait Element: Serialize + DeserializeOwned + 'static {}
@@ -231,8 +231,9 @@ impl<'w, T: Element> Bag<'w, T> {
 
     /// This rank's partition, computed (the stage runs here).
     fn run(self) -> (Vec<T>, &'w World, Vec<String>, PlanLog) {
-        let items = (self.partition)().collect();
-        (items, self.world, self.stages, self.log)
+        let (world, partition) = (self.world, self.partition);
+        let items = world.time_enclosing(Activity::Compute, "bag stages", || partition().collect());
+        (items, world, self.stages, self.log)
     }
 }
 
