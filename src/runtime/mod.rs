@@ -8,10 +8,10 @@
 //! error on any rank ends every rank together ([`failure`]); a panic hook that aborts the
 //! job instead of leaving ranks hanging ([`panic`]); per-rank timing spans and byte
 //! counters ([`metrics`]); a progress tally that counts the work of all ranks on rank 0
-//! ([`tally`]); and test-only fault injection ([`fault`]).
+//! ([`tally`]); each rank's clock offset from rank 0's, for the trace and the report
+//! ([`World::clock_offsets`]); and test-only fault injection ([`fault`]).
 //!
-//! Not done yet: the clock offsets between hosts (the trace issue) and communicators
-//! smaller than the world.
+//! Not done yet: communicators smaller than the world.
 
 pub mod collective;
 pub mod failure;
