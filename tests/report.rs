@@ -6,10 +6,9 @@ mod common;
 
 use common::{launch, scratch, tutorial_frames};
 
-#[test]
-fn a_bag_correlation_on_three_ranks_is_reported_with_its_communication() {
-    let dir = scratch("report-bag");
-    let json = tutorial_frames(&dir);
+/// The report of a Bag correlation of the tutorial's frames on 3 ranks, in `dir`.
+fn bag_correlation_report(dir: &std::path::Path) -> std::path::PathBuf {
+    let json = tutorial_frames(dir);
     let report = dir.join("report.html");
     launch(
         3,
@@ -24,6 +23,13 @@ fn a_bag_correlation_on_three_ranks_is_reported_with_its_communication() {
         &[],
     )
     .ok();
+    report
+}
+
+#[test]
+fn a_bag_correlation_on_three_ranks_is_reported_with_its_communication() {
+    let dir = scratch("report-bag");
+    let report = bag_correlation_report(&dir);
     let html = std::fs::read_to_string(&report).expect("the report is UTF-8 text");
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
     for rank in 0..3 {
@@ -70,21 +76,7 @@ fn the_report_loads_in_a_headless_browser_without_errors_or_requests() {
         return;
     };
     let dir = scratch("report-browser");
-    let json = tutorial_frames(&dir);
-    let report = dir.join("report.html");
-    launch(
-        3,
-        &[
-            "correlate",
-            json.to_str().unwrap(),
-            "--engine",
-            "bag",
-            "--report",
-            report.to_str().unwrap(),
-        ],
-        &[],
-    )
-    .ok();
+    let report = bag_correlation_report(&dir);
     let page = format!("file://{}", report.canonicalize().unwrap().display());
     let netlog = dir.join("netlog.json");
     let screenshot = dir.join("report.png");

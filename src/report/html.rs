@@ -7,7 +7,8 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::timeline::{self, write_whole, RankTimeline};
+use super::timeline::{self, RankTimeline};
+use super::write_file;
 use crate::runtime::{Activity, JobFailure, World};
 
 /// What the page says about the run besides the time line.
@@ -20,7 +21,7 @@ pub struct RunFacts {
 /// Writes the report of the run so far to `path` (a collective).
 pub fn write_report(world: &World, path: &Path, facts: &RunFacts) -> Result<(), JobFailure> {
     let ranks = timeline::gather(world);
-    world.on_root(|| write_whole(path, page(facts, &ranks.unwrap_or_default()).as_bytes()))
+    world.on_root(|| write_file(path, page(facts, &ranks.unwrap_or_default()).as_bytes()))
 }
 
 /// Colours per activity: communication in red, as in Dask's dashboard.

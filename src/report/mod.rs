@@ -9,3 +9,10 @@ pub mod profile;
 pub mod progress;
 pub mod timeline;
 pub mod trace;
+
+/// Writes a report file whole, under a temporary name renamed when complete.
+pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    crate::io::atomic::write_if_changed(path, bytes)
+        .map(|_| ())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

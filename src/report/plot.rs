@@ -46,9 +46,7 @@ pub fn svg_to_png(svg: &Path, png: &Path) -> Result<(), String> {
     pixmap.fill(tiny_skia::Color::WHITE);
     resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
     let bytes = pixmap.encode_png().map_err(|e| fail(&e))?;
-    drawn_to(png, |temporary| {
-        std::fs::write(temporary, bytes).map_err(|e| e.to_string())
-    })
+    super::write_file(png, &bytes)
 }
 
 /// Draws with `draw` at a temporary name, renamed to `path` when complete.

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::timeline::write_whole;
+use super::write_file;
 use crate::runtime::{JobFailure, World};
 
 /// Samples per second (a prime, so as not to beat with periodic work).
@@ -40,7 +40,7 @@ impl Profiler {
                 .and_then(|report| {
                     let mut svg = Vec::new();
                     report.flamegraph(&mut svg).map_err(|e| e.to_string())?;
-                    write_whole(&path, &svg)
+                    write_file(&path, &svg)
                 }),
         };
         world.agree(written.map_err(|e| format!("rank {}: profile: {e}", world.rank())))

@@ -52,15 +52,3 @@ pub fn gather(world: &World) -> Option<Vec<RankTimeline>> {
             .collect(),
     )
 }
-
-/// Writes `bytes` to `path` under a temporary name, renamed when complete.
-pub fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
-    let temporary = crate::io::atomic::temporary_path(path);
-    let written = std::fs::write(&temporary, bytes)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
-}

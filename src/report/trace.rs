@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::timeline::{self, write_whole};
+use super::{timeline, write_file};
 use crate::runtime::{JobFailure, World};
 
 /// Writes the trace of every rank's spans so far to `path` (a collective).
@@ -40,6 +40,6 @@ pub fn write_trace(world: &World, path: &Path) -> Result<(), JobFailure> {
         }
         let document = json!({ "traceEvents": events, "displayTimeUnit": "ms" });
         let bytes = serde_json::to_vec(&document).map_err(|e| e.to_string())?;
-        write_whole(path, &bytes)
+        write_file(path, &bytes)
     })
 }
