@@ -16,9 +16,9 @@ fi
 # Headless Chromium for the HTML report's browser test (it skips, saying why, without it).
 if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || echo "test: no chromium: the browser test will be skipped" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "test: no chromium: the browser test will be skipped" >&2
   elif command -v sudo >/dev/null 2>&1; then
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || echo "test: no chromium: the browser test will be skipped" >&2
+    { sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "test: no chromium: the browser test will be skipped" >&2
   fi
 fi
 cargo fmt --all -- --check
