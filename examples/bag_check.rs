@@ -6,10 +6,71 @@
 //! mpirun -n 3 target/release/examples/bag_check
 //! ```
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use pardata::patterns::bag::{Bag, JoinStrategy};
+use pardata::runtime::progress::ProgressView;
 use pardata::runtime::World;
+
+/// What one step's progress view was told (on rank 0).
+#[derive(Debug, Clone, Default)]
+struct Shown {
+    label: String,
+    total: Option<u64>,
+    updates: Vec<u64>,
+    closed: Option<u64>,
+}
+
+/// A progress view that writes down what it is told.
+struct Recorder {
+    log: Rc<RefCell<Vec<Shown>>>,
+    index: usize,
+}
+
+impl ProgressView for Recorder {
+    fn update(&mut self, done: u64) {
+        self.log.borrow_mut()[self.index].updates.push(done);
+    }
+
+    fn close(&mut self, done: u64) {
+        self.log.borrow_mut()[self.index].closed = Some(done);
+    }
+}
+
+/// Shows every step's progress in a [`Recorder`] writing to the returned log.
+fn record_progress(world: &World) -> Rc<RefCell<Vec<Shown>>> {
+    let log: Rc<RefCell<Vec<Shown>>> = Rc::default();
+    let writer = Rc::clone(&log);
+    world.show_progress(Rc::new(move |label: &str, total: Option<u64>| {
+        let index = writer.borrow().len();
+        writer.borrow_mut().push(Shown {
+            label: label.to_string(),
+            total,
+            ..Shown::default()
+        });
+        Box::new(Recorder {
+            log: Rc::clone(&writer),
+            index,
+        }) as Box<dyn ProgressView>
+    }));
+    log
+}
+
+/// What was wrong with the progress shown, if anything: a count that went down, past its
+/// total, or ended elsewhere than the total.
+fn progress_faults(log: &[Shown]) -> Vec<String> {
+    log.iter()
+        .filter_map(|shown| {
+            let counts = shown.updates.iter().chain(shown.closed.iter());
+            let rising = shown.updates.windows(2).all(|w| w[0] <= w[1]);
+            let within = counts.clone().all(|&c| shown.total.is_none_or(|t| c <= t));
+            let complete = shown.total.is_none() || shown.closed == shown.total;
+            (!(rising && within && complete)).then(|| format!("{shown:?}"))
+        })
+        .collect()
+}
 
 /// A reproducible list of numbers (xorshift), the same on every rank.
 fn numbers(count: usize, seed: u64) -> Vec<i64> {
@@ -29,6 +90,8 @@ fn checks(world: &World) -> Result<Vec<String>, String> {
     let mut passed = Vec::new();
     let mut failed = Vec::new();
     let root = world.is_root();
+    // Every check runs with progress counted, as a user without `--quiet` runs them.
+    let progress = record_progress(world);
     let mut check = |name: &str, ok: bool, detail: String| {
         if ok {
             passed.push(format!("ok: {name}"));
@@ -316,6 +379,43 @@ fn checks(world: &World) -> Result<Vec<String>, String> {
         "megabyte values through a shuffle",
         grouped == vec![(1 << 20, big)],
         String::new(),
+    );
+
+    // The progress of every stage above, and of one pipeline step by step.
+    let faults = progress_faults(&progress.borrow());
+    check(
+        "every stage's progress rose to its size",
+        !root || (faults.is_empty() && progress.borrow().len() > 50),
+        faults.join(", "),
+    );
+    progress.borrow_mut().clear();
+    let pairs = Bag::from_vec(world, data.clone())
+        .filter(|x| x % 2 == 0)
+        .product(Bag::from_vec(world, (0..7).collect()))
+        .group_by(|(_, b): &(i64, i64)| *b)
+        .count();
+    let evens = data.iter().filter(|x| *x % 2 == 0).count() as u64;
+    let expected = [
+        ("bag stage 0 (from_vec)", data.len() as u64),
+        ("bag stage 0 (from_vec)", 7), // the right side, a bag of its own
+        ("bag stage 2 (product)", evens * 7),
+        ("bag stage 3 (group_by)", evens * 7), // the shuffle's output, before grouping
+    ];
+    let shown: Vec<(String, Option<u64>, Option<u64>)> = progress
+        .borrow()
+        .iter()
+        .map(|s| (s.label.clone(), s.total, s.closed))
+        .collect();
+    check(
+        "the stages of a pipeline count their elements",
+        !root
+            || (pairs == 7
+                && shown
+                    == expected
+                        .iter()
+                        .map(|&(l, n)| (l.to_string(), Some(n), Some(n)))
+                        .collect::<Vec<_>>()),
+        format!("{pairs} groups; shown {shown:?}"),
     );
     if failed.is_empty() {
         Ok(passed)

@@ -29,6 +29,9 @@ fn main() -> ExitCode {
         }
     };
     panic::install(world.rank(), world.host());
+    if !settings.quiet {
+        world.show_progress(report::progress::views());
+    }
     let profiler = profile.as_deref().map(report::profile::Profiler::start);
     let outcome = workloads::execute(&world, &task, settings);
     let profiled = profiler.map_or(Ok(()), |p| p.finish(&world));

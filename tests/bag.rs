@@ -27,7 +27,7 @@ fn passes_every_check(name: &str, ranks: std::ops::RangeInclusive<usize>, checks
 
 #[test]
 fn every_operation_matches_sequential_code() {
-    passes_every_check("bag_check", 1..=4, 50);
+    passes_every_check("bag_check", 1..=4, 52);
 }
 
 #[test]

@@ -104,3 +104,51 @@ fn a_failed_job_still_leaves_its_trace() {
         .count();
     assert_eq!(names, 2);
 }
+
+/// The names of the compute spans of a correlate run with `engine` on 2 ranks.
+fn compute_span_names(dir: &Path, json: &Path, engine: &str) -> Vec<String> {
+    let trace = dir.join(format!("trace-{engine}.json"));
+    launch(
+        2,
+        &[
+            "correlate",
+            json.to_str().unwrap(),
+            "--engine",
+            engine,
+            "--trace",
+            trace.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .ok();
+    events(&trace)
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["cat"] == "compute")
+        .filter_map(|e| e["name"].as_str().map(String::from))
+        .collect()
+}
+
+#[test]
+fn block_pairs_and_tasks_are_named_in_the_trace() {
+    let dir = scratch("trace-names");
+    let json = tutorial_frames(&dir);
+    let blocks: BTreeSet<String> = compute_span_names(&dir, &json, "blocks")
+        .into_iter()
+        .filter(|name| name.starts_with("block pair ("))
+        .collect();
+    assert!(blocks.contains("block pair (0, 0)"), "{blocks:?}");
+    let mut ids = Vec::new();
+    let mut tasks = BTreeSet::new();
+    for name in compute_span_names(&dir, &json, "futures") {
+        if let Some((id, task)) = name
+            .strip_prefix("task ")
+            .and_then(|rest| rest.split_once(": "))
+        {
+            ids.push(id.parse::<usize>().expect("a task id"));
+            tasks.insert(task.to_string());
+        }
+    }
+    ids.sort_unstable();
+    assert_eq!(ids, (0..ids.len()).collect::<Vec<_>>(), "each task once");
+    assert_eq!(tasks, blocks, "the same block pairs, as tasks");
+}

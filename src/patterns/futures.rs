@@ -39,7 +39,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::runtime::panic::catch;
-use crate::runtime::World;
+use crate::runtime::progress::Progress;
+use crate::runtime::{Activity, World};
 
 /// A call that can be submitted: its fields are the arguments, `run` the function.
 pub trait Task: Serialize + DeserializeOwned + Clone {
@@ -152,9 +153,10 @@ type Assignment<T> = Option<Vec<(u64, T)>>;
 /// A worker to rank 0: the results of its last assignment.
 type Report<O> = Vec<(u64, Result<O, Failure>)>;
 
-/// Runs `task`, catching its panic.
-fn attempt<T: Task>(task: &T) -> Result<T::Output, Failure> {
-    match catch(|| task.run()) {
+/// Runs task `id`, catching its panic, as a compute span named after the task.
+fn attempt<T: Task>(world: &World, id: u64, task: &T) -> Result<T::Output, Failure> {
+    let name = format!("task {id}: {}", task.describe());
+    match world.time(Activity::Compute, name, || catch(|| task.run())) {
         Ok(Ok(output)) => Ok(output),
         Ok(Err(error)) => Err(Failure {
             message: error.to_string(),
@@ -176,11 +178,13 @@ pub fn run<T: Task, R>(
     driver: impl FnOnce(&mut Executor<'_, T>) -> R,
 ) -> Option<R> {
     let hosts = world.all_gather(&world.host().to_string());
+    // Rank 0 counts completed tasks; the workers' counts stay 0, but they take part.
+    let completed = world.progress("tasks", None);
     if !world.is_root() {
         while let Some(batch) = world.receive_from::<Assignment<T>>(0) {
             let report: Report<T::Output> = batch
                 .iter()
-                .map(|(id, task)| (*id, attempt(task)))
+                .map(|(id, task)| (*id, attempt(world, *id, task)))
                 .collect();
             world.send(0, &report);
         }
@@ -199,6 +203,7 @@ pub fn run<T: Task, R>(
         completion: VecDeque::new(),
         outstanding: 0,
         most_outstanding: 0,
+        completed,
     };
     let result = driver(&mut executor);
     executor.shut_down();
@@ -231,6 +236,8 @@ pub struct Executor<'w, T: Task> {
     completion: VecDeque<u64>,
     outstanding: usize,
     most_outstanding: usize,
+    /// The progress view's count of completed tasks.
+    completed: Progress<'w>,
 }
 
 impl<'w, T: Task> Executor<'w, T> {
@@ -453,7 +460,7 @@ impl<'w, T: Task> Executor<'w, T> {
         let Some(entry) = self.tasks.get(&id) else {
             return;
         };
-        let outcome = attempt(&entry.task);
+        let outcome = attempt(self.world, id, &entry.task);
         self.finish(id, 0, outcome);
     }
 
@@ -529,6 +536,7 @@ impl<'w, T: Task> Executor<'w, T> {
         self.done.insert(id, result);
         self.completion.push_back(id);
         self.outstanding -= 1;
+        self.completed.advance(1);
     }
 
     /// Ends the executor: queued tasks are dropped, running ones finish, workers stop.

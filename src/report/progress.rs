@@ -1,134 +1,118 @@
-//! Progress of a long step, counted over all ranks and shown on rank 0 (on stderr, so that
-//! stdout stays for results).
+//! How progress looks on rank 0 (on stderr, so that stdout stays for results): the views
+//! that [`crate::runtime::progress`] feeds with the count of all ranks.
 //!
-//! On a terminal, a bar with rate and ETA appears once the step has run for a second. (Under
-//! `mpirun`, Open MPI gives rank 0 a terminal for stdout only, so the bar is drawn there and
-//! cleared before any result is printed.) Elsewhere (batch jobs, Slurm logs, pipes) a plain line is printed at most every five
-//! seconds. `--quiet` shows nothing. The counting is [`crate::runtime::tally`]'s.
+//! On a terminal, a bar with rate and ETA (a counter with rate when the total is not known)
+//! appears once the step has run for a second. (Under `mpirun`, Open MPI gives rank 0 a
+//! terminal for stdout only, so the bar is drawn there and cleared before any result is
+//! printed.) Elsewhere (batch jobs, Slurm logs, pipes) a plain line is printed at most every
+//! five seconds. With `--quiet` no view is installed and nothing is counted.
 
 use std::io::IsTerminal;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::runtime::tally::Tally;
-use crate::runtime::World;
+use crate::runtime::progress::{ProgressView, ViewMaker};
 
 const BAR_DELAY: Duration = Duration::from_secs(1);
 const LINE_INTERVAL: Duration = Duration::from_secs(5);
 
-enum View {
-    Nothing,
-    Bar {
-        bar: ProgressBar,
-        on_stdout: bool,
-        shown: bool,
-    },
-    Lines {
-        last: Instant,
-    },
-}
-
-/// The progress of one step (every rank creates it; rank 0 shows it).
-pub struct Progress<'w> {
-    tally: Option<Tally<'w>>,
-    label: &'static str,
-    total: u64,
-    started: Instant,
-    view: View,
-}
-
-impl<'w> Progress<'w> {
-    /// Starts the progress of `total` units of work over all ranks.
-    pub fn new(world: &'w World, label: &'static str, total: u64, quiet: bool) -> Progress<'w> {
-        let view = if !world.is_root() || quiet {
-            View::Nothing
-        } else if std::io::stderr().is_terminal() || std::io::stdout().is_terminal() {
-            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-            let style = ProgressStyle::with_template(
-                "{msg} [{elapsed_precise}] {wide_bar} {percent:>3}% ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-            bar.set_style(style);
-            bar.set_message(label);
-            let on_stdout = !std::io::stderr().is_terminal();
-            View::Bar {
-                bar,
-                on_stdout,
-                shown: false,
-            }
+/// The views for this process's terminal (or lack of one).
+pub fn views() -> ViewMaker {
+    Rc::new(|label, total| {
+        if std::io::stderr().is_terminal() || std::io::stdout().is_terminal() {
+            Box::new(Bar::new(label, total))
         } else {
-            View::Lines {
+            Box::new(Lines {
+                label: label.to_string(),
+                total,
+                started: Instant::now(),
                 last: Instant::now(),
-            }
+            })
+        }
+    })
+}
+
+/// A bar on a terminal, drawn once the step has run for [`BAR_DELAY`].
+struct Bar {
+    bar: ProgressBar,
+    on_stdout: bool,
+    started: Instant,
+    shown: bool,
+}
+
+impl Bar {
+    fn new(label: &str, total: Option<u64>) -> Bar {
+        let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
+        let template = if total.is_some() {
+            "{msg} [{elapsed_precise}] {wide_bar} {percent:>3}% ETA {eta}"
+        } else {
+            "{msg} [{elapsed_precise}] {human_pos} done, {per_sec}"
         };
-        Progress {
-            tally: Some(world.tally()),
-            label,
-            total,
+        let style =
+            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(label.to_string());
+        Bar {
+            bar,
+            on_stdout: !std::io::stderr().is_terminal(),
             started: Instant::now(),
-            view,
+            shown: false,
         }
     }
+}
 
-    /// Counts `units` finished on this rank.
-    pub fn advance(&mut self, units: u64) {
-        if let Some(done) = self.tally.as_mut().and_then(|t| t.add(units)) {
-            self.show(done);
-        }
-    }
-
-    /// Waits for every rank's count (rank 0) and closes the view.
-    pub fn finish(mut self) {
-        if let Some(tally) = self.tally.take() {
-            let mut last = 0;
-            tally.finish(|done| {
-                last = done;
-                self.show(done);
+impl ProgressView for Bar {
+    fn update(&mut self, done: u64) {
+        if !self.shown && self.started.elapsed() >= BAR_DELAY {
+            self.bar.set_draw_target(if self.on_stdout {
+                ProgressDrawTarget::stdout()
+            } else {
+                ProgressDrawTarget::stderr()
             });
-            if let View::Bar { bar, .. } = &self.view {
-                bar.set_position(last);
-                bar.finish_and_clear();
+            self.shown = true;
+        }
+        self.bar.set_position(done);
+    }
+
+    fn close(&mut self, done: u64) {
+        self.bar.set_position(done);
+        self.bar.finish_and_clear();
+    }
+}
+
+/// A plain line at most every [`LINE_INTERVAL`].
+struct Lines {
+    label: String,
+    total: Option<u64>,
+    started: Instant,
+    last: Instant,
+}
+
+impl ProgressView for Lines {
+    fn update(&mut self, done: u64) {
+        if self.last.elapsed() < LINE_INTERVAL {
+            return;
+        }
+        self.last = Instant::now();
+        let elapsed = self.started.elapsed().as_secs_f64();
+        match self.total {
+            Some(total) => {
+                let percent = 100.0 * done as f64 / total.max(1) as f64;
+                let left = if done > 0 {
+                    elapsed * total.saturating_sub(done) as f64 / done as f64
+                } else {
+                    f64::NAN
+                };
+                eprintln!(
+                    "{}: {percent:.0}% after {elapsed:.0} s, about {left:.0} s left",
+                    self.label
+                );
             }
+            None => eprintln!("{}: {done} done after {elapsed:.0} s", self.label),
         }
     }
 
-    fn show(&mut self, done: u64) {
-        let elapsed = self.started.elapsed();
-        match &mut self.view {
-            View::Nothing => {}
-            View::Bar {
-                bar,
-                on_stdout,
-                shown,
-            } => {
-                if !*shown && elapsed >= BAR_DELAY {
-                    bar.set_draw_target(if *on_stdout {
-                        ProgressDrawTarget::stdout()
-                    } else {
-                        ProgressDrawTarget::stderr()
-                    });
-                    *shown = true;
-                }
-                bar.set_position(done);
-            }
-            View::Lines { last } => {
-                if last.elapsed() >= LINE_INTERVAL {
-                    *last = Instant::now();
-                    let percent = 100.0 * done as f64 / self.total.max(1) as f64;
-                    let eta = if done > 0 {
-                        elapsed.as_secs_f64() * (self.total.saturating_sub(done)) as f64
-                            / done as f64
-                    } else {
-                        f64::NAN
-                    };
-                    eprintln!(
-                        "{}: {percent:.0}% after {:.0} s, about {eta:.0} s left",
-                        self.label,
-                        elapsed.as_secs_f64()
-                    );
-                }
-            }
-        }
-    }
+    fn close(&mut self, _done: u64) {}
 }

@@ -4,12 +4,13 @@
 //! [`World`] owns the MPI environment (initialised with or without `mpirun`: a plain
 //! `pardata ...` is a world of one rank) and gives the layers above it what they need:
 //! rank, size and host; typed collectives ([`collective`]) and messages
-//! ([`point_to_point`]); failure agreement, so that an
-//! error on any rank ends every rank together ([`failure`]); a panic hook that aborts the
-//! job instead of leaving ranks hanging ([`panic`]); per-rank timing spans and byte
-//! counters ([`metrics`]); a progress tally that counts the work of all ranks on rank 0
-//! ([`tally`]); each rank's clock offset from rank 0's, for the trace and the report
-//! ([`World::clock_offsets`]); and test-only fault injection ([`fault`]).
+//! ([`point_to_point`]); failure agreement, so that an error on any rank ends every rank
+//! together ([`failure`]); a panic hook that aborts the job instead of leaving ranks
+//! hanging ([`panic`]); per-rank timing spans and byte counters ([`metrics`]); a progress
+//! tally that counts the work of all ranks on rank 0 ([`tally`]) and the progress of steps
+//! built on it, shown by whatever view the front end installed ([`progress`]); each rank's
+//! clock offset from rank 0's, for the trace and the report ([`World::clock_offsets`]);
+//! and test-only fault injection ([`fault`]).
 //!
 //! Not done yet: communicators smaller than the world.
 
@@ -19,6 +20,7 @@ pub mod fault;
 pub mod metrics;
 pub mod panic;
 pub mod point_to_point;
+pub mod progress;
 pub mod tally;
 pub mod wire;
 
@@ -49,6 +51,7 @@ pub struct World {
     size: usize,
     host: String,
     metrics: RefCell<metrics::Metrics>,
+    progress_views: RefCell<Option<progress::ViewMaker>>,
     _universe: Universe,
 }
 
@@ -70,6 +73,7 @@ impl World {
             size,
             host,
             metrics: RefCell::new(metrics::Metrics::new()),
+            progress_views: RefCell::new(None),
             _universe: universe,
         })
     }
@@ -112,10 +116,17 @@ impl World {
     }
 
     /// Runs `work` as a span of the given activity, recording its time on this rank.
-    pub fn time<R>(&self, activity: Activity, name: &'static str, work: impl FnOnce() -> R) -> R {
+    pub fn time<R>(
+        &self,
+        activity: Activity,
+        name: impl AsRef<str>,
+        work: impl FnOnce() -> R,
+    ) -> R {
         let start = metrics::now();
         let result = work();
-        self.metrics.borrow_mut().record(activity, name, start, 0);
+        self.metrics
+            .borrow_mut()
+            .record(activity, name.as_ref(), start, 0);
         result
     }
 

@@ -20,7 +20,6 @@ use crate::io::frame::{write_frame, Column, FrameError};
 use crate::io::inputs::{expand, InputError};
 use crate::io::records::{read_stock_json, RecordError};
 use crate::patterns::map::{map, Schedule};
-use crate::report::progress::Progress;
 use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, RankMetrics, World};
 
@@ -107,15 +106,11 @@ impl fmt::Display for ConvertSummary {
 }
 
 /// Converts the files (a collective: every rank calls it).
-pub fn convert(
-    world: &World,
-    options: &ConvertOptions,
-    quiet: bool,
-) -> Result<ConvertSummary, JobFailure> {
+pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary, JobFailure> {
     let started = Instant::now();
     let files: Vec<PathBuf> =
         world.agree(expand(&options.paths, "json").map_err(|e: InputError| e.to_string()))?;
-    let mut progress = Progress::new(world, "convert", files.len() as u64, quiet);
+    let mut progress = world.progress("convert", Some(files.len() as u64));
     let results = map(world, &files, options.schedule, |_, input| {
         let converted = convert_file(world, input);
         progress.advance(1);

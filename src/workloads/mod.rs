@@ -20,7 +20,7 @@ use crate::runtime::{JobFailure, World};
 /// How results are shown.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// No progress output.
+    /// No progress output (read by the front end, which installs the views).
     pub quiet: bool,
     /// One JSON document on stdout instead of text.
     pub json: bool,
@@ -68,18 +68,12 @@ impl fmt::Display for Outcome {
 /// Runs a task on every rank (a collective).
 pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome, JobFailure> {
     match task {
-        Task::Prep(options) => prep::prep(world, options, settings.quiet).map(Outcome::Prep),
-        Task::Convert(options) => {
-            convert::convert(world, options, settings.quiet).map(Outcome::Convert)
-        }
-        Task::Correlate(options) => {
-            correlate::correlate(world, options, settings.quiet).map(Outcome::Correlate)
-        }
+        Task::Prep(options) => prep::prep(world, options).map(Outcome::Prep),
+        Task::Convert(options) => convert::convert(world, options).map(Outcome::Convert),
+        Task::Correlate(options) => correlate::correlate(world, options).map(Outcome::Correlate),
         Task::BenchOverhead(options) => bench::overhead(world, options).map(Outcome::BenchOverhead),
         Task::Stats(options) => stats::stats(world, options).map(Outcome::Stats),
-        Task::Cvsearch(options) => {
-            cvsearch::cvsearch(world, options, settings.quiet).map(Outcome::Cvsearch)
-        }
+        Task::Cvsearch(options) => cvsearch::cvsearch(world, options).map(Outcome::Cvsearch),
         Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
     }
 }

@@ -30,6 +30,7 @@ use serde::Serialize;
 pub use wide::JoinStrategy;
 
 use super::map::block;
+use crate::runtime::progress::Progress;
 use crate::runtime::{Activity, World};
 
 /// What a bag's elements must allow: to travel between ranks.
@@ -69,10 +70,12 @@ impl fmt::Display for PlanLog {
 }
 
 impl<'w, T: Element> Bag<'w, T> {
+    /// A bag of a source: `stages` holds its one stage.
     fn new(world: &'w World, stages: Vec<String>, partition: Partition<'w, T>) -> Bag<'w, T> {
+        let label = progress_label(0, &stages[0]);
         Bag {
             world,
-            partition,
+            partition: Box::new(move || counted(world, &label, partition())),
             stages,
             log: PlanLog::default(),
         }
@@ -100,13 +103,21 @@ impl<'w, T: Element> Bag<'w, T> {
         }
     }
 
-    /// A bag whose recipe ends a stage with `stage` (a wide operation).
-    fn wide<U>(
+    /// A bag whose recipe ends a stage with `stage` (a wide operation): the next stage
+    /// starts from what `make`'s partition gives, counted for the progress view.
+    fn wide<U: 'w>(
         self,
         stage: String,
         make: impl FnOnce(&'w World, PlanLog, Partition<'w, T>) -> Partition<'w, U>,
     ) -> Bag<'w, U> {
-        self.derive(|stages| stages.push(stage), make)
+        let label = progress_label(self.stages.len(), &stage);
+        self.derive(
+            |stages| stages.push(stage),
+            move |world, log, partition| {
+                let made = make(world, log, partition);
+                Box::new(move || counted(world, &label, made()))
+            },
+        )
     }
 
     /// A handle on the decisions the planner makes while this bag runs (which strategy a
@@ -255,6 +266,69 @@ impl<'w, T: Element + Clone> Persisted<'w, T> {
             stages: self.stages.clone(),
             log: self.log.clone(),
         }
+    }
+}
+
+/// How the progress of stage `index` is labelled: its operation's name.
+fn progress_label(index: usize, stage: &str) -> String {
+    let operation = stage.split(':').next().unwrap_or(stage);
+    format!("bag stage {index} ({operation})")
+}
+
+/// A stage's elements, counted for the progress view as the next stage takes them in (a
+/// collective when progress is shown: the ranks add up the stage's size, when known).
+/// Every rank and stage counts about 256 times, so that a few expensive elements still
+/// show progress and millions of cheap ones do not pay for counting.
+fn counted<'w, T: 'w>(
+    world: &'w World,
+    label: &str,
+    items: Box<dyn Iterator<Item = T> + 'w>,
+) -> Box<dyn Iterator<Item = T> + 'w> {
+    if !world.shows_progress() {
+        return items;
+    }
+    let (low, high) = items.size_hint();
+    let local = (high == Some(low)).then_some(low as u64);
+    let total = world.all_gather(&local).into_iter().sum::<Option<u64>>();
+    Box::new(Counted {
+        items,
+        progress: world.progress(label, total),
+        every: local.map_or(64, |n| (n / 256).clamp(1, 4096)),
+        pending: 0,
+    })
+}
+
+/// An iterator that counts what it yields into a progress (see [`counted`]).
+struct Counted<'w, T> {
+    items: Box<dyn Iterator<Item = T> + 'w>,
+    progress: Progress<'w>,
+    every: u64,
+    pending: u64,
+}
+
+impl<T> Iterator for Counted<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        let item = self.items.next();
+        if item.is_some() {
+            self.pending += 1;
+            if self.pending == self.every {
+                self.progress.advance(self.pending);
+                self.pending = 0;
+            }
+        }
+        item
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.items.size_hint()
+    }
+}
+
+impl<T> Drop for Counted<'_, T> {
+    fn drop(&mut self) {
+        self.progress.advance(self.pending);
     }
 }
 

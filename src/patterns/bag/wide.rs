@@ -10,7 +10,6 @@
 //! per pair, the cost that made the tutorial's Spark version slow.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
 
 use super::{all_gather_items, all_gather_where_wanted, exchange, Bag, Element, PlanLog};
 use crate::patterns::map::block;
@@ -61,15 +60,17 @@ impl<'w, T: Element> Bag<'w, T> {
             move |world, _, left| {
                 Box::new(move || {
                     let left: Vec<T> = left().collect();
-                    let right_items = Rc::new(all_gather_where_wanted(
+                    let right_items = all_gather_where_wanted(
                         world,
                         right_partition().collect(),
                         !left.is_empty(),
-                    ));
-                    Box::new(left.into_iter().flat_map(move |a| {
-                        let right = Rc::clone(&right_items);
-                        (0..right.len()).map(move |i| (a.clone(), right[i].clone()))
-                    }))
+                    );
+                    let width = right_items.len();
+                    Box::new(
+                        (0..left.len() * width).map(move |k| {
+                            (left[k / width].clone(), right_items[k % width].clone())
+                        }),
+                    )
                 })
             },
         )
@@ -263,11 +264,13 @@ impl<'w, T: Element> Bag<'w, T> {
                         broadcast
                     }
                 };
-                let lefts = left().map(Into::into);
+                // The left side is taken in whole either way, so that each stage's input
+                // is counted on its own (see `counted`).
+                let lefts: Vec<(K, V)> = left().map(Into::into).collect();
                 if broadcast {
                     broadcast_join(world, lefts, rights)
                 } else {
-                    shuffle_join(world, lefts.collect(), rights)
+                    shuffle_join(world, lefts, rights)
                 }
             })
         })
@@ -300,7 +303,7 @@ impl<'w, T: Element> Bag<'w, T> {
 /// Joins the left elements where they are against the whole right side.
 fn broadcast_join<'w, K, V, W>(
     world: &World,
-    lefts: impl Iterator<Item = (K, V)> + 'w,
+    lefts: Vec<(K, V)>,
     rights: Vec<(K, W)>,
 ) -> Box<dyn Iterator<Item = (K, (V, W))> + 'w>
 where
@@ -312,7 +315,7 @@ where
     for (k, w) in all_gather_items(world, rights) {
         table.entry(k).or_default().push(w);
     }
-    Box::new(lefts.flat_map(move |(k, v)| {
+    Box::new(lefts.into_iter().flat_map(move |(k, v)| {
         let matches = table.get(&k).cloned().unwrap_or_default();
         matches
             .into_iter()

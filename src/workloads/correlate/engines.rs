@@ -15,7 +15,7 @@ use super::{CorrelateOptions, Kind, Scored, TopK};
 use crate::patterns::bag::Bag;
 use crate::patterns::futures::{self, Options, Task};
 use crate::patterns::pairs::{exchange, ExchangeVolume, PairPlan, BLOCK_SIZE};
-use crate::report::progress::Progress;
+use crate::runtime::progress::Progress;
 use crate::runtime::wire::Floats;
 use crate::runtime::{Activity, World};
 
@@ -55,15 +55,15 @@ pub(super) fn blocks_engine(
     let mut top = TopK::new(options.top);
     let mut tiles = Vec::new();
     let started = Instant::now();
-    world.time(Activity::Compute, "block pairs", || {
-        for &(i, j) in plan.pairs_of(world.rank()) {
-            let tile = block_pair(plan, &blocks[&i], &blocks[&j], kinds, &mut top);
-            if options.matrix.is_some() {
-                tiles.push(((i, j), tile));
-            }
-            progress.advance(1);
+    for &(i, j) in plan.pairs_of(world.rank()) {
+        let tile = world.time(Activity::Compute, format!("block pair ({i}, {j})"), || {
+            block_pair(plan, &blocks[&i], &blocks[&j], kinds, &mut top)
+        });
+        if options.matrix.is_some() {
+            tiles.push(((i, j), tile));
         }
-    });
+        progress.advance(1);
+    }
     top.settle();
     let seconds = world
         .all_gather(&started.elapsed().as_secs_f64())

@@ -23,7 +23,6 @@ use crate::io::atomic::temporary_path;
 use crate::io::frame::{read_float_column, MatrixWriter};
 use crate::io::inputs::expand;
 use crate::patterns::pairs::{ExchangeVolume, PairPlan};
-use crate::report::progress::Progress;
 use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, World};
 use engines::{bag_engine, blocks_engine, futures_engine, Prepared};
@@ -224,7 +223,6 @@ impl TopK {
 pub fn correlate(
     world: &World,
     options: &CorrelateOptions,
-    quiet: bool,
 ) -> Result<CorrelateSummary, JobFailure> {
     let started = Instant::now();
     let mut files = world.agree(expand(&options.paths, "h5").map_err(|e| e.to_string()))?;
@@ -352,7 +350,7 @@ pub fn correlate(
     };
     let (top, tiles, volume, kernel_seconds) = match options.engine {
         Engine::Blocks => {
-            let mut progress = Progress::new(world, "block pairs", plan.pairs() as u64, quiet);
+            let mut progress = world.progress("block pairs", Some(plan.pairs() as u64));
             let computed = blocks_engine(world, &plan, &prepared, options, &mut progress);
             progress.finish();
             computed

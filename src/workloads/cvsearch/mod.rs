@@ -21,7 +21,6 @@ use serde::Serialize;
 use crate::io::atomic::write_if_changed;
 use crate::patterns::map::{map_all, Schedule};
 use crate::report::plot::{landscape_svg, svg_to_png, LandscapePoint};
-use crate::report::progress::Progress;
 use crate::runtime::{fault, JobFailure, World};
 use grid::{Candidate, Split};
 
@@ -138,11 +137,7 @@ impl fmt::Display for CvsearchSummary {
 }
 
 /// Runs the search (a collective: every rank calls it).
-pub fn cvsearch(
-    world: &World,
-    options: &CvsearchOptions,
-    quiet: bool,
-) -> Result<CvsearchSummary, JobFailure> {
+pub fn cvsearch(world: &World, options: &CvsearchOptions) -> Result<CvsearchSummary, JobFailure> {
     let started = Instant::now();
     let samples = world.agree(match &options.data {
         Some(path) => digits::read(path),
@@ -165,7 +160,7 @@ pub fn cvsearch(
     let items: Vec<(usize, usize)> = (0..candidates.len())
         .flat_map(|c| (0..splits.len()).map(move |s| (c, s)))
         .collect();
-    let mut progress = Progress::new(world, "cvsearch", items.len() as u64, quiet);
+    let mut progress = world.progress("cvsearch", Some(items.len() as u64));
     let outcomes = map_all(world, &items, Schedule::Dynamic, |_, &(c, s)| {
         fault::checkpoint(world.rank(), "cvsearch").map_err(|e| e.to_string())?;
         let scored = score(

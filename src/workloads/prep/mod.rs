@@ -29,8 +29,8 @@ use serde::Serialize;
 use crate::io::atomic::{write_if_changed, Written};
 use crate::io::stock::{push_csv, push_daily_csv, push_json_lines, Day};
 use crate::patterns::partition::weighted_blocks;
-use crate::report::progress::Progress;
 use crate::runtime::fault::{self, InjectedFault};
+use crate::runtime::progress::Progress;
 use crate::runtime::{Activity, JobFailure, RankMetrics, World};
 
 /// Work units of one CSV day (generate and write) and of one JSON day (format, and
@@ -166,7 +166,7 @@ impl Plan<'_> {
 }
 
 /// Generates the dataset (a collective: every rank calls it).
-pub fn prep(world: &World, options: &PrepOptions, quiet: bool) -> Result<PrepSummary, JobFailure> {
+pub fn prep(world: &World, options: &PrepOptions) -> Result<PrepSummary, JobFailure> {
     let started = Instant::now();
     world.agree(create_folder(&options.out))?;
     let model_len = options.days.max(calendar::SPAN_DAYS);
@@ -187,7 +187,7 @@ pub fn prep(world: &World, options: &PrepOptions, quiet: bool) -> Result<PrepSum
     let total: u64 = weights.clone().sum();
     let mine = weighted_blocks(weights, world.size()).swap_remove(world.rank());
 
-    let mut progress = Progress::new(world, "prep", total, quiet);
+    let mut progress = world.progress("prep", Some(total));
     let outcome = generate_share(world, &plan, mine, &mut progress);
     progress.finish();
     let counts = world.agree(outcome)?;
