@@ -4,7 +4,8 @@
 //! On a terminal, a bar with rate and ETA (a counter with rate when the total is not known)
 //! appears once the step has run for a second. (Under `mpirun`, Open MPI gives rank 0 a
 //! terminal for stdout only, so the bar is drawn there and cleared before any result is
-//! printed.) Elsewhere (batch jobs, Slurm logs, pipes) a plain line is printed at most every
+//! printed; when `mpirun` itself writes to a file, rank 0 sees that and prints lines.)
+//! Elsewhere (batch jobs, Slurm logs, pipes) a plain line is printed at most every
 //! five seconds. With `--quiet` no view is installed and nothing is counted.
 
 use std::io::IsTerminal;
@@ -21,7 +22,7 @@ const LINE_INTERVAL: Duration = Duration::from_secs(5);
 /// The views for this process's terminal (or lack of one).
 pub fn views() -> ViewMaker {
     Rc::new(|label, total| {
-        if std::io::stderr().is_terminal() || std::io::stdout().is_terminal() {
+        if reaches_terminal() {
             Box::new(Bar::new(label, total))
         } else {
             Box::new(Lines {
@@ -31,6 +32,25 @@ pub fn views() -> ViewMaker {
                 last: Instant::now(),
             })
         }
+    })
+}
+
+/// Whether rank 0's output reaches a person's terminal. Under Open MPI's `mpirun`, rank 0's
+/// stdout is a pseudo-terminal whatever `mpirun`'s own is (a Slurm log, a file), so there
+/// the answer is where `mpirun`, the parent process, writes, when that can be read.
+fn reaches_terminal() -> bool {
+    if std::io::stderr().is_terminal() {
+        return true;
+    }
+    if !std::io::stdout().is_terminal() {
+        return false;
+    }
+    if std::env::var_os("OMPI_COMM_WORLD_SIZE").is_none() {
+        return true;
+    }
+    let launcher_stdout = format!("/proc/{}/fd/1", std::os::unix::process::parent_id());
+    std::fs::read_link(launcher_stdout).map_or(true, |target| {
+        target.starts_with("/dev/pts") || target.starts_with("/dev/tty")
     })
 }
 
@@ -46,7 +66,7 @@ impl Bar {
     fn new(label: &str, total: Option<u64>) -> Bar {
         let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
         let template = if total.is_some() {
-            "{msg} [{elapsed_precise}] {wide_bar} {percent:>3}% ETA {eta}"
+            "{msg} [{elapsed_precise}] {wide_bar} {percent:>3}% {per_sec} ETA {eta}"
         } else {
             "{msg} [{elapsed_precise}] {human_pos} done, {per_sec}"
         };
@@ -106,11 +126,16 @@ impl ProgressView for Lines {
                     f64::NAN
                 };
                 eprintln!(
-                    "{}: {percent:.0}% after {elapsed:.0} s, about {left:.0} s left",
-                    self.label
+                    "{}: {percent:.0}% ({done} of {total}) after {elapsed:.0} s, {:.1}/s, about {left:.0} s left",
+                    self.label,
+                    done as f64 / elapsed.max(1e-9)
                 );
             }
-            None => eprintln!("{}: {done} done after {elapsed:.0} s", self.label),
+            None => eprintln!(
+                "{}: {done} done after {elapsed:.0} s, {:.1}/s",
+                self.label,
+                done as f64 / elapsed.max(1e-9)
+            ),
         }
     }
 
