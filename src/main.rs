@@ -6,6 +6,9 @@ use std::process::ExitCode;
 use pardata::runtime::{panic, World};
 use pardata::{cli, report, workloads};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The exit code of a job that failed on some rank.
 const FAILURE: u8 = 1;
 

@@ -42,28 +42,21 @@ fn read_frame(path: &Path) -> Frame {
     let file = hdf5::File::open(path).unwrap();
     let group = file.group("data").unwrap();
     let columns = read_names(&group.dataset("axis0").unwrap());
-    let float_names = read_names(&group.dataset("block0_items").unwrap());
-    let values = group
-        .dataset("block0_values")
-        .unwrap()
-        .read_2d::<f64>()
-        .unwrap();
-    let floats = float_names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (name.clone(), values.column(i).to_vec()))
-        .collect();
-    assert_eq!(
-        read_names(&group.dataset("block1_items").unwrap()),
-        ["timestamp"]
-    );
-    let timestamps = group
-        .dataset("block1_values")
-        .unwrap()
-        .read_2d::<i64>()
-        .unwrap()
-        .column(0)
-        .to_vec();
+    let blocks: i64 = group.attr("nblocks").unwrap().read_scalar().unwrap();
+    let (mut floats, mut timestamps) = (Vec::new(), Vec::new());
+    for block in 0..blocks {
+        let names = read_names(&group.dataset(&format!("block{block}_items")).unwrap());
+        let values = group.dataset(&format!("block{block}_values")).unwrap();
+        if values.attr("value_type").is_ok() {
+            assert_eq!(names, ["timestamp"]);
+            timestamps = values.read_2d::<i64>().unwrap().column(0).to_vec();
+        } else {
+            let values = values.read_2d::<f64>().unwrap();
+            for (i, name) in names.into_iter().enumerate() {
+                floats.push((name, values.column(i).to_vec()));
+            }
+        }
+    }
     Frame {
         columns,
         floats,

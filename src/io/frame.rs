@@ -7,7 +7,9 @@
 //! `"regular"`), `encoding = "UTF-8"`, `errors = "strict"`; inside it, `axis0` (the column
 //! names, fixed-length strings, `kind = "string"`), `axis1` (the row index, int64 0..n,
 //! `kind = "integer"`), and per block of columns of one dtype `blockN_items` (the block's
-//! column names) and `blockN_values` (an n x k array, row-major, `transposed = 1`);
+//! column names) and `blockN_values` (an n x k array, row-major, `transposed = 1`;
+//! pardata writes each float column as a block of its own, k = 1, which pandas reads as
+//! it reads its own unconsolidated frames, so that one column is one contiguous read);
 //! datetime blocks hold int64 nanoseconds since the epoch with `value_type =
 //! "datetime64"`. Every array carries PyTables' `CLASS = "ARRAY"`, `VERSION = "2.4"`,
 //! `FLAVOR = "numpy"`, groups `CLASS = "GROUP"`, `VERSION = "1.0"`.
@@ -194,9 +196,11 @@ fn write_layout(path: &Path, key: &str, columns: &[Column<'_>], rows: usize) -> 
             Column::Float64(..) => None,
         })
         .collect();
+    // One block per float column: a reader of one column (correlate) reads it in one
+    // contiguous transfer, where a shared block's row-major layout would interleave them.
     let mut blocks = 0;
-    if !floats.is_empty() {
-        write_block(&frame, blocks, &floats, rows, None)?;
+    for column in &floats {
+        write_block(&frame, blocks, std::slice::from_ref(column), rows, None)?;
         blocks += 1;
     }
     if !datetimes.is_empty() {
@@ -437,10 +441,14 @@ fn read_block_column(
             return Err(BlockProblem::Other(detail));
         }
     };
-    values
-        .read_2d::<f64>()
-        .map(|block| column_of(block, along_rows))
-        .map_err(|e| BlockProblem::Other(e.to_string()))
+    let read = if along_rows && width == 1 {
+        values.read_raw::<f64>()
+    } else {
+        values
+            .read_2d::<f64>()
+            .map(|block| column_of(block, along_rows))
+    };
+    read.map_err(|e| BlockProblem::Other(e.to_string()))
 }
 
 #[cfg(test)]

@@ -122,12 +122,13 @@ pub struct ExchangeVolume {
 }
 
 /// Sends every owned series to the ranks that need it, and returns the series this rank
-/// needs, by index. `owned[k]` is series `plan.owned_by(rank).start + k`; `lengths` holds
-/// every series' length as sent (known to all ranks).
+/// needs, by index (its own among them moved, not copied). `owned[k]` is series
+/// `plan.owned_by(rank).start + k`; `lengths` holds every series' length as sent (known to
+/// all ranks).
 pub fn exchange(
     world: &World,
     plan: &PairPlan,
-    owned: &[Vec<f64>],
+    mut owned: Vec<Vec<f64>>,
     lengths: &[usize],
 ) -> (BTreeMap<usize, Vec<f64>>, ExchangeVolume) {
     let me = world.rank();
@@ -161,7 +162,7 @@ pub fn exchange(
         let start = offset;
         for &index in needed.iter().filter(|i| theirs.contains(i)) {
             if source == me {
-                series.insert(index, owned[index - mine.start].clone());
+                series.insert(index, std::mem::take(&mut owned[index - mine.start]));
             } else {
                 let length = lengths[index];
                 series.insert(index, received[offset..offset + length].to_vec());

@@ -43,12 +43,13 @@ type PairOutcome = ((usize, usize), Vec<f64>, Vec<Scored>, u64);
 pub(super) fn blocks_engine(
     world: &World,
     plan: &PairPlan,
-    prepared: &Prepared,
+    prepared: &mut Prepared,
     options: &CorrelateOptions,
     progress: &mut Progress<'_>,
 ) -> Computed {
+    let owned = std::mem::take(&mut prepared.series);
+    let (series, volume) = exchange(world, plan, owned, &prepared.lengths);
     let kinds = &prepared.kinds;
-    let (series, volume) = exchange(world, plan, &prepared.series, &prepared.lengths);
     let blocks = world.time(Activity::Compute, "assemble blocks", || {
         assemble_blocks(plan, world.rank(), series, kinds, prepared.common)
     });

@@ -10,14 +10,18 @@
 
 use ndarray::{Array2, ArrayView2};
 
-/// `values` minus their mean, divided by the norm of the result; `None` when that norm is
-/// zero (a constant series).
-pub fn standardize(values: &[f64]) -> Option<Vec<f64>> {
+/// `values` minus their mean, divided by the norm of the result, in place (no new memory
+/// to fault in: for a large series that cost more than the arithmetic); `None` when that
+/// norm is zero (a constant series).
+pub fn standardize(mut values: Vec<f64>) -> Option<Vec<f64>> {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
-    let centred: Vec<f64> = values.iter().map(|v| v - mean).collect();
-    let norm = centred.iter().map(|v| v * v).sum::<f64>().sqrt();
-    (norm > 0.0 && norm.is_finite()).then(|| centred.iter().map(|v| v / norm).collect())
+    values.iter_mut().for_each(|v| *v -= mean);
+    let norm = values.iter().map(|v| v * v).sum::<f64>().sqrt();
+    (norm > 0.0 && norm.is_finite()).then(|| {
+        values.iter_mut().for_each(|v| *v /= norm);
+        values
+    })
 }
 
 /// The correlations of every row of `a` with every row of `b`, both standardized: `a bᵀ`,
@@ -67,8 +71,8 @@ mod tests {
     fn the_product_of_standardized_rows_is_the_correlation() {
         let a = [1.0, 2.0, 4.0, 8.0, 3.0];
         let b = [2.0, 1.0, 5.0, 9.0, 1.0];
-        let za = standardize(&a).unwrap();
-        let zb = standardize(&b).unwrap();
+        let za = standardize(a.to_vec()).unwrap();
+        let zb = standardize(b.to_vec()).unwrap();
         let rows = Array2::from_shape_vec((2, 5), [za, zb].concat()).unwrap();
         let product = block_product(rows.view(), rows.view());
         assert!((product[[0, 1]] - pairwise(&a, &b)).abs() < 1e-15);
@@ -94,6 +98,6 @@ mod tests {
             pairwise(&[1.0, f64::INFINITY, 3.0], &[1.0, 2.0, 3.0]).is_nan(),
             "infinity"
         );
-        assert!(standardize(&[2.0, 2.0]).is_none());
+        assert!(standardize(vec![2.0, 2.0]).is_none());
     }
 }

@@ -327,7 +327,7 @@ pub fn correlate(
             .into_iter()
             .enumerate()
             .map(|(k, values)| match kinds[range.start + k] {
-                Kind::Standard => kernel::standardize(&values).unwrap_or_default(),
+                Kind::Standard => kernel::standardize(values).unwrap_or_default(),
                 Kind::Constant => Vec::new(),
                 Kind::Raw => values,
             })
@@ -351,7 +351,7 @@ pub fn correlate(
     let (top, tiles, volume, kernel_seconds) = match options.engine {
         Engine::Blocks => {
             let mut progress = world.progress("block pairs", Some(plan.pairs() as u64));
-            let computed = blocks_engine(world, &plan, &prepared, options, &mut progress);
+            let computed = blocks_engine(world, &plan, &mut prepared, options, &mut progress);
             progress.finish();
             computed
         }
