@@ -71,6 +71,8 @@ pub enum Command {
     Bench(BenchCommand),
     /// Run the steps of a job file in order
     Run(RunArgs),
+    /// Show the MPI library, the launcher, where every rank runs, and what looks wrong
+    Doctor,
 }
 
 #[derive(Debug, Args)]
@@ -305,6 +307,7 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             out: args.out,
         })),
         Command::Run(args) => job_of(args.job).map(Task::Job),
+        Command::Doctor => Ok(Task::Doctor),
     }
 }
 

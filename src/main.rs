@@ -32,6 +32,9 @@ fn main() -> ExitCode {
         }
     };
     panic::install(world.rank(), world.host());
+    if let Some(problem) = world.launch().size_mismatch(world.size()) {
+        eprintln!("pardata: warning: {problem}");
+    }
     if !settings.quiet {
         world.show_progress(report::progress::views());
     }

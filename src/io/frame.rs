@@ -324,6 +324,12 @@ fn write_block<T: hdf5::H5Type + Copy + Default>(
     Ok(())
 }
 
+/// The HDF5 library's version, as "major.minor.release".
+pub fn hdf5_version() -> String {
+    let (major, minor, release) = hdf5::library_version();
+    format!("{major}.{minor}.{release}")
+}
+
 /// Reads the float64 column `column` of the frame `key` in the file at `path`.
 pub fn read_float_column(path: &Path, key: &str, column: &str) -> Result<Vec<f64>, FrameError> {
     let file = File::open(path).map_err(|source| FrameError::Open {

@@ -10,13 +10,15 @@
 //! tally that counts the work of all ranks on rank 0 ([`tally`]) and the progress of steps
 //! built on it, shown by whatever view the front end installed ([`progress`]); each rank's
 //! clock offset from rank 0's, for the trace and the report ([`World::clock_offsets`]);
-//! and test-only fault injection ([`fault`]).
+//! what launched the ranks and where they run ([`launch`]); and test-only fault injection
+//! ([`fault`]).
 //!
 //! Not done yet: communicators smaller than the world.
 
 pub mod collective;
 pub mod failure;
 pub mod fault;
+pub mod launch;
 pub mod metrics;
 pub mod panic;
 pub mod point_to_point;
@@ -52,12 +54,15 @@ pub struct World {
     host: String,
     metrics: RefCell<metrics::Metrics>,
     progress_views: RefCell<Option<progress::ViewMaker>>,
+    launch: launch::Launch,
     _universe: Universe,
 }
 
 impl World {
     /// Initialises MPI (a single rank when not launched by `mpirun` or `srun`).
     pub fn init() -> Result<World, RuntimeError> {
+        // Read before MPI starts: an Open MPI singleton sets PMIx variables of its own.
+        let launch = launch::Launch::detect();
         let universe = mpi::initialize().ok_or(RuntimeError::Init)?;
         let comm = universe.world();
         let tally_comm = comm.duplicate();
@@ -74,6 +79,7 @@ impl World {
             host,
             metrics: RefCell::new(metrics::Metrics::new()),
             progress_views: RefCell::new(None),
+            launch,
             _universe: universe,
         })
     }
@@ -91,6 +97,11 @@ impl World {
     /// The host this rank runs on, as MPI names it.
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// How this process was launched (read before MPI started).
+    pub fn launch(&self) -> &launch::Launch {
+        &self.launch
     }
 
     /// Whether this is rank 0, the rank that prints and writes shared outputs.

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod convert;
 pub mod correlate;
 pub mod cvsearch;
+pub mod doctor;
 pub mod job;
 pub mod prep;
 pub mod stats;
@@ -35,6 +36,7 @@ pub enum Task {
     BenchOverhead(bench::OverheadOptions),
     Stats(stats::StatsOptions),
     Cvsearch(cvsearch::CvsearchOptions),
+    Doctor,
     Job(job::Job),
 }
 
@@ -48,6 +50,7 @@ pub enum Outcome {
     BenchOverhead(bench::OverheadSummary),
     Stats(stats::StatsSummary),
     Cvsearch(cvsearch::CvsearchSummary),
+    Doctor(doctor::DoctorSummary),
     Job(job::JobSummary),
 }
 
@@ -60,6 +63,7 @@ impl fmt::Display for Outcome {
             Outcome::BenchOverhead(summary) => summary.fmt(f),
             Outcome::Stats(summary) => summary.fmt(f),
             Outcome::Cvsearch(summary) => summary.fmt(f),
+            Outcome::Doctor(summary) => summary.fmt(f),
             Outcome::Job(summary) => summary.fmt(f),
         }
     }
@@ -74,6 +78,7 @@ pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome
         Task::BenchOverhead(options) => bench::overhead(world, options).map(Outcome::BenchOverhead),
         Task::Stats(options) => stats::stats(world, options).map(Outcome::Stats),
         Task::Cvsearch(options) => cvsearch::cvsearch(world, options).map(Outcome::Cvsearch),
+        Task::Doctor => doctor::doctor(world).map(Outcome::Doctor),
         Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
     }
 }

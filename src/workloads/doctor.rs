@@ -1,0 +1,162 @@
+//! `pardata doctor`: what this run sees of its world, the first thing to look at when a job
+//! behaves oddly on a new machine or cluster. The MPI library (as it names itself), the
+//! launcher, the ranks and where each runs with its cores, the HDF5 library, and warnings
+//! for the mistakes that cost users hours: a launcher of another MPI library (every rank a
+//! world of one), more ranks than cores, running as root.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::io::frame::hdf5_version;
+use crate::runtime::launch::{mpi_library, mpi_standard, Launch, Launcher, RankPlace};
+use crate::runtime::{JobFailure, World};
+
+/// What `doctor` found.
+#[derive(Debug, Serialize)]
+pub struct DoctorSummary {
+    pub pardata: String,
+    pub mpi_library: String,
+    pub mpi_standard: String,
+    pub hdf5: String,
+    pub launch: Launch,
+    pub ranks: usize,
+    pub places: Vec<RankPlace>,
+    pub warnings: Vec<String>,
+}
+
+/// Looks at the world (a collective: every rank calls it).
+pub fn doctor(world: &World) -> Result<DoctorSummary, JobFailure> {
+    let launch = world.launch().clone();
+    let places = world.places();
+    let warnings = warnings(&launch, &places);
+    Ok(DoctorSummary {
+        pardata: env!("CARGO_PKG_VERSION").to_string(),
+        mpi_library: mpi_library(),
+        mpi_standard: mpi_standard(),
+        hdf5: hdf5_version(),
+        launch,
+        ranks: world.size(),
+        places,
+        warnings,
+    })
+}
+
+/// The ranks on each host, in host order.
+fn ranks_per_host(places: &[RankPlace]) -> BTreeMap<&str, Vec<&RankPlace>> {
+    let mut hosts: BTreeMap<&str, Vec<&RankPlace>> = BTreeMap::new();
+    for place in places {
+        hosts.entry(place.host.as_str()).or_default().push(place);
+    }
+    hosts
+}
+
+fn warnings(launch: &Launch, places: &[RankPlace]) -> Vec<String> {
+    let mut warnings: Vec<String> = launch.size_mismatch(places.len()).into_iter().collect();
+    for (host, ranks) in ranks_per_host(places) {
+        let cores = ranks.iter().map(|p| p.host_cores).max().unwrap_or(0);
+        if cores > 0 && ranks.len() > cores {
+            warnings.push(format!(
+                "{} ranks on {host}, which has {cores} cores: the ranks take turns on the \
+                 cores, so the run is slower than with {cores} ranks and its timings say little",
+                ranks.len()
+            ));
+        }
+    }
+    if places.iter().any(|p| p.uid == Some(0)) {
+        warnings.push(
+            "running as root: Open MPI needs OMPI_ALLOW_RUN_AS_ROOT=1 and \
+             OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 for it, and a mistake in a job file can \
+             overwrite any file; run as a normal user where you can"
+                .to_string(),
+        );
+    }
+    warnings
+}
+
+impl fmt::Display for DoctorSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let launcher = match self.launch.launcher {
+            Launcher::OpenMpi => "Open MPI mpirun",
+            Launcher::SlurmPmix => "Slurm srun (PMIx)",
+            Launcher::SlurmPmi2 => "Slurm srun (PMI-2)",
+            Launcher::Hydra => "MPICH Hydra mpiexec",
+            Launcher::Pmix => "a PMIx launcher",
+            Launcher::None => "none (a plain run)",
+        };
+        writeln!(f, "pardata {}", self.pardata)?;
+        writeln!(f, "  MPI library:  {}", self.mpi_library)?;
+        writeln!(f, "  MPI standard: {}", self.mpi_standard)?;
+        writeln!(f, "  HDF5:         {}", self.hdf5)?;
+        write!(f, "  launcher:     {launcher}")?;
+        if let Some(expected) = self.launch.expected_ranks {
+            write!(f, ", {expected} ranks started")?;
+        }
+        if let Some(job) = &self.launch.slurm_job {
+            write!(f, ", in Slurm job {job}")?;
+            if let Some(tasks) = self.launch.slurm_tasks {
+                write!(f, " of {tasks} tasks")?;
+            }
+        }
+        writeln!(f)?;
+        let hosts = ranks_per_host(&self.places);
+        writeln!(
+            f,
+            "  world:        {} rank{} on {} host{}",
+            self.ranks,
+            if self.ranks == 1 { "" } else { "s" },
+            hosts.len(),
+            if hosts.len() == 1 { "" } else { "s" }
+        )?;
+        for place in &self.places {
+            writeln!(
+                f,
+                "    rank {}: {} (pid {}), {} of {} cores available, 1 compute thread",
+                place.rank, place.host, place.pid, place.cores_available, place.host_cores
+            )?;
+        }
+        if self.warnings.is_empty() {
+            write!(f, "  no warnings")
+        } else {
+            write!(f, "  warnings:")?;
+            for warning in &self.warnings {
+                write!(f, "\n    - {warning}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(rank: usize, host: &str, uid: u32) -> RankPlace {
+        RankPlace {
+            rank,
+            host: host.into(),
+            pid: 100 + rank as u32,
+            cores_available: 2,
+            host_cores: 2,
+            uid: Some(uid),
+        }
+    }
+
+    #[test]
+    fn more_ranks_than_cores_and_root_are_warned_of() {
+        let launch = Launch::from_lookup(|_| None);
+        let crowded = [
+            place(0, "a", 1000),
+            place(1, "a", 1000),
+            place(2, "a", 1000),
+        ];
+        let found = warnings(&launch, &crowded);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("3 ranks on a, which has 2 cores"));
+        let spread = [place(0, "a", 1000), place(1, "a", 1000), place(2, "b", 0)];
+        let found = warnings(&launch, &spread);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("running as root"));
+    }
+}
