@@ -11,7 +11,8 @@ use crate::patterns::map::Schedule;
 use crate::workloads::bench::OverheadOptions;
 use crate::workloads::convert::ConvertOptions;
 use crate::workloads::correlate::{CorrelateOptions, Engine};
-use crate::workloads::cvsearch::{CvsearchOptions, Grid};
+use crate::workloads::cvsearch::shards::Shard;
+use crate::workloads::cvsearch::{CvsearchOptions, Grid, Part};
 use crate::workloads::job::{Job, JobFile, Step};
 use crate::workloads::prep::{intraday, symbols, PrepOptions};
 use crate::workloads::stats::StatsOptions;
@@ -110,6 +111,12 @@ pub struct CvsearchArgs {
     /// The most solver iterations per binary machine; a fit that reaches it is marked
     #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_iter: u64,
+    /// Fit only shard K of N (0-based: candidates c with c mod N = K) into OUT/shards/, for a job array
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "merge")]
+    pub shard: Option<Shard>,
+    /// Fit nothing: merge the N shards in OUT/shards/ into the whole search's outputs
+    #[arg(long)]
+    pub merge: bool,
     /// The folder of results.csv, results.json, splits.json and landscape.svg
     #[arg(long, default_value = "cvsearch")]
     pub out: PathBuf,
@@ -224,6 +231,24 @@ fn parse_symbol(text: &str) -> Result<String, String> {
     symbols::check_symbol(text).map(|()| text.to_string())
 }
 
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let (index, count) = text
+        .split_once('/')
+        .ok_or_else(|| format!("'{text}' is not K/N (shard K of N, 0-based)"))?;
+    let number = |part: &str| {
+        part.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("'{part}' in '{text}' is not a whole number"))
+    };
+    let (index, count) = (number(index)?, number(count)?);
+    if index >= count {
+        return Err(format!(
+            "shard {index} of {count}: K counts from 0 and must be below N"
+        ));
+    }
+    Ok(Shard { index, count })
+}
+
 fn parse_freq(text: &str) -> Result<u32, String> {
     let freq: u32 = text
         .parse()
@@ -305,6 +330,11 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             },
             max_iter: args.max_iter as usize,
             out: args.out,
+            part: match (args.shard, args.merge) {
+                (Some(shard), _) => Part::Shard(shard),
+                (None, true) => Part::Merge,
+                (None, false) => Part::Whole,
+            },
         })),
         Command::Run(args) => job_of(args.job).map(Task::Job),
         Command::Doctor => Ok(Task::Doctor),

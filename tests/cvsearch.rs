@@ -174,3 +174,56 @@ fn bad_data_files_are_named_with_the_place() {
         assert!(!out.exists(), "{name}: no output folder for bad data");
     }
 }
+
+#[test]
+fn shards_run_apart_merge_into_the_whole_search() {
+    let dir = scratch("cvsearch-shards");
+    let search = |out: &Path, extra: &[&str], ranks: usize| {
+        let mut args = vec!["cvsearch", "--samples", "5", "--seed", "4"];
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        launch(ranks, &args, &[])
+    };
+    let whole = dir.join("whole");
+    search(&whole, &[], 2).ok();
+    let parts = dir.join("parts");
+    for (shard, ranks) in [("0/3", 1), ("1/3", 2)] {
+        let run = search(&parts, &["--shard", shard], ranks).ok();
+        assert!(run.stdout.contains("wrote shards/shard-"), "{}", run.stdout);
+    }
+    let early = search(&parts, &["--merge"], 1);
+    assert_ne!(early.code, 0);
+    assert!(
+        early.stderr.contains("shard-2-of-3.json: missing"),
+        "{}",
+        early.stderr
+    );
+    search(&parts, &["--shard", "2/3"], 3).ok();
+    let foreign = launch(
+        1,
+        &[
+            "cvsearch",
+            "--samples",
+            "5",
+            "--seed",
+            "5",
+            "--merge",
+            "--out",
+            parts.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_ne!(foreign.code, 0);
+    assert!(
+        foreign.stderr.contains("of another search"),
+        "{}",
+        foreign.stderr
+    );
+    search(&parts, &["--merge"], 2).ok();
+    assert_eq!(scores(&parts), scores(&whole));
+    let ranking = |out: &Path| {
+        let text = std::fs::read_to_string(out.join("results.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["ranking"].clone()
+    };
+    assert_eq!(ranking(&parts), ranking(&whole));
+}

@@ -7,9 +7,11 @@
 //! ([`svc`]) run where the scheduler puts them; rank 0 writes `results.csv`,
 //! `results.json`, `splits.json` (so anyone can score the same splits elsewhere) and
 //! `landscape.svg` and `landscape.png` into `--out`. Scores do not depend on the rank count.
+//! A search can also be split over separate jobs and merged ([`shards`]).
 
 pub mod digits;
 pub mod grid;
+pub mod shards;
 pub mod svc;
 
 use std::fmt;
@@ -23,6 +25,7 @@ use crate::patterns::map::{map_all, Schedule};
 use crate::report::plot::{landscape_svg, svg_to_png, LandscapePoint};
 use crate::runtime::{fault, JobFailure, World};
 use grid::{Candidate, Split};
+use shards::{Search, Shard};
 
 /// Which candidates to score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +47,18 @@ pub struct CvsearchOptions {
     pub grid: Grid,
     pub max_iter: usize,
     pub out: PathBuf,
+    pub part: Part,
+}
+
+/// Which part of the search this run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// All of it.
+    Whole,
+    /// One shard's candidates, written to `OUT/shards/` (see [`shards`]).
+    Shard(Shard),
+    /// No fits: the shards' results, merged and written as the whole search's.
+    Merge,
 }
 
 /// One fit: a candidate on a split.
@@ -89,6 +104,8 @@ pub struct CvsearchSummary {
     pub out: PathBuf,
     pub seconds: f64,
     pub ranks: usize,
+    /// What was written, relative to `out`.
+    pub written: Vec<String>,
 }
 
 impl fmt::Display for CvsearchSummary {
@@ -130,7 +147,8 @@ impl fmt::Display for CvsearchSummary {
         }
         write!(
             f,
-            "wrote results.csv, results.json, splits.json, landscape.svg and .png in {}",
+            "wrote {} in {}",
+            self.written.join(", "),
             self.out.display()
         )
     }
@@ -153,18 +171,66 @@ pub fn cvsearch(world: &World, options: &CvsearchOptions) -> Result<CvsearchSumm
             grid::stratified_folds(&samples.labels, options.splits, options.seed),
         ),
     };
+    let search = Search {
+        source: samples.source.clone(),
+        samples: samples.labels.len(),
+        seed: options.seed,
+        grid: format!("{:?}", options.grid).to_lowercase(),
+        candidates: candidates.len(),
+        splits: splits.len(),
+        max_iter: options.max_iter,
+    };
+    let fits = match options.part {
+        Part::Merge => world.agree(shards::merge(&options.out, &search))?,
+        Part::Whole | Part::Shard(_) => fit_all(world, options, &samples, &candidates, &splits)?,
+    };
+    let ranking = rank_candidates(&candidates, &fits);
+    world.on_root(|| match options.part {
+        Part::Shard(shard) => shards::write(&options.out, shard, &search, &fits),
+        Part::Whole | Part::Merge => write_outputs(&options.out, &fits, &ranking, &splits),
+    })?;
+    let written = match options.part {
+        Part::Shard(shard) => vec![shard.relative_path().display().to_string()],
+        Part::Whole | Part::Merge => OUTPUTS.iter().map(|name| name.to_string()).collect(),
+    };
+    Ok(CvsearchSummary {
+        source: samples.source.clone(),
+        samples: samples.labels.len(),
+        candidates: candidates.len(),
+        splits: splits.len(),
+        ranking,
+        fits,
+        out: options.out.clone(),
+        seconds: started.elapsed().as_secs_f64(),
+        ranks: world.size(),
+        written,
+    })
+}
+
+/// Fits this run's candidates (all, or its shard's) on every split (a collective).
+fn fit_all(
+    world: &World,
+    options: &CvsearchOptions,
+    samples: &digits::Samples,
+    candidates: &[Candidate],
+    splits: &[Split],
+) -> Result<Vec<FitResult>, JobFailure> {
     let trainings: Vec<Vec<usize>> = splits
         .iter()
         .map(|s| s.training(samples.labels.len()))
         .collect();
     let items: Vec<(usize, usize)> = (0..candidates.len())
+        .filter(|&c| match options.part {
+            Part::Shard(shard) => shard.holds(c),
+            Part::Whole | Part::Merge => true,
+        })
         .flat_map(|c| (0..splits.len()).map(move |s| (c, s)))
         .collect();
     let mut progress = world.progress("cvsearch", Some(items.len() as u64));
     let outcomes = map_all(world, &items, Schedule::Dynamic, |_, &(c, s)| {
         fault::checkpoint(world.rank(), "cvsearch").map_err(|e| e.to_string())?;
         let scored = score(
-            &samples,
+            samples,
             &trainings[s],
             &splits[s],
             candidates[c],
@@ -201,19 +267,7 @@ pub fn cvsearch(world: &World, options: &CvsearchOptions) -> Result<CvsearchSumm
             rank: outcome.rank,
         });
     }
-    let ranking = rank_candidates(&candidates, &fits);
-    world.on_root(|| write_outputs(&options.out, &fits, &ranking, &splits))?;
-    Ok(CvsearchSummary {
-        source: samples.source.clone(),
-        samples: samples.labels.len(),
-        candidates: candidates.len(),
-        splits: splits.len(),
-        ranking,
-        fits,
-        out: options.out.clone(),
-        seconds: started.elapsed().as_secs_f64(),
-        ranks: world.size(),
-    })
+    Ok(fits)
 }
 
 /// Train and validation accuracy, seconds, solver iterations and whether the cap was hit.
@@ -254,11 +308,13 @@ fn score(
     ))
 }
 
-/// The candidates by mean validation accuracy, best first, ties to the earlier candidate.
+/// The candidates that were fitted by mean validation accuracy, best first, ties to the
+/// earlier candidate.
 fn rank_candidates(candidates: &[Candidate], fits: &[FitResult]) -> Vec<CandidateScore> {
     let mut ranking: Vec<CandidateScore> = candidates
         .iter()
         .enumerate()
+        .filter(|&(index, _)| fits.iter().any(|f| f.candidate == index))
         .map(|(index, c)| {
             let mine: Vec<&FitResult> = fits.iter().filter(|f| f.candidate == index).collect();
             let mean = |value: fn(&FitResult) -> f64| {
@@ -281,6 +337,15 @@ fn rank_candidates(candidates: &[Candidate], fits: &[FitResult]) -> Vec<Candidat
     });
     ranking
 }
+
+/// What a whole search (or a merge) writes into `--out`.
+const OUTPUTS: [&str; 5] = [
+    "results.csv",
+    "results.json",
+    "splits.json",
+    "landscape.svg",
+    "landscape.png",
+];
 
 /// Writes the outputs into `out` (each file complete or not at all).
 fn write_outputs(
