@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The second command of the README: the whole test suite. Installs what is missing, then
 # checks formatting and lints, and runs the unit tests and the integration tests, which
-# launch the real binary under mpirun -n 1, 2 and 3, and cross-checks with pandas.
+# launch the real binary under mpirun -n 1, 2 and 3, and cross-checks with pandas; then
+# the Slurm templates on a real Slurm (tests/slurm/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -24,3 +25,5 @@ fi
 cargo fmt --all -- --check
 cargo clippy --release --locked --all-targets -- -D warnings
 cargo test --release --locked
+# The Slurm templates on a real one-node Slurm (installs slurm-wlm and munge; needs root).
+tests/slurm/run.sh

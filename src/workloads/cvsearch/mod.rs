@@ -106,15 +106,26 @@ pub struct CvsearchSummary {
     pub ranks: usize,
     /// What was written, relative to `out`.
     pub written: Vec<String>,
+    /// The shard this run fitted, if only one.
+    pub shard: Option<Shard>,
 }
 
 impl fmt::Display for CvsearchSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let capped = self.fits.iter().filter(|r| r.capped).count();
+        let candidates = match self.shard {
+            Some(shard) => format!(
+                "shard {} of {}: {} of {}",
+                shard.index,
+                shard.count,
+                self.ranking.len(),
+                self.candidates
+            ),
+            None => self.candidates.to_string(),
+        };
         writeln!(
             f,
-            "cvsearch: {} candidates x {} splits = {} fits on {} samples of {} in {:.3} s on {} rank{}{}",
-            self.candidates,
+            "cvsearch: {candidates} candidates x {} splits = {} fits on {} samples of {} in {:.3} s on {} rank{}{}",
             self.splits,
             self.fits.len(),
             self.samples,
@@ -204,6 +215,10 @@ pub fn cvsearch(world: &World, options: &CvsearchOptions) -> Result<CvsearchSumm
         seconds: started.elapsed().as_secs_f64(),
         ranks: world.size(),
         written,
+        shard: match options.part {
+            Part::Shard(shard) => Some(shard),
+            Part::Whole | Part::Merge => None,
+        },
     })
 }
 

@@ -13,7 +13,7 @@ use super::FitResult;
 use crate::io::atomic::write_if_changed;
 
 /// Which part of a search this is: shard `index` of `count` (0-based).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Shard {
     pub index: usize,
     pub count: usize,
