@@ -2,7 +2,8 @@
 # The second command of the README: the whole test suite. Installs what is missing, then
 # checks formatting and lints, and runs the unit tests and the integration tests, which
 # launch the real binary under mpirun -n 1, 2 and 3, and cross-checks with pandas; then
-# the Slurm templates on a real Slurm (tests/slurm/run.sh).
+# the Slurm templates on a real Slurm (tests/slurm/run.sh) and the hostfiles across
+# network namespaces (tests/hosts/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -27,3 +28,5 @@ cargo clippy --release --locked --all-targets -- -D warnings
 cargo test --release --locked
 # The Slurm templates on a real one-node Slurm (installs slurm-wlm and munge; needs root).
 tests/slurm/run.sh
+# Several hosts for real: network namespaces joined by veth links (needs root).
+tests/hosts/run.sh

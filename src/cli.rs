@@ -47,6 +47,10 @@ pub struct GlobalArgs {
     /// Write a CPU flame graph per rank into this folder (rank-N.svg)
     #[arg(long, global = true, value_name = "DIR")]
     pub profile: Option<PathBuf>,
+    /// Stop the job when a rank has waited this long in one exchange (a lost host or link)
+    #[arg(long, global = true, value_name = "SECONDS", env = "PARDATA_STALL_TIMEOUT",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub stall_timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -270,6 +274,7 @@ pub struct Request {
     pub trace: Option<PathBuf>,
     pub report: Option<PathBuf>,
     pub profile: Option<PathBuf>,
+    pub stall_timeout: Option<std::time::Duration>,
 }
 
 /// The command line turned into a [`Request`].
@@ -285,6 +290,7 @@ pub fn parse() -> Result<Request, clap::Error> {
         trace: cli.global.trace,
         report: cli.global.report,
         profile: cli.global.profile,
+        stall_timeout: cli.global.stall_timeout.map(std::time::Duration::from_secs),
     })
 }
 

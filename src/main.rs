@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         trace,
         report,
         profile,
+        stall_timeout,
     } = match cli::parse() {
         Ok(request) => request,
         Err(error) => return refuse(error),
@@ -37,6 +38,9 @@ fn main() -> ExitCode {
     }
     if !settings.quiet {
         world.show_progress(report::progress::views());
+    }
+    if let Some(limit) = stall_timeout {
+        world.watch_for_stalls(limit);
     }
     let profiler = profile.as_deref().map(report::profile::Profiler::start);
     let outcome = workloads::execute(&world, &task, settings);

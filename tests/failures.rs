@@ -95,6 +95,24 @@ fn a_rank_that_dies_ends_the_job() {
 }
 
 #[test]
+fn a_rank_that_stops_answering_ends_the_job_after_the_stall_timeout() {
+    let out = scratch("fail-hang").join("data");
+    let mut args = prep_args(out.to_str().unwrap());
+    args.extend_from_slice(&["--stall-timeout", "3"]);
+    let started = std::time::Instant::now();
+    let run = launch(3, &args, &[("PARDATA_FAULT", "hang@1")]);
+    let took = started.elapsed().as_secs();
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(took < 60, "the job ended after {took} s");
+    assert!(
+        run.stderr
+            .contains("for the other ranks (--stall-timeout 3)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_single_rank_panic_without_mpirun_exits_non_zero() {
     let out = scratch("fail-alone").join("data");
     let run = launch(

@@ -18,7 +18,6 @@ use mpi::Count;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::metrics::now;
 use super::World;
 
 /// A candidate of an arg-max: a value and the index of what it scores.
@@ -80,7 +79,7 @@ fn byte_len<T>(n: usize) -> u64 {
 impl World {
     /// Rank 0's value, on every rank. Rank 0 passes `Some`; the others' argument is ignored.
     pub fn broadcast<T: Serialize + DeserializeOwned>(&self, value: Option<&T>) -> T {
-        let start = now();
+        let start = self.watch.enter("broadcast");
         let root = self.comm.process_at_rank(0);
         let mut bytes = match (self.is_root(), value) {
             (true, Some(v)) => encode(v),
@@ -102,7 +101,7 @@ impl World {
 
     /// Every rank's value, in rank order, on rank 0 (`None` elsewhere).
     pub fn gather<T: Serialize + DeserializeOwned>(&self, value: &T) -> Option<Vec<T>> {
-        let start = now();
+        let start = self.watch.enter("gather");
         let bytes = encode(value);
         let root = self.comm.process_at_rank(0);
         let len = to_count(bytes.len());
@@ -129,7 +128,7 @@ impl World {
 
     /// Every rank's value, in rank order, on every rank.
     pub fn all_gather<T: Serialize + DeserializeOwned>(&self, value: &T) -> Vec<T> {
-        let start = now();
+        let start = self.watch.enter("all_gather");
         let (values, sent, received) = self.exchange_all(value);
         self.record_comm("all_gather", start, sent, received);
         values
@@ -166,7 +165,7 @@ impl World {
     where
         T: Equivalence + Default + Clone,
     {
-        let start = now();
+        let start = self.watch.enter("scatter");
         let root = self.comm.process_at_rank(0);
         let mut my_count: Count = 0;
         if self.is_root() {
@@ -196,7 +195,7 @@ impl World {
     where
         T: Equivalence + Default + Clone,
     {
-        let start = now();
+        let start = self.watch.enter("gather");
         let root = self.comm.process_at_rank(0);
         let len = to_count(local.len());
         if self.is_root() {
@@ -227,7 +226,7 @@ impl World {
         T: Equivalence + Default + Clone,
     {
         assert_eq!(send_counts.len(), self.size, "one count per rank");
-        let start = now();
+        let start = self.watch.enter("all_to_all");
         let send_counts: Vec<Count> = send_counts.iter().map(|&c| to_count(c)).collect();
         let mut recv_counts = vec![0 as Count; self.size];
         self.comm

@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::{now, Activity};
+use super::metrics::Activity;
 use super::World;
 
 /// The error of one rank.
@@ -69,7 +69,7 @@ impl World {
     /// Shares this rank's outcome with all ranks (a collective). Returns this rank's value
     /// when every rank succeeded, else the same `JobFailure` on every rank.
     pub fn agree<T, E: fmt::Display>(&self, outcome: Result<T, E>) -> Result<T, JobFailure> {
-        let start = now();
+        let start = self.watch.enter("agree");
         let mine = outcome.as_ref().err().map(|e| RankError {
             rank: self.rank,
             host: self.host.clone(),
@@ -78,6 +78,7 @@ impl World {
         let (everyone, sent, received) = self.exchange_all(&mine);
         {
             let mut metrics = self.metrics.borrow_mut();
+            self.watch.leave();
             metrics.record(Activity::Wait, "agree", start, sent + received);
             metrics.count_bytes(sent, received);
         }

@@ -10,8 +10,8 @@
 //! tally that counts the work of all ranks on rank 0 ([`tally`]) and the progress of steps
 //! built on it, shown by whatever view the front end installed ([`progress`]); each rank's
 //! clock offset from rank 0's, for the trace and the report ([`World::clock_offsets`]);
-//! what launched the ranks and where they run ([`launch`]); and test-only fault injection
-//! ([`fault`]).
+//! what launched the ranks and where they run ([`launch`]); a watchdog for waits that
+//! never end ([`watchdog`]); and test-only fault injection ([`fault`]).
 //!
 //! Not done yet: communicators smaller than the world.
 
@@ -24,6 +24,7 @@ pub mod panic;
 pub mod point_to_point;
 pub mod progress;
 pub mod tally;
+pub mod watchdog;
 pub mod wire;
 
 use std::cell::RefCell;
@@ -55,6 +56,7 @@ pub struct World {
     metrics: RefCell<metrics::Metrics>,
     progress_views: RefCell<Option<progress::ViewMaker>>,
     launch: launch::Launch,
+    watch: std::sync::Arc<watchdog::Watch>,
     _universe: Universe,
 }
 
@@ -80,6 +82,7 @@ impl World {
             metrics: RefCell::new(metrics::Metrics::new()),
             progress_views: RefCell::new(None),
             launch,
+            watch: std::sync::Arc::new(watchdog::Watch::new()),
             _universe: universe,
         })
     }
@@ -111,8 +114,9 @@ impl World {
 
     /// Waits until every rank has come here (a collective).
     pub fn barrier(&self) {
-        let start = metrics::now();
+        let start = self.watch.enter("barrier");
         mpi::collective::CommunicatorCollectives::barrier(&self.comm);
+        self.watch.leave();
         self.metrics
             .borrow_mut()
             .record(Activity::Wait, "barrier", start, 0);
@@ -187,6 +191,7 @@ impl World {
     }
 
     fn record_comm(&self, name: &'static str, start: std::time::Instant, sent: u64, received: u64) {
+        self.watch.leave();
         let mut metrics = self.metrics.borrow_mut();
         metrics.record(Activity::Comm, name, start, sent + received);
         metrics.count_bytes(sent, received);

@@ -19,7 +19,7 @@ impl World {
     /// Sends `value` to rank `to`. Small messages return at once; large ones may wait until
     /// `to` receives.
     pub fn send<T: Serialize>(&self, to: usize, value: &T) {
-        let start = now();
+        let start = self.watch.enter("send");
         let bytes = encode(value);
         self.task_comm.process_at_rank(rank_of(to)).send(&bytes[..]);
         self.record_comm("send", start, bytes.len() as u64, 0);
@@ -27,7 +27,7 @@ impl World {
 
     /// Waits for the next message from rank `from`.
     pub fn receive_from<T: DeserializeOwned>(&self, from: usize) -> T {
-        let start = now();
+        let start = self.watch.enter("receive");
         let (bytes, _) = self
             .task_comm
             .process_at_rank(rank_of(from))
@@ -38,7 +38,7 @@ impl World {
 
     /// Waits for the next message from any rank; returns the sender and the value.
     pub fn receive_any<T: DeserializeOwned>(&self) -> (usize, T) {
-        let start = now();
+        let start = self.watch.enter("receive");
         let probed = self.task_comm.any_process().matched_probe();
         let (bytes, status) = probed.matched_receive_vec::<u8>();
         self.record_comm("receive", start, 0, bytes.len() as u64);

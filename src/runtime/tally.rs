@@ -77,7 +77,9 @@ impl Tally<'_> {
         self.per_rank[0] = self.local;
         let mut waiting = self.world.size - 1;
         while waiting > 0 {
+            self.world.watch.enter("the progress count");
             let (message, status) = self.world.tally_comm.any_process().matched_probe();
+            self.world.watch.leave();
             let (count, _) = message.matched_receive::<u64>();
             self.per_rank[status.source_rank() as usize] = count;
             if status.tag() == FINAL {

@@ -13,13 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env.sh
-if [ "$(id -u)" != 0 ]; then
-  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-    exec sudo -E "$0" "$@"
-  fi
-  echo "slurm test: skipped (needs root for slurmd and slurmctld)" >&2
-  exit 0
-fi
+TEST_NAME="slurm test" ROOT_FOR="slurmd and slurmctld" . scripts/as-root.sh "$@"
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null; } ||
     { echo "slurm test: FAILED to install slurm-wlm and munge" >&2; exit 1; }
