@@ -121,7 +121,7 @@ pub struct CvsearchArgs {
     /// Fit nothing: merge the N shards in OUT/shards/ into the whole search's outputs
     #[arg(long)]
     pub merge: bool,
-    /// The folder of results.csv, results.json, splits.json and landscape.svg
+    /// The folder of results.csv, results.json, splits.json, timings.csv and landscape.svg
     #[arg(long, default_value = "cvsearch")]
     pub out: PathBuf,
 }

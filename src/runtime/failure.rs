@@ -107,6 +107,25 @@ impl World {
         self.agree(outcome)
     }
 
+    /// Every rank's host, in rank order (a collective), to name where something happened.
+    pub fn hosts(&self) -> Vec<String> {
+        self.all_gather(&self.host)
+    }
+
+    /// Fails every rank with `message`, attributed to rank `rank` (a collective: every rank
+    /// calls it with the same arguments), for an error that every rank learned of from the
+    /// rank where it happened.
+    pub fn fail_on<T>(&self, rank: usize, message: impl fmt::Display) -> Result<T, JobFailure> {
+        let hosts = self.hosts();
+        Err(JobFailure {
+            failures: vec![RankError {
+                rank,
+                host: hosts.get(rank).cloned().unwrap_or_default(),
+                message: message.to_string(),
+            }],
+        })
+    }
+
     /// Fails every rank with the same message (a collective), for errors every rank finds
     /// alike before any work starts, such as a bad option.
     pub fn fail_together<T>(&self, message: impl fmt::Display) -> Result<T, JobFailure> {

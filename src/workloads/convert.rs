@@ -131,14 +131,19 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
             }),
         }
     }
+    let hosts = world.hosts();
+    let place = |bad: &Failed| {
+        let host = hosts.get(bad.rank).map_or("?", String::as_str);
+        format!("{} [rank {} on {host}]", bad.error, bad.rank)
+    };
     let verdict = if failed.is_empty() || options.skip_bad {
         for bad in &failed {
-            eprintln!("pardata: skipped {}", bad.error);
+            eprintln!("pardata: skipped {}", place(bad));
         }
         Ok(())
     } else {
         for bad in &failed {
-            eprintln!("pardata: {}", bad.error);
+            eprintln!("pardata: {}", place(bad));
         }
         Err(format!(
             "{} of {} files could not be converted (the others were; --skip-bad skips bad files)",

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::patterns::bag::Bag;
 use crate::report::plot::line_chart_svg;
-use crate::runtime::{JobFailure, World};
+use crate::runtime::{fault, JobFailure, World};
 
 /// What to compute.
 #[derive(Debug, Clone)]
@@ -228,6 +228,7 @@ fn mean(sum: i64, n: u64) -> f64 {
 /// Answers the lessons' questions (a collective: every rank calls it).
 pub fn stats(world: &World, options: &StatsOptions) -> Result<StatsSummary, JobFailure> {
     let files = world.agree(minute_files(&options.folder))?;
+    world.agree(fault::checkpoint(world.rank(), "stats"))?;
     let (symbol, year) = (options.symbol.clone(), options.year);
     let of_symbol: Vec<PathBuf> = files
         .iter()

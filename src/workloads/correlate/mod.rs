@@ -234,8 +234,11 @@ pub fn correlate(
             files[range.clone()]
                 .iter()
                 .map(|path| {
-                    fault::checkpoint(world.rank(), "correlate").map_err(|e| e.to_string())?;
-                    read_float_column(path, "data", &options.column).map_err(|e| e.to_string())
+                    let place = |e: &dyn std::fmt::Display| {
+                        format!("{e} [rank {} on {}]", world.rank(), world.host())
+                    };
+                    fault::checkpoint(world.rank(), "correlate").map_err(|e| place(&e))?;
+                    read_float_column(path, "data", &options.column).map_err(|e| place(&e))
                 })
                 .collect()
         });

@@ -5,8 +5,9 @@
 //!
 //! Every rank reads the data and draws the same candidates and splits ([`grid`]); the fits
 //! ([`svc`]) run where the scheduler puts them; rank 0 writes `results.csv`,
-//! `results.json`, `splits.json` (so anyone can score the same splits elsewhere) and
-//! `landscape.svg` and `landscape.png` into `--out`. Scores do not depend on the rank count.
+//! `results.json`, `splits.json` (so anyone can score the same splits elsewhere),
+//! `landscape.svg` and `landscape.png` into `--out`, byte-identical at every rank count and
+//! on every run, and `timings.csv` (the seconds of each fit and the rank that made it).
 //! A search can also be split over separate jobs and merged ([`shards`]).
 
 pub mod digits;
@@ -258,8 +259,11 @@ fn fit_all(
     });
     progress.finish();
     // Every rank holds every outcome, so every rank finds the same first error.
-    if let Some(error) = outcomes.iter().find_map(|o| o.result.as_ref().err()) {
-        return world.fail_together(error.clone());
+    if let Some((rank, error)) = outcomes
+        .iter()
+        .find_map(|o| o.result.as_ref().err().map(|e| (o.rank, e)))
+    {
+        return world.fail_on(rank, error);
     }
     let mut fits = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
@@ -354,10 +358,11 @@ fn rank_candidates(candidates: &[Candidate], fits: &[FitResult]) -> Vec<Candidat
 }
 
 /// What a whole search (or a merge) writes into `--out`.
-const OUTPUTS: [&str; 5] = [
+const OUTPUTS: [&str; 6] = [
     "results.csv",
     "results.json",
     "splits.json",
+    "timings.csv",
     "landscape.svg",
     "landscape.png",
 ];
@@ -371,12 +376,16 @@ fn write_outputs(
 ) -> Result<(), String> {
     let fail = |what: &str, e: &dyn fmt::Display| format!("{}: {what}: {e}", out.display());
     std::fs::create_dir_all(out).map_err(|e| fail("cannot create the folder", &e))?;
+    // The results hold what the search found, the same at every rank count and on every
+    // run; what depends on the run (seconds, the rank that fitted) goes to timings.csv.
     let mut csv = String::from(
-        "candidate,split,C,gamma,tol,train_accuracy,validation_accuracy,fit_seconds,iterations,capped,rank\n",
+        "candidate,split,C,gamma,tol,train_accuracy,validation_accuracy,iterations,capped\n",
     );
+    let mut timings = String::from("candidate,split,fit_seconds,rank\n");
+    let mut scored = Vec::with_capacity(fits.len());
     for f in fits {
         csv += &format!(
-            "{},{},{:e},{:e},{:e},{},{},{:.6},{},{},{}\n",
+            "{},{},{:e},{:e},{:e},{},{},{},{}\n",
             f.candidate,
             f.split,
             f.c,
@@ -384,18 +393,27 @@ fn write_outputs(
             f.tol,
             f.train_accuracy,
             f.validation_accuracy,
-            f.fit_seconds,
             f.iterations,
             f.capped,
-            f.rank
         );
+        timings += &format!(
+            "{},{},{:.6},{}\n",
+            f.candidate, f.split, f.fit_seconds, f.rank
+        );
+        let mut fit = serde_json::to_value(f).map_err(|e| e.to_string())?;
+        if let Some(fields) = fit.as_object_mut() {
+            fields.remove("fit_seconds");
+            fields.remove("rank");
+        }
+        scored.push(fit);
     }
-    let json = serde_json::json!({ "best": ranking.first(), "ranking": ranking, "fits": fits });
+    let json = serde_json::json!({ "best": ranking.first(), "ranking": ranking, "fits": scored });
     let splits_json = serde_json::json!({ "splits": splits });
     for (name, bytes) in [
         ("results.csv", csv.into_bytes()),
         ("results.json", pretty(&json)?),
         ("splits.json", pretty(&splits_json)?),
+        ("timings.csv", timings.into_bytes()),
     ] {
         write_if_changed(&out.join(name), &bytes).map_err(|e| fail(name, &e))?;
     }
