@@ -30,3 +30,5 @@ cargo test --release --locked
 tests/slurm/run.sh
 # Several hosts for real: network namespaces joined by veth links (needs root).
 tests/hosts/run.sh
+# The tutorial job 50 times in a row on 4 ranks: same outputs, no growing memory.
+tests/soak.sh 50
