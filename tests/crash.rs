@@ -1,0 +1,86 @@
+//! Crash consistency: a prep killed in the middle of writing leaves only complete files
+//! under their final names, a rerun converges to exactly the output of an uninterrupted run
+//! (no temporary file left), and a rerun over complete outputs writes nothing.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{pardata, prep, read_tree, scratch};
+
+#[test]
+fn a_killed_prep_resumes_to_the_same_output_and_then_does_nothing() {
+    let dir = scratch("crash");
+    let options = ["--days", "365"];
+    let reference = dir.join("reference");
+    prep(2, &reference, &options).ok();
+    let expected = read_tree(&reference);
+
+    let victim = dir.join("victim");
+    let mut interrupted = false;
+    for delay_ms in [500, 300, 150, 700] {
+        let _ = std::fs::remove_dir_all(&victim);
+        let child = Command::new("mpirun")
+            .args(["-q", "--oversubscribe", "-n", "2"])
+            .arg(pardata())
+            .args(["prep", "--quiet", "--out", victim.to_str().unwrap()])
+            .args(options)
+            .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+            .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mpirun starts");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        // SIGTERM to mpirun: it passes the signal on and the ranks die where they are.
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let status = child.wait_with_output().expect("mpirun ends").status;
+        if !victim.exists() {
+            continue; // stopped before it wrote anything
+        }
+        let complete = read_tree(&victim)
+            .keys()
+            .filter(|p| !p.to_string_lossy().ends_with(".pardata-tmp"))
+            .count();
+        if !status.success() && complete < expected.len() {
+            interrupted = true;
+            break;
+        }
+    }
+    assert!(interrupted, "no run was caught in the middle");
+
+    let left = read_tree(&victim);
+    for (path, bytes) in &left {
+        let name = path.file_name().unwrap().to_string_lossy();
+        if name.ends_with(".pardata-tmp") {
+            continue; // the file being written when the signal came
+        }
+        assert_eq!(
+            Some(bytes),
+            expected.get(path),
+            "{} is under its final name but not complete",
+            path.display()
+        );
+    }
+
+    let resumed = prep(2, &victim, &options).ok();
+    assert_eq!(
+        read_tree(&victim),
+        expected,
+        "the rerun converges to the uninterrupted output, temporaries gone"
+    );
+    assert!(
+        resumed.stdout.contains("already complete"),
+        "{}",
+        resumed.stdout
+    );
+    let again = prep(2, &victim, &options).ok();
+    assert!(
+        again.stdout.contains(" 0 written"),
+        "a rerun over complete outputs writes nothing: {}",
+        again.stdout
+    );
+}
