@@ -32,3 +32,5 @@ tests/slurm/run.sh
 tests/hosts/run.sh
 # The tutorial job 50 times in a row on 4 ranks: same outputs, no growing memory.
 tests/soak.sh 50
+# The parsers of untrusted input under cargo fuzz, a minute each (fuzz/run.sh).
+fuzz/run.sh 60

@@ -61,11 +61,16 @@ impl JobFile {
             path: path.to_path_buf(),
             source,
         })?;
+        JobFile::parse(path, &text)
+    }
+
+    /// Checks the shape of a job file's `text` (the file at `path`).
+    pub fn parse(path: &Path, text: &str) -> Result<JobFile, JobFileError> {
         let invalid = |message: String| JobFileError::Invalid {
             path: path.to_path_buf(),
             message,
         };
-        let job: JobFile = toml::from_str(&text)
+        let job: JobFile = toml::from_str(text)
             .map_err(|e| invalid(e.to_string().trim_end().replace('\n', " ")))?;
         if job.steps.is_empty() {
             return Err(invalid(

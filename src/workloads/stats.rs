@@ -29,11 +29,13 @@ pub struct StatsOptions {
 
 /// One bar of a minute file, as the lessons use it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Row {
-    date: String,
-    minute: u32,
-    close: f64,
-    high: f64,
+pub struct Row {
+    /// The trading day, as in the file (YYYY-MM-DD).
+    pub date: String,
+    /// Minutes since midnight.
+    pub minute: u32,
+    pub close: f64,
+    pub high: f64,
 }
 
 /// A day and its mean close.
@@ -130,10 +132,15 @@ impl fmt::Display for StatsSummary {
     }
 }
 
-/// Why a minute file cannot be used.
+/// The rows of the minute file at `path`, or why it cannot be used.
 fn read_rows(path: &Path) -> Result<Vec<Row>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse_rows(path, &text)
+}
+
+/// The rows of a minute file's `text` (the file at `path`), or why they cannot be used.
+pub fn parse_rows(path: &Path, text: &str) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for (number, line) in text.lines().enumerate().skip(1) {
         let bad = |what: &str| format!("{}: line {}: {what}", path.display(), number + 1);

@@ -57,8 +57,9 @@ fn gunzip(name: &str, bytes: &[u8]) -> Result<String, String> {
     Ok(text)
 }
 
-/// Parses rows of `features..., label`; every row the same width, at least two classes.
-fn parse(name: &str, text: &str) -> Result<Samples, String> {
+/// Parses rows of `features..., label` (the samples called `name`); every row the same
+/// width, at least two classes.
+pub fn parse(name: &str, text: &str) -> Result<Samples, String> {
     let mut values = Vec::new();
     let mut labels = Vec::new();
     let mut width = None;
