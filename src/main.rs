@@ -14,6 +14,12 @@ const FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
+    // HDF5 loads filter plugins named by the files it reads; an input file must not make
+    // pardata load code, so plugins are off ("::" is HDF5's spelling of none) unless the
+    // user says otherwise. Set before any thread or HDF5 call exists.
+    if std::env::var_os("HDF5_PLUGIN_PRELOAD").is_none() {
+        std::env::set_var("HDF5_PLUGIN_PRELOAD", "::");
+    }
     let cli::Request {
         task,
         settings,

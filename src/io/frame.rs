@@ -72,6 +72,8 @@ pub enum FrameError {
         key: String,
         detail: String,
     },
+    #[error("{}: '{link}' is an external link to another file: refused (inputs are read from the file given, nowhere else)", path.display())]
+    ExternalLink { path: PathBuf, link: String },
     #[error("{}: column '{column}' of '{key}' is not float64", path.display())]
     NotFloat {
         path: PathBuf,
@@ -324,6 +326,28 @@ fn write_block<T: hdf5::H5Type + Copy + Default>(
     Ok(())
 }
 
+/// Refuses a `group` (at `prefix` in the file at `path`) that links to another file: an
+/// input names one file, and reading it must not open others.
+fn refuse_external_links(group: &Group, path: &Path, prefix: &str) -> Result<(), FrameError> {
+    let external = group
+        .iter_visit_default(None, |_, name, info, found: &mut Option<String>| {
+            if info.link_type == hdf5::LinkType::External {
+                *found = Some(name.to_string());
+                return false;
+            }
+            true
+        })
+        .ok()
+        .flatten();
+    match external {
+        Some(name) => Err(FrameError::ExternalLink {
+            path: path.to_path_buf(),
+            link: format!("{prefix}{name}"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The HDF5 library's version, as "major.minor.release".
 pub fn hdf5_version() -> String {
     let (major, minor, release) = hdf5::library_version();
@@ -347,7 +371,9 @@ pub fn read_float_column(path: &Path, key: &str, column: &str) -> Result<Vec<f64
             key: key.into(),
         });
     }
+    refuse_external_links(&file, path, "")?;
     let frame = file.group(key).map_err(|e| not_a_frame(e.to_string()))?;
+    refuse_external_links(&frame, path, &format!("{key}/"))?;
     let blocks: i64 = frame
         .attr("nblocks")
         .and_then(|a| a.read_scalar())

@@ -83,8 +83,9 @@ impl fmt::Display for ConvertSummary {
         let megabytes = self.bytes_in as f64 / 1e6;
         write!(
             f,
-            "convert: {} files to HDF5 ({} rows, {:.1} MB of JSON) in {:.2} s on {} rank{} ({} schedule, {:.0} MB/s)",
+            "convert: {} file{} to HDF5 ({} rows, {:.1} MB of JSON) in {:.2} s on {} rank{} ({} schedule, {:.0} MB/s)",
             self.converted.len(),
+            if self.converted.len() == 1 { "" } else { "s" },
             self.rows,
             megabytes,
             self.seconds,
