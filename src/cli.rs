@@ -13,6 +13,7 @@ use crate::workloads::convert::ConvertOptions;
 use crate::workloads::correlate::{CorrelateOptions, Engine};
 use crate::workloads::cvsearch::shards::Shard;
 use crate::workloads::cvsearch::{CvsearchOptions, Grid, Part};
+use crate::workloads::doctor::DoctorOptions;
 use crate::workloads::job::{Job, JobFile, Step};
 use crate::workloads::prep::{intraday, symbols, PrepOptions};
 use crate::workloads::stats::StatsOptions;
@@ -77,7 +78,14 @@ pub enum Command {
     /// Run the steps of a job file in order
     Run(RunArgs),
     /// Show the MPI library, the launcher, where every rank runs, and what looks wrong
-    Doctor,
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Also check this hostfile (Open MPI's format, or MPICH's host:N) before a run uses it
+    #[arg(long, value_name = "FILE")]
+    pub hostfile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -343,7 +351,9 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             },
         })),
         Command::Run(args) => job_of(args.job).map(Task::Job),
-        Command::Doctor => Ok(Task::Doctor),
+        Command::Doctor(args) => Ok(Task::Doctor(DoctorOptions {
+            hostfile: args.hostfile,
+        })),
     }
 }
 

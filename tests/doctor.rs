@@ -72,3 +72,46 @@ fn a_launcher_of_another_mpi_is_named_as_the_problem() {
         "every command warns: {stderr}"
     );
 }
+
+#[test]
+fn the_shipped_hostfiles_pass_the_check_and_mistakes_are_placed() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let (report, _) = doctor(0, &[]);
+    assert!(report["hostfile"].is_null(), "no hostfile asked for");
+    for (file, hosts) in [
+        ("hostfiles/laptop", 1),
+        ("hostfiles/cluster.example", 2),
+        ("hostfiles/mpich.machinefile", 2),
+        ("hostfiles/namespaces", 3),
+    ] {
+        let path = format!("{root}/{file}");
+        let run = launch(0, &["doctor", "--hostfile", &path, "--format", "json"], &[]).ok();
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(
+            report["hostfile"]["hosts"].as_array().map(Vec::len),
+            Some(hosts),
+            "{file}"
+        );
+    }
+    // hostfiles/laptop has 2 slots: 3 ranks are more than it holds.
+    let laptop = format!("{root}/hostfiles/laptop");
+    let run = launch(3, &["doctor", "--hostfile", &laptop], &[]).ok();
+    assert!(
+        run.stdout.contains("3 ranks but 2 slots in"),
+        "{}",
+        run.stdout
+    );
+    let dir = common::scratch("doctor-hostfile");
+    let bad = dir.join("hosts");
+    std::fs::write(&bad, "node01 slots=4\nnode02 slot=4\n").unwrap();
+    let run = launch(2, &["doctor", "--hostfile", bad.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(&format!(
+            "{}: line 2: column 8: unknown keyword 'slot'",
+            bad.display()
+        )),
+        "{}",
+        run.stderr
+    );
+}

@@ -4,6 +4,7 @@
 pub mod atomic;
 pub mod flat_json;
 pub mod frame;
+pub mod hostfile;
 pub mod inputs;
 pub mod records;
 pub mod stock;

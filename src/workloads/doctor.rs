@@ -2,16 +2,35 @@
 //! behaves oddly on a new machine or cluster. The MPI library (as it names itself), the
 //! launcher, the ranks and where each runs with its cores, the HDF5 library, and warnings
 //! for the mistakes that cost users hours: a launcher of another MPI library (every rank a
-//! world of one), more ranks than cores, running as root.
+//! world of one), more ranks than cores, running as root; with `--hostfile`, the hostfile's
+//! mistakes ([`crate::io::hostfile`]) and more ranks than its slots.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
 
+use std::path::PathBuf;
+
 use crate::io::frame::hdf5_version;
+use crate::io::hostfile::{self, HostEntry};
 use crate::runtime::launch::{mpi_library, mpi_standard, Launch, Launcher, RankPlace};
 use crate::runtime::{JobFailure, World};
+
+/// What to look at besides the world.
+#[derive(Debug, Clone)]
+pub struct DoctorOptions {
+    pub hostfile: Option<PathBuf>,
+}
+
+/// A hostfile that passed the check.
+#[derive(Debug, Serialize)]
+pub struct HostfileReport {
+    pub path: PathBuf,
+    pub hosts: Vec<HostEntry>,
+    /// The slots of all hosts, when every host names its slots.
+    pub slots: Option<u32>,
+}
 
 /// What `doctor` found.
 #[derive(Debug, Serialize)]
@@ -23,14 +42,35 @@ pub struct DoctorSummary {
     pub launch: Launch,
     pub ranks: usize,
     pub places: Vec<RankPlace>,
+    pub hostfile: Option<HostfileReport>,
     pub warnings: Vec<String>,
 }
 
 /// Looks at the world (a collective: every rank calls it).
-pub fn doctor(world: &World) -> Result<DoctorSummary, JobFailure> {
+pub fn doctor(world: &World, options: &DoctorOptions) -> Result<DoctorSummary, JobFailure> {
     let launch = world.launch().clone();
     let places = world.places();
-    let warnings = warnings(&launch, &places);
+    let mut warnings = warnings(&launch, &places);
+    let hostfile = match &options.hostfile {
+        Some(path) => {
+            let hosts = world.agree(hostfile::read(path))?;
+            let slots = hosts.iter().map(|h| h.slots).sum::<Option<u32>>();
+            if let Some(slots) = slots.filter(|&s| (s as usize) < world.size()) {
+                warnings.push(format!(
+                    "{} ranks but {} slots in {}: mpirun will refuse without --oversubscribe",
+                    world.size(),
+                    slots,
+                    path.display()
+                ));
+            }
+            Some(HostfileReport {
+                path: path.clone(),
+                hosts,
+                slots,
+            })
+        }
+        None => None,
+    };
     Ok(DoctorSummary {
         pardata: env!("CARGO_PKG_VERSION").to_string(),
         mpi_library: mpi_library(),
@@ -39,6 +79,7 @@ pub fn doctor(world: &World) -> Result<DoctorSummary, JobFailure> {
         launch,
         ranks: world.size(),
         places,
+        hostfile,
         warnings,
     })
 }
@@ -114,6 +155,20 @@ impl fmt::Display for DoctorSummary {
                 f,
                 "    rank {}: {} (pid {}), {} of {} cores available, 1 compute thread",
                 place.rank, place.host, place.pid, place.cores_available, place.host_cores
+            )?;
+        }
+        if let Some(report) = &self.hostfile {
+            let slots = report
+                .slots
+                .map_or("slots as each host's cores".to_string(), |s| {
+                    format!("{s} slots")
+                });
+            writeln!(
+                f,
+                "  hostfile:     {}: {} host{}, {slots}",
+                report.path.display(),
+                report.hosts.len(),
+                if report.hosts.len() == 1 { "" } else { "s" }
             )?;
         }
         if self.warnings.is_empty() {

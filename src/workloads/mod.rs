@@ -36,7 +36,7 @@ pub enum Task {
     BenchOverhead(bench::OverheadOptions),
     Stats(stats::StatsOptions),
     Cvsearch(cvsearch::CvsearchOptions),
-    Doctor,
+    Doctor(doctor::DoctorOptions),
     Job(job::Job),
 }
 
@@ -78,7 +78,7 @@ pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome
         Task::BenchOverhead(options) => bench::overhead(world, options).map(Outcome::BenchOverhead),
         Task::Stats(options) => stats::stats(world, options).map(Outcome::Stats),
         Task::Cvsearch(options) => cvsearch::cvsearch(world, options).map(Outcome::Cvsearch),
-        Task::Doctor => doctor::doctor(world).map(Outcome::Doctor),
+        Task::Doctor(options) => doctor::doctor(world, options).map(Outcome::Doctor),
         Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
     }
 }
