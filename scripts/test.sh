@@ -34,3 +34,5 @@ tests/hosts/run.sh
 tests/soak.sh 50
 # The parsers of untrusted input under cargo fuzz, a minute each (fuzz/run.sh).
 fuzz/run.sh 60
+echo "test: the fault matrix (tests/fault_matrix.rs):"
+cat target/fault-matrix.md
