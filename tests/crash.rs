@@ -1,6 +1,7 @@
 //! Crash consistency: a prep killed in the middle of writing leaves only complete files
 //! under their final names, a rerun converges to exactly the output of an uninterrupted run
-//! (no temporary file left), and a rerun over complete outputs writes nothing.
+//! (no temporary file left), and a rerun over complete outputs writes nothing; convert
+//! keeps frames that are up to date and converts a changed input again.
 
 mod common;
 
@@ -82,5 +83,38 @@ fn a_killed_prep_resumes_to_the_same_output_and_then_does_nothing() {
         again.stdout.contains(" 0 written"),
         "a rerun over complete outputs writes nothing: {}",
         again.stdout
+    );
+}
+
+#[test]
+fn a_convert_over_complete_frames_keeps_them_and_redoes_a_changed_input() {
+    let dir = scratch("crash-convert");
+    prep(2, &dir.join("data"), &["--days", "3", "--symbols", "3"]).ok();
+    let json = dir.join("data/json");
+    let convert = || common::launch(2, &["convert", json.to_str().unwrap()], &[]).ok();
+    let first = convert();
+    assert!(!first.stdout.contains("up to date"), "{}", first.stdout);
+    let frames = read_tree(&json);
+    let again = convert();
+    assert!(
+        again.stdout.contains("; 3 already up to date, kept"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(read_tree(&json), frames, "kept as they were");
+    // A changed input is converted again (its frame is older than it now).
+    std::thread::sleep(Duration::from_millis(20));
+    let aet = json.join("aet.json");
+    std::fs::write(&aet, std::fs::read(&aet).unwrap()).unwrap();
+    let changed = convert();
+    assert!(
+        changed.stdout.contains("; 2 already up to date, kept"),
+        "{}",
+        changed.stdout
+    );
+    assert_eq!(
+        read_tree(&json),
+        frames,
+        "the same input gives the same frame"
     );
 }

@@ -354,6 +354,22 @@ pub fn hdf5_version() -> String {
     format!("{major}.{minor}.{release}")
 }
 
+/// The number of rows of the frame `key` in the file at `path` (the length of its index).
+pub fn frame_rows(path: &Path, key: &str) -> Result<usize, FrameError> {
+    let file = File::open(path).map_err(|source| FrameError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    refuse_external_links(&file, path, "")?;
+    file.dataset(&format!("{key}/axis1"))
+        .map(|axis| axis.size())
+        .map_err(|e| FrameError::NotAFrame {
+            path: path.to_path_buf(),
+            key: key.into(),
+            detail: e.to_string(),
+        })
+}
+
 /// Reads the float64 column `column` of the frame `key` in the file at `path`.
 pub fn read_float_column(path: &Path, key: &str, column: &str) -> Result<Vec<f64>, FrameError> {
     let file = File::open(path).map_err(|source| FrameError::Open {

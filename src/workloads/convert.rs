@@ -16,7 +16,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::io::atomic::temporary_path;
-use crate::io::frame::{write_frame, Column, FrameError};
+use crate::io::frame::{frame_rows, write_frame, Column, FrameError};
 use crate::io::inputs::{expand, InputError};
 use crate::io::records::{read_stock_json, RecordError};
 use crate::patterns::map::{map, Schedule};
@@ -56,6 +56,8 @@ pub struct Converted {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub rank: usize,
+    /// Whether the frame was already there, up to date, and kept as it was.
+    pub kept: bool,
 }
 
 /// One file that could not be converted.
@@ -94,6 +96,10 @@ impl fmt::Display for ConvertSummary {
             self.schedule,
             megabytes / self.seconds.max(1e-9),
         )?;
+        let kept = self.converted.iter().filter(|c| c.kept).count();
+        if kept > 0 {
+            write!(f, "; {kept} already up to date, kept")?;
+        }
         if !self.skipped.is_empty() {
             write!(
                 f,
@@ -176,8 +182,24 @@ pub fn output_path(input: &Path) -> PathBuf {
 /// Converts one file on this rank.
 fn convert_file(world: &World, input: &Path) -> Result<Converted, ConvertError> {
     fault::checkpoint(world.rank(), "convert")?;
-    let columns = world.time(Activity::Compute, "parse json", || read_stock_json(input))?;
+    let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let output = output_path(input);
+    if up_to_date(input, &output) {
+        // A frame exists only when complete (it is renamed into place), so one at least as
+        // new as its input is this input's frame: a rerun keeps it and does no work.
+        if let Ok(rows) = frame_rows(&output, "data") {
+            return Ok(Converted {
+                input: input.to_path_buf(),
+                rows: rows as u64,
+                bytes_in: size(input),
+                bytes_out: size(&output),
+                output,
+                rank: world.rank(),
+                kept: true,
+            });
+        }
+    }
+    let columns = world.time(Activity::Compute, "parse json", || read_stock_json(input))?;
     let temporary = temporary_path(&output);
     let frame = [
         Column::DateTime64("timestamp", &columns.timestamp),
@@ -200,7 +222,6 @@ fn convert_file(world: &World, input: &Path) -> Result<Converted, ConvertError> 
         let _ = std::fs::remove_file(&temporary);
         return Err(error);
     }
-    let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     Ok(Converted {
         input: input.to_path_buf(),
         rows: columns.len() as u64,
@@ -208,5 +229,12 @@ fn convert_file(world: &World, input: &Path) -> Result<Converted, ConvertError> 
         bytes_out: size(&output),
         output,
         rank: world.rank(),
+        kept: false,
     })
+}
+
+/// Whether `output` exists and was last written no earlier than `input`.
+fn up_to_date(input: &Path, output: &Path) -> bool {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    matches!((modified(input), modified(output)), (Some(i), Some(o)) if o >= i)
 }
