@@ -356,12 +356,8 @@ pub fn hdf5_version() -> String {
 
 /// The number of rows of the frame `key` in the file at `path` (the length of its index).
 pub fn frame_rows(path: &Path, key: &str) -> Result<usize, FrameError> {
-    let file = File::open(path).map_err(|source| FrameError::Open {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    refuse_external_links(&file, path, "")?;
-    file.dataset(&format!("{key}/axis1"))
+    open_frame(path, key)?
+        .dataset("axis1")
         .map(|axis| axis.size())
         .map_err(|e| FrameError::NotAFrame {
             path: path.to_path_buf(),
@@ -370,17 +366,13 @@ pub fn frame_rows(path: &Path, key: &str) -> Result<usize, FrameError> {
         })
 }
 
-/// Reads the float64 column `column` of the frame `key` in the file at `path`.
-pub fn read_float_column(path: &Path, key: &str, column: &str) -> Result<Vec<f64>, FrameError> {
+/// The group of the frame `key` in the file at `path`, opened read-only, with no link to
+/// another file on the way to it or in it.
+fn open_frame(path: &Path, key: &str) -> Result<Group, FrameError> {
     let file = File::open(path).map_err(|source| FrameError::Open {
         path: path.to_path_buf(),
         source,
     })?;
-    let not_a_frame = |detail: String| FrameError::NotAFrame {
-        path: path.to_path_buf(),
-        key: key.into(),
-        detail,
-    };
     if !file.link_exists(key) {
         return Err(FrameError::MissingKey {
             path: path.to_path_buf(),
@@ -388,8 +380,23 @@ pub fn read_float_column(path: &Path, key: &str, column: &str) -> Result<Vec<f64
         });
     }
     refuse_external_links(&file, path, "")?;
-    let frame = file.group(key).map_err(|e| not_a_frame(e.to_string()))?;
+    let frame = file.group(key).map_err(|e| FrameError::NotAFrame {
+        path: path.to_path_buf(),
+        key: key.into(),
+        detail: e.to_string(),
+    })?;
     refuse_external_links(&frame, path, &format!("{key}/"))?;
+    Ok(frame)
+}
+
+/// Reads the float64 column `column` of the frame `key` in the file at `path`.
+pub fn read_float_column(path: &Path, key: &str, column: &str) -> Result<Vec<f64>, FrameError> {
+    let frame = open_frame(path, key)?;
+    let not_a_frame = |detail: String| FrameError::NotAFrame {
+        path: path.to_path_buf(),
+        key: key.into(),
+        detail,
+    };
     let blocks: i64 = frame
         .attr("nblocks")
         .and_then(|a| a.read_scalar())
