@@ -5,10 +5,30 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{pardata, prep, read_tree, scratch};
+
+/// How many files a prep writes before the test signals it (of the 7,707 it would write).
+const SIGNAL_AFTER_FILES: usize = 100;
+
+/// The files under `dir` so far, counting nothing that vanishes while it is walked.
+fn count_files(dir: &Path) -> usize {
+    let mut count = 0;
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => pending.push(entry.path()),
+                Ok(_) => count += 1,
+                Err(_) => {}
+            }
+        }
+    }
+    count
+}
 
 #[test]
 fn a_killed_prep_resumes_to_the_same_output_and_then_does_nothing() {
@@ -18,40 +38,49 @@ fn a_killed_prep_resumes_to_the_same_output_and_then_does_nothing() {
     prep(2, &reference, &options).ok();
     let expected = read_tree(&reference);
 
+    // Both ranks killed (SIGKILL, as the system kills) once some files are written: they die
+    // where they are, in the middle of a file or between two. Watching the output, not a
+    // clock, so that a slow start or a fast machine cannot let the run finish, or not begin,
+    // before the kill; the ranks themselves, because mpirun takes about a second to pass a
+    // SIGTERM on, in which time a prep this size ends.
     let victim = dir.join("victim");
-    let mut interrupted = false;
-    for delay_ms in [500, 300, 150, 700] {
-        let _ = std::fs::remove_dir_all(&victim);
-        let child = Command::new("mpirun")
-            .args(["-q", "--oversubscribe", "-n", "2"])
-            .arg(pardata())
-            .args(["prep", "--quiet", "--out", victim.to_str().unwrap()])
-            .args(options)
-            .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-            .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("mpirun starts");
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        // SIGTERM to mpirun: it passes the signal on and the ranks die where they are.
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let status = child.wait_with_output().expect("mpirun ends").status;
-        if !victim.exists() {
-            continue; // stopped before it wrote anything
-        }
-        let complete = read_tree(&victim)
-            .keys()
-            .filter(|p| !p.to_string_lossy().ends_with(".pardata-tmp"))
-            .count();
-        if !status.success() && complete < expected.len() {
-            interrupted = true;
+    let child = Command::new("mpirun")
+        .args(["-q", "--oversubscribe", "-n", "2"])
+        .arg(pardata())
+        .args(["prep", "--quiet", "--out", victim.to_str().unwrap()])
+        .args(options)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mpirun starts");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut child = child;
+    while count_files(&victim) < SIGNAL_AFTER_FILES && Instant::now() < deadline {
+        if child
+            .try_wait()
+            .expect("mpirun can be waited for")
+            .is_some()
+        {
             break;
         }
+        std::thread::sleep(Duration::from_millis(2));
     }
-    assert!(interrupted, "no run was caught in the middle");
+    let _ = Command::new("pkill")
+        .args(["-KILL", "-x", "pardata", "-P", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("mpirun ends");
+    let complete = read_tree(&victim)
+        .keys()
+        .filter(|p| !p.to_string_lossy().ends_with(".pardata-tmp"))
+        .count();
+    let interrupted = !status.success() && complete < expected.len();
+    assert!(
+        interrupted,
+        "no run was caught in the middle: {status}, {complete} of {} files",
+        expected.len()
+    );
 
     let left = read_tree(&victim);
     for (path, bytes) in &left {
