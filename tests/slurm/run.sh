@@ -62,10 +62,12 @@ CONF
 : >"$work/etc/plugstack.conf"
 export SLURM_CONF=$work/etc/slurm.conf
 
-if ! pgrep -x munged >/dev/null; then
+# munged's socket, not its process, tells whether it serves (a munged left from an earlier
+# installation may run without one).
+if [ ! -S /run/munge/munge.socket.2 ]; then
   runuser -u munge -- munged 2>>"$work/log/munged.log" || munged --force 2>>"$work/log/munged.log" ||
     fail "munged did not start"
-  pids+=("$(pgrep -x munged | head -1)")
+  pids+=("$(cat /run/munge/munged.pid)")
 fi
 slurmctld -D -f "$SLURM_CONF" >>"$work/log/slurmctld.out" 2>&1 &
 pids+=($!)
