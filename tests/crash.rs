@@ -9,10 +9,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{pardata, prep, read_tree, scratch};
+use common::{mpirun, pardata, prep, read_tree, scratch};
 
-/// How many files a prep writes before the test signals it (of the 7,707 it would write).
-const SIGNAL_AFTER_FILES: usize = 100;
+/// How many files a prep writes before the test kills it (of the 7,707 it would write).
+const KILL_AFTER_FILES: usize = 100;
 
 /// The files under `dir` so far, counting nothing that vanishes while it is walked.
 fn count_files(dir: &Path) -> usize {
@@ -44,20 +44,16 @@ fn a_killed_prep_resumes_to_the_same_output_and_then_does_nothing() {
     // before the kill; the ranks themselves, because mpirun takes about a second to pass a
     // SIGTERM on, in which time a prep this size ends.
     let victim = dir.join("victim");
-    let child = Command::new("mpirun")
-        .args(["-q", "--oversubscribe", "-n", "2"])
+    let mut child = mpirun(2)
         .arg(pardata())
         .args(["prep", "--quiet", "--out", victim.to_str().unwrap()])
         .args(options)
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("mpirun starts");
     let deadline = Instant::now() + Duration::from_secs(120);
-    let mut child = child;
-    while count_files(&victim) < SIGNAL_AFTER_FILES && Instant::now() < deadline {
+    while count_files(&victim) < KILL_AFTER_FILES && Instant::now() < deadline {
         if child
             .try_wait()
             .expect("mpirun can be waited for")

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{pardata, prep, scratch};
+use common::{mpirun, pardata, prep, scratch};
 
 /// The longest a failing job may take to end.
 const LIMIT: Duration = Duration::from_secs(15);
@@ -25,8 +25,7 @@ struct Ended {
 
 /// Starts `pardata ARGS --quiet` on 3 ranks with `fault` armed (if any).
 fn start(args: &[String], fault: Option<&str>) -> Child {
-    let mut command = Command::new("mpirun");
-    command.args(["-q", "--oversubscribe", "-n", "3"]);
+    let mut command = mpirun(3);
     if let Some(fault) = fault {
         command
             .args(["-x", "PARDATA_FAULT"])
@@ -36,9 +35,6 @@ fn start(args: &[String], fault: Option<&str>) -> Child {
         .arg(pardata())
         .args(args)
         .arg("--quiet")
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("HDF5_USE_FILE_LOCKING", "FALSE")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -48,6 +48,19 @@ impl Run {
     }
 }
 
+/// `mpirun -q --oversubscribe -n RANKS`, allowed as root and without HDF5's file locks (see
+/// [`launch_program`]), for a test that must act on the job while it runs (signal or kill
+/// it): the caller adds the program and its arguments and spawns it.
+pub fn mpirun(ranks: usize) -> Command {
+    let mut command = Command::new("mpirun");
+    command
+        .args(["-q", "--oversubscribe", "-n", &ranks.to_string()])
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("HDF5_USE_FILE_LOCKING", "FALSE");
+    command
+}
+
 /// Runs `pardata ARGS --quiet` on `ranks` ranks with `mpirun`, or alone when `ranks` is 0.
 /// `--quiet`: Open MPI gives rank 0's stdout a terminal, where a step that outlasts the
 /// progress bar's delay (a slow machine) would draw the bar before the results.
