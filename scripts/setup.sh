@@ -10,7 +10,32 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v mpirun >/dev/null 2>&1 || missing+=(openmpi-bin)
 pkg-config --exists ompi 2>/dev/null || missing+=(libopenmpi-dev)
 pkg-config --exists hdf5 2>/dev/null || missing+=(libhdf5-dev)
-ldconfig -p 2>/dev/null | grep -q 'libclang' || missing+=(libclang-dev)
+# libclang as rsmpi's bindgen (clang-sys) looks for it: LIBCLANG_PATH, llvm-config's
+# libdir, then the usual library folders, for libclang.so, libclang.so.* or
+# libclang-<version>.so* (libclang-cpp.so is another library and does not count); and
+# clang's own headers (stddef.h), which bindgen needs to parse mpi.h.
+has_libclang() {
+  local dirs=() dir file
+  [ -n "${LIBCLANG_PATH:-}" ] && dirs+=("$LIBCLANG_PATH")
+  command -v llvm-config >/dev/null 2>&1 && dirs+=("$(llvm-config --libdir)")
+  dirs+=(/usr/lib /usr/lib64 /usr/local/lib /usr/lib/*-linux-gnu /usr/lib/llvm-*/lib /usr/local/opt/llvm/lib)
+  for dir in "${dirs[@]}"; do
+    for file in "$dir"/libclang.so "$dir"/libclang.so.* "$dir"/libclang-[0-9]*.so*; do
+      [ -e "$file" ] && return 0
+    done
+  done
+  return 1
+}
+has_clang_headers() {
+  local header
+  for header in /usr/lib/llvm-*/lib/clang/*/include/stddef.h /usr/lib/clang/*/include/stddef.h \
+    /usr/lib64/clang/*/include/stddef.h /usr/local/lib/clang/*/include/stddef.h; do
+    [ -e "$header" ] && return 0
+  done
+  [ -n "${LIBCLANG_PATH:-}" ] && return 0 # the user pointed at a clang of their own
+  return 1
+}
+{ has_libclang && has_clang_headers; } || missing+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
 # A font for the text of the PNG pictures (the SVGs need none).
