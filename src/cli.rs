@@ -237,6 +237,17 @@ pub struct PrepArgs {
 pub struct RunArgs {
     /// The job file (TOML)
     pub job: PathBuf,
+    /// Give a variable of the job's [vars] this value, for `${NAME}` in its steps
+    /// (repeatable)
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_assignment)]
+    pub set: Vec<(String, String)>,
+}
+
+fn parse_assignment(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not NAME=VALUE"))?;
+    Ok((name.trim().to_string(), value.to_string()))
 }
 
 fn parse_symbol(text: &str) -> Result<String, String> {
@@ -350,7 +361,7 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
                 (None, false) => Part::Whole,
             },
         })),
-        Command::Run(args) => job_of(args.job).map(Task::Job),
+        Command::Run(args) => job_of(args.job, &args.set).map(Task::Job),
         Command::Doctor(args) => Ok(Task::Doctor(DoctorOptions {
             hostfile: args.hostfile,
         })),
@@ -382,10 +393,13 @@ fn prep_options(args: PrepArgs) -> Result<PrepOptions, clap::Error> {
     })
 }
 
-/// Reads a job file and parses each step's arguments as a command line.
-fn job_of(path: PathBuf) -> Result<Job, clap::Error> {
+/// Reads a job file, puts the variables in, and parses each step's arguments as a command
+/// line.
+fn job_of(path: PathBuf, set: &[(String, String)]) -> Result<Job, clap::Error> {
     let invalid = |message: String| Cli::command().error(ErrorKind::InvalidValue, message);
-    let file = JobFile::read(&path).map_err(|e| invalid(e.to_string()))?;
+    let mut file = JobFile::read(&path).map_err(|e| invalid(e.to_string()))?;
+    file.substitute(&path, set)
+        .map_err(|e| invalid(e.to_string()))?;
     let mut steps = Vec::with_capacity(file.steps.len());
     for (i, spec) in file.steps.into_iter().enumerate() {
         let place = format!("job file {}, step {}", path.display(), i + 1);

@@ -13,7 +13,21 @@
 //! A step's `args` are a pardata command line without the program name, checked exactly as
 //! the command line is, before any step runs. Relative paths are taken from the directory
 //! `pardata run` was started in.
+//!
+//! Variables: a `[vars]` table gives names and default values, and `${name}` in any
+//! argument is replaced by the value; `pardata run JOB --set name=VALUE` overrides a
+//! default (a name the job does not declare is an error, so is a `${name}` it does not
+//! declare). `$${` stands for a literal `${`.
+//!
+//! ```toml
+//! [vars]
+//! data = "data/tutorial"
+//!
+//! [[step]]
+//! args = ["convert", "${data}/json"]
+//! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -29,6 +43,9 @@ use crate::runtime::{JobFailure, World};
 pub struct JobFile {
     pub name: Option<String>,
     pub description: Option<String>,
+    /// Variables and their default values, used as `${name}` in the steps' arguments.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
     #[serde(rename = "step", default)]
     pub steps: Vec<StepFile>,
 }
@@ -82,6 +99,79 @@ impl JobFile {
         }
         Ok(job)
     }
+}
+
+impl JobFile {
+    /// Replaces the variables in every step's arguments, with `overrides` (name, value)
+    /// taking the place of the defaults of `[vars]`.
+    pub fn substitute(
+        &mut self,
+        path: &Path,
+        overrides: &[(String, String)],
+    ) -> Result<(), JobFileError> {
+        let invalid = |message: String| JobFileError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut values = self.vars.clone();
+        for (name, value) in overrides {
+            match values.get_mut(name) {
+                Some(slot) => *slot = value.clone(),
+                None => {
+                    return Err(invalid(format!(
+                        "--set {name}: the job has no variable {name:?} (its [vars]: {})",
+                        declared(&self.vars)
+                    )))
+                }
+            }
+        }
+        for (i, step) in self.steps.iter_mut().enumerate() {
+            for arg in &mut step.args {
+                *arg = expand(arg, &values).map_err(|unknown| {
+                    invalid(format!(
+                        "step {}: ${{{unknown}}} is not a variable of the job (its [vars]: {})",
+                        i + 1,
+                        declared(&self.vars)
+                    ))
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The declared variables' names, for messages.
+fn declared(vars: &BTreeMap<String, String>) -> String {
+    if vars.is_empty() {
+        "none".into()
+    } else {
+        vars.keys().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// `text` with each `${name}` replaced by its value (`$${` is a literal `${`); the name
+/// that has no value is the error. A `${` without its `}` stays as written.
+fn expand(text: &str, values: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        if rest[..at].ends_with('$') {
+            out.push_str(&rest[..at - 1]);
+            out.push_str("${");
+            rest = &rest[at + 2..];
+            continue;
+        }
+        out.push_str(&rest[..at]);
+        let Some(end) = rest[at + 2..].find('}') else {
+            out.push_str(&rest[at..]);
+            return Ok(out);
+        };
+        let name = &rest[at + 2..at + 2 + end];
+        out.push_str(values.get(name).ok_or_else(|| name.to_string())?);
+        rest = &rest[at + 2 + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// A job ready to run: every step already parsed into a task.
@@ -159,6 +249,50 @@ pub fn run(world: &World, job: &Job, settings: Settings) -> Result<JobSummary, J
         steps,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod variable_tests {
+    use super::*;
+
+    fn job(text: &str) -> JobFile {
+        JobFile::parse(Path::new("j.toml"), text).unwrap()
+    }
+
+    #[test]
+    fn variables_take_their_defaults_or_the_overrides() {
+        let text = "[vars]\ndata = \"data/tutorial\"\n[[step]]\nargs = [\"convert\", \"${data}/json\", \"$${data}\"]\n";
+        let mut plain = job(text);
+        plain.substitute(Path::new("j.toml"), &[]).unwrap();
+        assert_eq!(
+            plain.steps[0].args,
+            ["convert", "data/tutorial/json", "${data}"]
+        );
+        let mut set = job(text);
+        set.substitute(Path::new("j.toml"), &[("data".into(), "/mine".into())])
+            .unwrap();
+        assert_eq!(set.steps[0].args[1], "/mine/json");
+    }
+
+    #[test]
+    fn unknown_variables_are_named() {
+        let mut unknown = job("[[step]]\nargs = [\"convert\", \"${dta}\"]\n");
+        let error = unknown.substitute(Path::new("j.toml"), &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "job file j.toml: step 1: ${dta} is not a variable of the job (its [vars]: none)"
+        );
+        let mut typo = job("[vars]\ndata = \"d\"\n[[step]]\nargs = [\"convert\", \"${data}\"]\n");
+        let error = typo
+            .substitute(Path::new("j.toml"), &[("dat".into(), "x".into())])
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("--set dat: the job has no variable \"dat\" (its [vars]: data)"),
+            "{error}"
+        );
+    }
 }
 
 #[cfg(test)]
