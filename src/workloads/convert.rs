@@ -143,7 +143,15 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
         let host = hosts.get(bad.rank).map_or("?", String::as_str);
         format!("{} [rank {} on {host}]", bad.error, bad.rank)
     };
-    let verdict = if failed.is_empty() || options.skip_bad {
+    let verdict = if options.skip_bad && converted.is_empty() && !failed.is_empty() {
+        for bad in &failed {
+            eprintln!("pardata: {}", place(bad));
+        }
+        Err(format!(
+            "none of the {} files could be converted (--skip-bad skips bad files, but fails when no file is left)",
+            files.len()
+        ))
+    } else if failed.is_empty() || options.skip_bad {
         for bad in &failed {
             eprintln!("pardata: skipped {}", place(bad));
         }

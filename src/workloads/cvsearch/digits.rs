@@ -1,6 +1,9 @@
 //! The labelled samples of the search: the handwritten digits built into the binary (the
-//! default), or any CSV of that shape (features, then an integer class label; no header;
-//! plain or gzip-compressed), read with errors that name the file, line and column.
+//! default), or any CSV of that shape (features, then an integer class label; plain or
+//! gzip-compressed), read with errors that name the file, line and column. A header row is
+//! detected (a first row with a field that is not a number) and skipped; a header whose
+//! first field is empty is pandas' index column (`DataFrame.to_csv()` writes one), and
+//! that column is dropped.
 
 use std::io::Read;
 use std::path::Path;
@@ -63,13 +66,14 @@ pub fn parse(name: &str, text: &str) -> Result<Samples, String> {
     let mut values = Vec::new();
     let mut labels = Vec::new();
     let mut width = None;
-    for (number, line) in text.lines().enumerate() {
+    let (header, skip) = header_of(text);
+    for (number, line) in text.lines().enumerate().skip(header) {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        let at = |column: usize| format!("{name}: line {}: column {column}", number + 1);
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let at = |column: usize| format!("{name}: line {}: column {}", number + 1, column + skip);
+        let fields: Vec<&str> = line.split(',').map(str::trim).skip(skip).collect();
         let expected = *width.get_or_insert(fields.len());
         if fields.len() != expected || expected < 2 {
             return Err(format!(
@@ -116,9 +120,39 @@ pub fn parse(name: &str, text: &str) -> Result<Samples, String> {
     Ok(samples)
 }
 
+/// How many lines the header takes (0 or up to the first non-empty line, inclusive) and
+/// how many leading columns to drop (1 for pandas' unnamed index column, else 0).
+fn header_of(text: &str) -> (usize, usize) {
+    let Some((number, first)) = text
+        .lines()
+        .enumerate()
+        .find(|(_, line)| !line.trim().is_empty())
+    else {
+        return (0, 0);
+    };
+    let fields: Vec<&str> = first.split(',').map(str::trim).collect();
+    if fields.iter().all(|f| f.parse::<f64>().is_ok()) {
+        return (0, 0);
+    }
+    let index = usize::from(fields.first().is_some_and(|f| f.is_empty()));
+    (number + 1, index)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{builtin, parse};
+
+    #[test]
+    fn a_header_row_and_pandas_index_column_are_skipped() {
+        let plain = parse("f.csv", "1,2,0\n3,4,1\n").unwrap();
+        let headed = parse("f.csv", "x,y,label\n1,2,0\n3,4,1\n").unwrap();
+        let pandas = parse("f.csv", ",x,y,label\n0,1,2,0\n1,3,4,1\n").unwrap();
+        assert_eq!(plain.features, headed.features);
+        assert_eq!(plain.features, pandas.features);
+        assert_eq!(pandas.labels, vec![0, 1]);
+        let bad = parse("f.csv", "x,y,label\n1,2,0\n3,z,1\n").unwrap_err();
+        assert_eq!(bad, "f.csv: line 3: column 2: \"z\" is not a number");
+    }
 
     #[test]
     fn the_builtin_digits_are_1797_images_of_ten_classes() {
