@@ -1,10 +1,23 @@
-# Sourced by the sbatch templates (from the folder the job was submitted from, the
-# repository's root): the log header, and a way to run a command that stops cleanly when
+# Sourced by the sbatch templates (which find the repository, PARDATA_HOME, from their own
+# path): the log header, the command to run, and a way to run it that stops cleanly when
 # Slurm signals the batch shell before the time limit (#SBATCH --signal=B:TERM@120).
-#   PARDATA   the pardata binary (default: target/release/pardata)
-#   JOB       the job file the templates run (default: jobs/tutorial.toml)
-PARDATA=${PARDATA:-target/release/pardata}
-JOB=${JOB:-jobs/tutorial.toml}
+# The job runs in the folder it was submitted from (Slurm's default): relative paths in
+# the job file and the command are taken from there.
+#   PARDATA   the pardata binary (default: $PARDATA_HOME/target/release/pardata, else
+#             pardata on the PATH)
+#   JOB       the job file the templates run (default: $PARDATA_HOME/jobs/tutorial.toml)
+#   arguments given to the template after its name are the pardata command to run instead
+#   of the job: sbatch slurm/tutorial-mpirun.sbatch correlate mydata/ --top 5
+if [ -z "${PARDATA:-}" ]; then
+  PARDATA=$PARDATA_HOME/target/release/pardata
+  [ -x "$PARDATA" ] || PARDATA=$(command -v pardata || echo "$PARDATA")
+fi
+JOB=${JOB:-$PARDATA_HOME/jobs/tutorial.toml}
+if [ $# -gt 0 ]; then
+  command=("$@")
+else
+  command=(run "$JOB")
+fi
 
 # The header of the job's log: what Slurm gave the job, and what pardata sees of it.
 #   log_header LAUNCHER...   e.g. log_header mpirun, log_header srun --mpi=pmix

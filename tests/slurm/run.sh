@@ -116,6 +116,17 @@ grep -q '^SLURM_JOB_ID=' "$log" || fail "no SLURM_ variables in the header"
 for f in "$data"/json/aet.h5 "$data"/cvsearch/results.json; do [ -s "$f" ] || fail "no $f"; done
 echo "slurm test: mpirun template ok ($(( $(date +%s) - started )) s)"
 
+# From another folder, with a command instead of the job: the template finds the repository.
+mkdir -p "$work/elsewhere"
+code=0
+(cd "$work/elsewhere" && env -u PARDATA -u JOB sbatch --wait --ntasks=2 --output="$work/log/job-%j.out" \
+  "$OLDPWD/slurm/tutorial-mpirun.sbatch" correlate "$data/json" --top 2 >"$work/submitted") || code=$?
+job=$(grep -o '[0-9]*' "$work/submitted" | tail -1)
+log=$work/log/job-$job.out
+[ "$code" = 0 ] || fail "the template submitted from another folder failed ($(cat "$log"))"
+grep -q "matches with" "$log" || fail "the command given to the template did not run ($(cat "$log"))"
+echo "slurm test: the template submitted from another folder with a command ok"
+
 rm -rf "$data"
 submit slurm/tutorial-srun.sbatch --ntasks=2 || fail "the srun template failed ($(cat "$log"))"
 grep -q "launcher:     Slurm srun (PMIx), 2 ranks started" "$log" || fail "srun's ranks: $(grep -A3 launcher "$log")"
