@@ -41,6 +41,52 @@ fn the_dockerfile_installs_and_builds_as_ci_does() {
 }
 
 #[test]
+fn the_apptainer_recipe_installs_and_builds_as_the_dockerfile_does() {
+    let recipe = commands(&read("pardata.def"));
+    let has = |needle: &str| recipe.iter().any(|l| l.contains(needle));
+    assert!(has("./scripts/setup.sh"), "installs with setup.sh");
+    assert!(
+        has("cargo build --release --locked"),
+        "builds as quickstart does"
+    );
+    assert!(has("From: debian:12"), "the Debian of CI's machines");
+    assert!(
+        has("exec pardata \"$@\""),
+        "runs pardata with the user's arguments"
+    );
+    // A real build where Apptainer is installed (Debian 12 does not package it, and the
+    // build downloads Rust from rustup, which only a networked machine can).
+    if std::process::Command::new("apptainer")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped the apptainer build: no apptainer on this machine (Debian 12 does not package it)");
+        return;
+    }
+    let image = std::env::temp_dir().join("pardata-test.sif");
+    let built = std::process::Command::new("apptainer")
+        .args(["build", "--force"])
+        .arg(&image)
+        .arg("pardata.def")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("apptainer runs");
+    assert!(built.success(), "apptainer build pardata.def");
+    let doctor = std::process::Command::new("apptainer")
+        .args(["run"])
+        .arg(&image)
+        .arg("doctor")
+        .output()
+        .expect("apptainer runs");
+    assert!(
+        doctor.status.success(),
+        "{}",
+        String::from_utf8_lossy(&doctor.stderr)
+    );
+}
+
+#[test]
 fn hosted_ci_runs_the_readme_test_command_that_ci_runs() {
     let readme = read("README.md");
     let test_command = readme
