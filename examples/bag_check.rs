@@ -10,9 +10,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use pardata::patterns::bag::{Bag, JoinStrategy};
+use pardata::patterns::bag::JoinStrategy;
+use pardata::prelude::*;
 use pardata::runtime::progress::ProgressView;
-use pardata::runtime::World;
 
 /// What one step's progress view was told (on rank 0).
 #[derive(Debug, Clone, Default)]
@@ -425,22 +425,13 @@ fn checks(world: &World) -> Result<Vec<String>, String> {
 }
 
 fn main() -> std::process::ExitCode {
-    let Ok(world) = World::init() else {
-        eprintln!("bag_check: MPI could not be initialised");
-        return std::process::ExitCode::FAILURE;
-    };
-    match world.agree(checks(&world)) {
-        Ok(lines) => {
-            for line in lines {
-                world.say(line);
-            }
-            std::process::ExitCode::SUCCESS
-        }
-        Err(failure) => {
-            if world.is_root() {
-                eprintln!("bag_check: {failure}");
-            }
-            std::process::ExitCode::FAILURE
-        }
+    World::run(program)
+}
+
+fn program(world: &World) -> Result<(), JobFailure> {
+    // Agreed here, so that rank 0 prints the passed checks only when every rank passed.
+    for line in world.agree(checks(world))? {
+        world.say(line);
     }
+    Ok(())
 }

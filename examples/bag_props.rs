@@ -12,8 +12,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pardata::patterns::bag::{Bag, JoinStrategy};
-use pardata::runtime::World;
+use pardata::patterns::bag::JoinStrategy;
+use pardata::prelude::*;
 use proptest::collection::vec;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 
@@ -153,8 +153,11 @@ fn actions(world: &World, data: &Data) -> bool {
         && (world.rank() != 0 || root_collect == Some(values.clone()))
 }
 
-fn main() {
-    let world = World::init().expect("MPI initialises");
+fn main() -> std::process::ExitCode {
+    World::run(program)
+}
+
+fn program(world: &World) -> Result<(), String> {
     let properties: [(&str, Property); 9] = [
         ("map, filter, flat_map", narrow),
         ("group_by", group_by),
@@ -169,7 +172,7 @@ fn main() {
         ),
         ("an empty bag", |world, _| actions(world, &Vec::new())),
     ];
-    let mut failed = false;
+    let mut failed = Vec::new();
     for (name, property) in properties {
         let config = Config {
             cases: 40,
@@ -180,7 +183,7 @@ fn main() {
             TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
         let strategy = vec((0u8..12, -1000i32..1000), 0..120);
         let outcome = runner.run(&strategy, |data| {
-            let held = property(&world, &data);
+            let held = property(world, &data);
             // Every rank learns every rank's verdict, so all of them shrink alike.
             if world.all_gather(&held).into_iter().all(|h| h) {
                 Ok(())
@@ -188,17 +191,18 @@ fn main() {
                 Err(TestCaseError::fail("differs from the sequential result"))
             }
         });
-        if world.is_root() {
-            match outcome {
-                Ok(()) => println!("ok: {name}"),
-                Err(e) => {
-                    failed = true;
-                    println!("FAILED: {name}: {e}");
-                }
+        // Every rank has the same outcome: every verdict was shared.
+        match outcome {
+            Ok(()) => world.say(format_args!("ok: {name}")),
+            Err(e) => {
+                failed.push(name);
+                world.say(format_args!("FAILED: {name}: {e}"));
             }
         }
     }
-    if failed {
-        std::process::exit(1);
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("properties failed: {}", failed.join("; ")))
     }
 }

@@ -12,16 +12,15 @@ use std::path::PathBuf;
 
 use pardata::io::frame::read_float_column;
 use pardata::io::inputs::expand;
-use pardata::patterns::bag::Bag;
-use pardata::runtime::World;
+use pardata::prelude::*;
 use pardata::workloads::correlate::kernel::pairwise;
 
 fn main() -> std::process::ExitCode {
-    let Ok(world) = World::init() else {
-        eprintln!("collections: MPI could not be initialised");
-        return std::process::ExitCode::FAILURE;
-    };
-    let range = || Bag::from_vec(&world, (0..5i64).collect());
+    World::run(program)
+}
+
+fn program(world: &World) -> Result<(), String> {
+    let range = || Bag::from_vec(world, (0..5i64).collect());
     let shown = |cell: &str, items: Option<Vec<String>>| {
         if let Some(items) = items {
             println!("{cell}: [{}]", items.join(", "));
@@ -55,16 +54,10 @@ fn main() -> std::process::ExitCode {
     // The correlation as the tutorial wrote it, for the frames in the folder given.
     let folder = std::env::args().nth(1).map(PathBuf::from);
     let Some(folder) = folder else {
-        return std::process::ExitCode::SUCCESS;
+        return Ok(());
     };
-    let files = match expand(&[folder], "h5") {
-        Ok(files) => files,
-        Err(error) => {
-            world.say(format_args!("collections: {error}"));
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let series = Bag::from_sources(&world, files, |path| {
+    let files = expand(&[folder], "h5").map_err(|error| error.to_string())?;
+    let series = Bag::from_sources(world, files, |path| {
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -86,5 +79,5 @@ fn main() -> std::process::ExitCode {
             "{a} matches with {b} with correlation {corr:.6}"
         ));
     }
-    std::process::ExitCode::SUCCESS
+    Ok(())
 }

@@ -5,10 +5,11 @@
 //! mpirun -n 4 target/release/examples/collectives
 //! ```
 //!
-//! Rank 0 prints one line per collective and `collectives: all correct on N ranks`; a wrong
-//! result on any rank makes every rank exit non-zero through failure agreement.
+//! Rank 0 prints `collectives: all correct on N ranks`; a wrong result on any rank makes
+//! every rank exit non-zero through failure agreement.
 
-use pardata::runtime::{Scored, World};
+use pardata::prelude::*;
+use pardata::runtime::Scored;
 
 /// What rank `r` contributes: `r + 1` numbers, `r * 10 ..`.
 fn numbers_of(rank: usize) -> Vec<i64> {
@@ -27,13 +28,10 @@ fn check(what: &str, ok: bool, problems: &mut Vec<String>) {
 }
 
 fn main() -> std::process::ExitCode {
-    let world = match World::init() {
-        Ok(world) => world,
-        Err(error) => {
-            eprintln!("collectives: {error}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+    World::run(program)
+}
+
+fn program(world: &World) -> Result<(), JobFailure> {
     let (rank, size) = (world.rank(), world.size());
     let mut problems = Vec::new();
 
@@ -130,19 +128,11 @@ fn main() -> std::process::ExitCode {
     } else {
         Err(format!("wrong results: {}", problems.join(", ")))
     };
-    match world.agree(outcome) {
-        Ok(()) => {
-            world.say(format_args!(
-                "collectives: all correct on {size} rank{}",
-                if size == 1 { "" } else { "s" }
-            ));
-            std::process::ExitCode::SUCCESS
-        }
-        Err(failure) => {
-            if world.is_root() {
-                eprintln!("collectives: {failure}");
-            }
-            std::process::ExitCode::FAILURE
-        }
-    }
+    // Agreed here, so that rank 0 says "all correct" only when every rank is.
+    world.agree(outcome)?;
+    world.say(format_args!(
+        "collectives: all correct on {size} rank{}",
+        if size == 1 { "" } else { "s" }
+    ));
+    Ok(())
 }

@@ -8,12 +8,14 @@
 //! ```
 
 use ndarray::Axis;
-use pardata::patterns::map::{map_all, Schedule};
-use pardata::runtime::World;
+use pardata::prelude::*;
 use pardata::workloads::cvsearch::{digits, grid, svc};
 
-fn main() -> Result<(), String> {
-    let world = World::init().map_err(|e| e.to_string())?;
+fn main() -> std::process::ExitCode {
+    World::run(program)
+}
+
+fn program(world: &World) -> Result<(), String> {
     let samples = digits::builtin()?;
     let rows = samples.labels.len();
     let candidates = grid::random_candidates(10, 0);
@@ -22,7 +24,7 @@ fn main() -> Result<(), String> {
         .flat_map(|c| (0..splits.len()).map(move |s| (c, s)))
         .collect();
 
-    let scores = map_all(&world, &fits, Schedule::Dynamic, |_, &(c, s)| {
+    let scores = map_all(world, &fits, Schedule::Dynamic, |_, &(c, s)| {
         let (train, valid) = (splits[s].training(rows), &splits[s].validation);
         let labels = |rows: &[usize]| rows.iter().map(|&i| samples.labels[i]).collect::<Vec<_>>();
         let hyper = svc::Hyper {

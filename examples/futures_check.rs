@@ -12,8 +12,8 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use pardata::patterns::futures::{self, Options, Task, WaitFor};
-use pardata::runtime::{panic, World};
+use pardata::patterns::futures::WaitFor;
+use pardata::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The rank this process is, as the launcher says (tasks see no `World`).
@@ -322,38 +322,28 @@ fn checks(world: &World) -> Result<Vec<String>, String> {
 }
 
 fn main() -> std::process::ExitCode {
-    let Ok(world) = World::init() else {
-        eprintln!("futures_check: MPI could not be initialised");
-        return std::process::ExitCode::FAILURE;
-    };
-    panic::install(world.rank(), world.host());
+    World::run(program)
+}
+
+fn program(world: &World) -> Result<(), JobFailure> {
     if std::env::args().any(|a| a == "--die") {
-        let _ = futures::run(&world, Options::default(), |ex| {
+        let _ = futures::run(world, Options::default(), |ex| {
             let futures: Vec<_> = (0..4).map(|_| ex.submit(Call::Die)).collect();
             futures
                 .into_iter()
                 .map(|f| ex.result(f).is_ok())
                 .collect::<Vec<_>>()
         });
-        return std::process::ExitCode::SUCCESS;
+        return Ok(());
     }
     let outcome = if world.is_root() {
-        checks(&world)
+        checks(world)
     } else {
-        checks(&world).map(|_| Vec::new())
+        checks(world).map(|_| Vec::new())
     };
-    match world.agree(outcome) {
-        Ok(lines) => {
-            for line in lines {
-                world.say(line);
-            }
-            std::process::ExitCode::SUCCESS
-        }
-        Err(failure) => {
-            if world.is_root() {
-                eprintln!("futures_check: {failure}");
-            }
-            std::process::ExitCode::FAILURE
-        }
+    // Agreed here, so that rank 0 prints the passed checks only when every rank passed.
+    for line in world.agree(outcome)? {
+        world.say(line);
     }
+    Ok(())
 }

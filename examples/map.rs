@@ -12,8 +12,7 @@
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use pardata::patterns::map::{map, map_all, Schedule};
-use pardata::runtime::World;
+use pardata::prelude::*;
 
 /// The slow function: squares its input, taking a quarter of a second.
 fn slow_square(x: &u64) -> Result<u64, Infallible> {
@@ -22,10 +21,10 @@ fn slow_square(x: &u64) -> Result<u64, Infallible> {
 }
 
 fn main() -> std::process::ExitCode {
-    let Ok(world) = World::init() else {
-        eprintln!("map: MPI could not be initialised");
-        return std::process::ExitCode::FAILURE;
-    };
+    World::run(program)
+}
+
+fn program(world: &World) -> Result<(), String> {
     let inputs: Vec<u64> = (0..8).collect();
 
     // Sequential: rank 0 alone, as a plain loop would.
@@ -46,7 +45,7 @@ fn main() -> std::process::ExitCode {
 
     for (label, schedule) in [("static", Schedule::Static), ("dynamic", Schedule::Dynamic)] {
         let started = Instant::now();
-        let results = map(&world, &inputs, schedule, |_, x| slow_square(x));
+        let results = map(world, &inputs, schedule, |_, x| slow_square(x));
         let seconds = started.elapsed().as_secs_f64();
         if let Some(results) = results {
             let values: Vec<u64> = results.into_iter().filter_map(|r| r.result.ok()).collect();
@@ -58,28 +57,18 @@ fn main() -> std::process::ExitCode {
     }
 
     // The same map with the results on every rank: each checks them itself, and a wrong
-    // result anywhere fails every rank through agreement.
-    let everywhere = map_all(&world, &inputs, Schedule::Dynamic, |_, x| {
+    // result anywhere fails every rank (`World::run` agrees on the outcome).
+    let everywhere = map_all(world, &inputs, Schedule::Dynamic, |_, x| {
         Ok::<u64, Infallible>(x * x)
     });
     let squares: Vec<u64> = everywhere
         .into_iter()
         .filter_map(|r| r.result.ok())
         .collect();
-    let check = if squares == sequential_expected(&inputs) {
-        Ok(())
-    } else {
-        Err(format!("rank {} got {squares:?}", world.rank()))
-    };
-    match world.agree(check) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(failure) => {
-            if world.is_root() {
-                eprintln!("map: {failure}");
-            }
-            std::process::ExitCode::FAILURE
-        }
+    if squares != sequential_expected(&inputs) {
+        return Err(format!("map_all gave {squares:?}, not the squares"));
     }
+    Ok(())
 }
 
 /// The squares, computed plainly.

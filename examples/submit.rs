@@ -11,8 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use pardata::patterns::futures::{self, Options, Task};
-use pardata::runtime::{panic, World};
+use pardata::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The calls of the notebook, with how long the slow ones sleep.
@@ -75,11 +74,10 @@ fn count_primes(below: u64) -> i64 {
 }
 
 fn main() -> std::process::ExitCode {
-    let Ok(world) = World::init() else {
-        eprintln!("submit: MPI could not be initialised");
-        return std::process::ExitCode::FAILURE;
-    };
-    panic::install(world.rank(), world.host());
+    World::run(program)
+}
+
+fn program(world: &World) -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let sleep: f64 = args
         .iter()
@@ -88,7 +86,7 @@ fn main() -> std::process::ExitCode {
         .unwrap_or(1.0);
     let add = |a, b| Call::SlowAdd { a, b, sleep };
 
-    futures::run(&world, Options::default(), |ex| {
+    futures::run(world, Options::default(), |ex| {
         let ranks = world.size();
         // One slow add, submitted: the future comes back at once, the result later.
         let future = ex.submit(add(1, 2));
@@ -157,7 +155,7 @@ fn main() -> std::process::ExitCode {
 
     // At most 4 tasks in flight: submit waits while 4 are outstanding.
     futures::run(
-        &world,
+        world,
         Options {
             max_in_flight: Some(4),
             retries: 0,
@@ -177,7 +175,7 @@ fn main() -> std::process::ExitCode {
 
     // Threads or processes? In Rust, threads inside one rank run in parallel too (there is
     // no interpreter lock): four prime counts on four threads of rank 0, then on the ranks.
-    futures::run(&world, Options::default(), |ex| {
+    futures::run(world, Options::default(), |ex| {
         let work = vec![Call::Primes { below: 600_000 }; 4];
         let started = Instant::now();
         let threaded: Vec<i64> = std::thread::scope(|s| {
@@ -197,5 +195,5 @@ fn main() -> std::process::ExitCode {
             started.elapsed().as_secs_f64()
         );
     });
-    std::process::ExitCode::SUCCESS
+    Ok(())
 }

@@ -9,12 +9,15 @@
 
 use std::time::Instant;
 
-use pardata::runtime::World;
+use pardata::prelude::*;
 
 const UNITS: u64 = 1_000_000;
 
-fn main() -> Result<(), String> {
-    let world = World::init().map_err(|e| e.to_string())?;
+fn main() -> std::process::ExitCode {
+    World::run(program)
+}
+
+fn program(world: &World) -> Result<(), String> {
     let mut tally = world.tally();
     let started = Instant::now();
     for _ in 0..UNITS {

@@ -1,6 +1,10 @@
-//! The command-line contract (DESIGN.md): clap definitions of every subcommand, and their
+//! The command-line contract: clap definitions of every subcommand, and their
 //! translation into the workloads' tasks. Everything here runs before MPI starts, so a bad
 //! option ends the program at once, on every rank, with clap's message.
+//!
+//! The `///` comments of the argument structs are the commands' help text, written for a
+//! terminal (`minute/<sym>/<date>.csv`), not rustdoc markup.
+#![allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
 
 use std::path::PathBuf;
 

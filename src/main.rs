@@ -1,25 +1,31 @@
-//! The `pardata` binary: parse the command line, start the SPMD world, run the task, and
-//! turn the outcome into output and an exit code.
+//! The `pardata` binary: parse the command line, then run the task in the SPMD world
+//! ([`World::run`] starts it, installs the panic hook and turns the agreed outcome into the
+//! exit code).
 
 use std::process::ExitCode;
 
-use pardata::runtime::{panic, World};
+use pardata::runtime::{JobFailure, World};
 use pardata::{cli, report, workloads};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The exit code of a job that failed on some rank.
-const FAILURE: u8 = 1;
-
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
-    // HDF5 loads filter plugins named by the files it reads; an input file must not make
-    // pardata load code, so plugins are off ("::" is HDF5's spelling of none) unless the
-    // user says otherwise. Set before any thread or HDF5 call exists.
-    if std::env::var_os("HDF5_PLUGIN_PRELOAD").is_none() {
-        std::env::set_var("HDF5_PLUGIN_PRELOAD", "::");
+    match cli::parse() {
+        Ok(request) => World::run(|world| perform(world, request, started)),
+        Err(error) => refuse(error),
     }
+}
+
+/// Runs the requested task on this rank, writes the trace, the report and the flame graphs
+/// it asked for (whether the task succeeded or failed: failures are agreed on, so every
+/// rank gets there), and prints the outcome on rank 0.
+fn perform(
+    world: &World,
+    request: cli::Request,
+    started: std::time::Instant,
+) -> Result<(), JobFailure> {
     let cli::Request {
         task,
         settings,
@@ -27,21 +33,7 @@ fn main() -> ExitCode {
         report,
         profile,
         stall_timeout,
-    } = match cli::parse() {
-        Ok(request) => request,
-        Err(error) => return refuse(error),
-    };
-    let world = match World::init() {
-        Ok(world) => world,
-        Err(error) => {
-            eprintln!("pardata: error: {error}");
-            return ExitCode::from(FAILURE);
-        }
-    };
-    panic::install(world.rank(), world.host());
-    if let Some(problem) = world.launch().size_mismatch(world.size()) {
-        eprintln!("pardata: warning: {problem}");
-    }
+    } = request;
     if !settings.quiet {
         world.show_progress(report::progress::views());
     }
@@ -49,43 +41,30 @@ fn main() -> ExitCode {
         world.watch_for_stalls(limit);
     }
     let profiler = profile.as_deref().map(report::profile::Profiler::start);
-    let outcome = workloads::execute(&world, &task, settings);
-    let profiled = profiler.map_or(Ok(()), |p| p.finish(&world));
-    // The trace is written whether the task succeeded or failed (failures are agreed on, so
-    // every rank gets here).
-    let traced = trace.map_or(Ok(()), |path| report::trace::write_trace(&world, &path));
+    let outcome = workloads::execute(world, &task, settings);
+    let profiled = profiler.map_or(Ok(()), |p| p.finish(world));
+    let traced = trace.map_or(Ok(()), |path| report::trace::write_trace(world, &path));
     let reported = report.map_or(Ok(()), |path| {
         let facts = report::html::RunFacts {
             command: std::env::args().collect::<Vec<_>>().join(" "),
             wall_seconds: started.elapsed().as_secs_f64(),
             succeeded: outcome.is_ok(),
         };
-        report::html::write_report(&world, &path, &facts)
+        report::html::write_report(world, &path, &facts)
     });
-    let written = profiled.and(traced).and(reported);
-    let code = match outcome.and_then(|outcome| written.map(|()| outcome)) {
-        Ok(outcome) => {
-            if settings.json {
-                match serde_json::to_string_pretty(&outcome) {
-                    Ok(json) => world.say(json),
-                    Err(error) => world.say(format_args!(
-                        "pardata: cannot encode the result as JSON: {error}"
-                    )),
-                }
-            } else {
-                world.say(&outcome);
-            }
-            ExitCode::SUCCESS
+    let outcome =
+        outcome.and_then(|outcome| profiled.and(traced).and(reported).map(|()| outcome))?;
+    if settings.json {
+        match serde_json::to_string_pretty(&outcome) {
+            Ok(json) => world.say(json),
+            Err(error) => world.say(format_args!(
+                "pardata: cannot encode the result as JSON: {error}"
+            )),
         }
-        Err(failure) => {
-            if world.is_root() {
-                eprintln!("pardata: error: {failure}");
-            }
-            ExitCode::from(FAILURE)
-        }
-    };
-    drop(world); // finalizes MPI before the process exits
-    code
+    } else {
+        world.say(&outcome);
+    }
+    Ok(())
 }
 
 /// Ends a run whose command line clap refused (or answered, for `--help`): rank 0 prints

@@ -104,3 +104,71 @@ fn the_submit_example_prints_what_the_notebook_printed() {
         );
     }
 }
+
+/// How long a launch of `rank_failure` took, and what it returned.
+fn rank_failure(ranks: usize, args: &[&str]) -> (common::Run, f64) {
+    let started = std::time::Instant::now();
+    let run = common::launch_program(
+        &common::example("rank_failure"),
+        std::path::Path::new("."),
+        ranks,
+        args,
+        &[],
+    );
+    (run, started.elapsed().as_secs_f64())
+}
+
+#[test]
+fn a_panicking_rank_ends_a_library_program_and_names_itself() {
+    let (run, _) = rank_failure(3, &["--panic", "1"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rank 1 on ") && run.stderr.contains("was told to panic"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("every rank reached the end"));
+}
+
+#[test]
+fn a_rank_whose_program_fails_while_the_others_wait_ends_the_job_on_its_own() {
+    // Ranks 0 and 2 wait in a barrier for rank 1, which returned an error instead: rank 1
+    // waits FAILURE_GRACE (10 s) for them, then reports and ends the job (not a hang:
+    // launch_program fails the test if the job outlives its limit).
+    let (run, seconds) = rank_failure(3, &["--error", "1"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("rank_failure: error: rank 1 was told to fail [rank 1 on ")
+            && run.stderr.contains("did not reach the end within 10 s"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        seconds >= 10.0,
+        "it waited for the others first ({seconds:.1} s)"
+    );
+}
+
+#[test]
+fn errors_on_every_rank_are_agreed_on_and_reported_once() {
+    let (run, _) = rank_failure(3, &["--error", "all"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let reports: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("rank_failure: error:"))
+        .collect();
+    assert_eq!(reports.len(), 1, "one report, from rank 0: {}", run.stderr);
+    assert!(
+        reports[0].starts_with("rank_failure: error: rank 0 was told to fail [rank 0 on ")
+            && reports[0].ends_with("ranks 1, 2 reported errors]"),
+        "{}",
+        reports[0]
+    );
+    let (alone, _) = rank_failure(0, &["--error", "0"]);
+    assert_eq!(alone.code, 1, "{}", alone.stderr);
+    assert!(alone
+        .stderr
+        .contains("rank_failure: error: rank 0 was told to fail [rank 0 on "));
+}

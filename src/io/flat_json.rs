@@ -9,17 +9,22 @@
 //! (BENCHMARKS.md) the reader built on it fills columns and parses timestamps faster than
 //! serde_json alone parses the same lines into structs.
 
-/// Positions of the prices in a scanned record.
+/// Index of the close price in [`FlatRecord::prices`].
 pub const CLOSE: usize = 0;
+/// Index of the high price in [`FlatRecord::prices`].
 pub const HIGH: usize = 1;
+/// Index of the low price in [`FlatRecord::prices`].
 pub const LOW: usize = 2;
+/// Index of the open price in [`FlatRecord::prices`].
 pub const OPEN: usize = 3;
 
 /// A scanned record: the timestamp's text and the prices (NaN for `null`), in the order
 /// close, high, low, open.
 #[derive(Debug, PartialEq)]
 pub struct FlatRecord<'a> {
+    /// The `timestamp` string as written, borrowed from the line (not parsed).
     pub timestamp: &'a str,
+    /// The prices, indexed by [`CLOSE`], [`HIGH`], [`LOW`] and [`OPEN`]; NaN for `null`.
     pub prices: [f64; 4],
 }
 

@@ -32,6 +32,7 @@ type Text = FixedUnicode<TEXT>;
 /// One column of a frame to write.
 #[derive(Debug, Clone, Copy)]
 pub enum Column<'a> {
+    /// A float64 column: its name and its values.
     Float64(&'a str, &'a [f64]),
     /// Nanoseconds since 1970-01-01T00:00:00, as pandas' `datetime64[ns]`.
     DateTime64(&'a str, &'a [i64]),
@@ -55,35 +56,78 @@ impl Column<'_> {
 /// Why a frame cannot be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
+    /// The file could not be opened as HDF5.
     #[error("cannot open {}: not a readable HDF5 file ({source})", path.display())]
-    Open { path: PathBuf, source: hdf5::Error },
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The HDF5 library's error.
+        source: hdf5::Error,
+    },
+    /// The file has nothing under the frame's key.
     #[error("{}: no frame under the key '{key}'", path.display())]
-    MissingKey { path: PathBuf, key: String },
+    MissingKey {
+        /// The file.
+        path: PathBuf,
+        /// The key asked for.
+        key: String,
+    },
+    /// No block of the frame names the column asked for.
     #[error("{}: the frame '{key}' has no column '{column}' (columns: {available})", path.display())]
     MissingColumn {
+        /// The file.
         path: PathBuf,
+        /// The frame's key.
         key: String,
+        /// The column asked for.
         column: String,
+        /// The frame's column names, comma-separated.
         available: String,
     },
+    /// The key holds something other than a frame in pandas' fixed format.
     #[error("{}: '{key}' is not a pandas frame in the fixed format: {detail}", path.display())]
     NotAFrame {
+        /// The file.
         path: PathBuf,
+        /// The frame's key.
         key: String,
+        /// What is missing or malformed.
         detail: String,
     },
+    /// The file, or the frame's group, holds a link to another file; it is not followed.
     #[error("{}: '{link}' is an external link to another file: refused (inputs are read from the file given, nowhere else)", path.display())]
-    ExternalLink { path: PathBuf, link: String },
+    ExternalLink {
+        /// The file.
+        path: PathBuf,
+        /// The link's path inside the file.
+        link: String,
+    },
+    /// The column exists but its values are not float64.
     #[error("{}: column '{column}' of '{key}' is not float64", path.display())]
     NotFloat {
+        /// The file.
         path: PathBuf,
+        /// The frame's key.
         key: String,
+        /// The column asked for.
         column: String,
     },
+    /// The HDF5 library failed while creating or writing the file.
     #[error("cannot write {}: {source}", path.display())]
-    Write { path: PathBuf, source: hdf5::Error },
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The HDF5 library's error.
+        source: hdf5::Error,
+    },
+    /// The columns to write are not all of one length.
     #[error("cannot write {}: {detail}", path.display())]
-    Shape { path: PathBuf, detail: String },
+    Shape {
+        /// The file.
+        path: PathBuf,
+        /// Which column has how many rows.
+        detail: String,
+    },
 }
 
 fn text(value: &str) -> hdf5::Result<Text> {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 /// One host of a hostfile.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct HostEntry {
+    /// The host name or address, as written.
     pub host: String,
     /// Ranks placed here before the host counts as full (`None`: Open MPI's default, the
     /// host's cores).
@@ -23,20 +24,32 @@ pub struct HostEntry {
 /// Why a hostfile cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum HostfileError {
+    /// The file could not be read.
     #[error("cannot read the hostfile {}: {source}", path.display())]
     Read {
+        /// The hostfile.
         path: PathBuf,
+        /// The error reading it.
         source: std::io::Error,
     },
+    /// A line is not a valid host entry.
     #[error("{}: line {line}: column {column}: {message}", path.display())]
     Invalid {
+        /// The hostfile.
         path: PathBuf,
+        /// The line, from 1.
         line: usize,
+        /// The byte column where the mistake starts, from 1.
         column: usize,
+        /// What is wrong.
         message: String,
     },
+    /// Every line is empty or a comment.
     #[error("{}: no hosts (every line is empty or a comment)", path.display())]
-    Empty { path: PathBuf },
+    Empty {
+        /// The hostfile.
+        path: PathBuf,
+    },
 }
 
 /// Reads and checks the hostfile at `path`.

@@ -7,15 +7,28 @@ use std::path::{Path, PathBuf};
 /// Why the inputs cannot be listed.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
+    /// A path given is neither a file nor a folder.
     #[error("{}: no such file or folder", path.display())]
-    Missing { path: PathBuf },
+    Missing {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// A folder could not be listed.
     #[error("cannot list {}: {source}", path.display())]
     List {
+        /// The folder.
         path: PathBuf,
+        /// The error listing it.
         source: std::io::Error,
     },
+    /// A folder holds no file with the wanted extension.
     #[error("{}: no .{extension} files in this folder", path.display())]
-    NoneFound { path: PathBuf, extension: String },
+    NoneFound {
+        /// The folder.
+        path: PathBuf,
+        /// The extension looked for, without the dot.
+        extension: String,
+    },
 }
 
 /// The input files: each file path as given, each folder's `*.extension` files by name.

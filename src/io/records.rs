@@ -24,9 +24,13 @@ use super::flat_json::{self, CLOSE, HIGH, LOW, OPEN};
 pub struct StockColumns {
     /// Nanoseconds since 1970-01-01 00:00:00.
     pub timestamp: Vec<i64>,
+    /// Close prices; NaN where the record has `null`.
     pub close: Vec<f64>,
+    /// High prices; NaN where the record has `null`.
     pub high: Vec<f64>,
+    /// Low prices; NaN where the record has `null`.
     pub low: Vec<f64>,
+    /// Open prices; NaN where the record has `null`.
     pub open: Vec<f64>,
 }
 
@@ -45,19 +49,30 @@ impl StockColumns {
 /// Why a file's records cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
+    /// The file could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
+        /// The file.
         path: PathBuf,
+        /// The error reading it.
         source: std::io::Error,
     },
+    /// A line is not a valid record.
     #[error("{}: line {line}: {message}", path.display())]
     Line {
+        /// The file.
         path: PathBuf,
+        /// The line, from 1.
         line: usize,
+        /// What is wrong, with the column where serde_json gives one.
         message: String,
     },
+    /// The file holds no records, only blank lines or nothing.
     #[error("{}: no records (the file is empty)", path.display())]
-    Empty { path: PathBuf },
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 #[derive(Deserialize)]

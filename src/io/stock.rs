@@ -21,17 +21,24 @@ pub const SESSION_SECONDS: u32 = 7 * 3600;
 /// One price bar, prices in thousandths (123.456 is 123456).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bar {
+    /// The first price of the bar, in thousandths.
     pub open: i64,
+    /// The highest price of the bar, in thousandths.
     pub high: i64,
+    /// The lowest price of the bar, in thousandths.
     pub low: i64,
+    /// The last price of the bar, in thousandths.
     pub close: i64,
 }
 
 /// The bars of one trading day, the first at 09:00:00 and then every `freq_seconds`.
 #[derive(Debug, Clone, Copy)]
 pub struct Day<'a> {
+    /// The trading day.
     pub date: NaiveDate,
+    /// Seconds from one bar to the next.
     pub freq_seconds: u32,
+    /// The bars in time order, the first at 09:00:00.
     pub bars: &'a [Bar],
 }
 

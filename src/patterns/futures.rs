@@ -44,7 +44,9 @@ use crate::runtime::{Activity, World};
 
 /// A call that can be submitted: its fields are the arguments, `run` the function.
 pub trait Task: Serialize + DeserializeOwned + Clone {
+    /// The call's result, sent back to rank 0.
     type Output: Serialize + DeserializeOwned;
+    /// The call's error; its `Display` text becomes [`TaskError::message`].
     type Error: fmt::Display;
 
     /// Runs the call (on whichever rank the executor chose).
@@ -72,11 +74,17 @@ pub struct Options {
 /// A task that failed: where, how, and (for panics) the backtrace of the rank it ran on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskError {
+    /// The task's name, from [`Task::describe`].
     pub task: String,
+    /// The task's number, in submission order from 0 (as [`Future::id`]).
     pub id: u64,
+    /// The rank it last ran on; `usize::MAX` for a cancelled task.
     pub rank: usize,
+    /// The host of that rank; empty for a cancelled task.
     pub host: String,
+    /// The task's error text, or the panic's message.
     pub message: String,
+    /// The backtrace of the rank it ran on, for a panic; `None` for an `Err`.
     pub backtrace: Option<String>,
     /// How many times it was run.
     pub attempts: u32,
@@ -135,7 +143,9 @@ pub type Waited<O> = (Vec<Future<O>>, Vec<Future<O>>);
 /// What [`Executor::wait`] waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitFor {
+    /// Wait until every future has completed.
     AllCompleted,
+    /// Wait until at least one future has completed (or return at once if none is given).
     FirstCompleted,
 }
 
@@ -172,6 +182,38 @@ fn attempt<T: Task>(world: &World, id: u64, task: &T) -> Result<T::Output, Failu
 }
 
 /// Runs the executor (a collective): `driver` on rank 0, the worker loop elsewhere.
+///
+/// ```
+/// # use pardata::prelude::*;
+/// # fn main() -> std::process::ExitCode {
+/// # World::run(|world| {
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Clone, Serialize, Deserialize)]
+/// struct Square(u64);
+///
+/// impl Task for Square {
+///     type Output = u64;
+///     type Error = String;
+///     fn run(&self) -> Result<u64, String> {
+///         Ok(self.0 * self.0)
+///     }
+/// }
+///
+/// // The driver runs on rank 0; every rank runs tasks.
+/// let total = futures::run(world, Options::default(), |ex| {
+///     let futures: Vec<_> = (1..=3).map(|i| ex.submit(Square(i))).collect();
+///     futures.into_iter().map(|f| ex.result(f).unwrap_or(0)).sum::<u64>()
+/// });
+/// if world.is_root() {
+///     assert_eq!(total, Some(14));
+/// } else {
+///     assert_eq!(total, None);
+/// }
+/// # Ok::<(), JobFailure>(())
+/// # })
+/// # }
+/// ```
 pub fn run<T: Task, R>(
     world: &World,
     options: Options,

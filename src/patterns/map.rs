@@ -24,7 +24,9 @@ use crate::runtime::World;
 /// How items are assigned to ranks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Schedule {
+    /// One contiguous block of items per rank, fixed in advance.
     Static,
+    /// Items handed out by rank 0 one at a time as ranks return results.
     Dynamic,
 }
 
@@ -41,6 +43,24 @@ pub struct ItemResult<R> {
 
 /// Maps `work` over `items`; rank 0 gets every item's result in input order, the other
 /// ranks `None`.
+///
+/// ```
+/// # use pardata::prelude::*;
+/// # fn main() -> std::process::ExitCode {
+/// # World::run(|world| {
+/// let items: Vec<u64> = (1..=4).collect();
+/// let results = map(world, &items, Schedule::Dynamic, |_, x| {
+///     if *x == 3 { Err("three is bad") } else { Ok(x * 10) }
+/// });
+/// if let Some(results) = results {
+///     // Rank 0: every item's outcome, in input order; the error is kept with its item.
+///     assert_eq!(results[0].result, Ok(10));
+///     assert_eq!(results[2].result, Err("three is bad".to_string()));
+/// }
+/// # Ok::<(), JobFailure>(())
+/// # })
+/// # }
+/// ```
 pub fn map<I, R, E>(
     world: &World,
     items: &[I],
@@ -74,6 +94,20 @@ where
 }
 
 /// [`map`], with the results on every rank.
+///
+/// ```
+/// # use pardata::prelude::*;
+/// # fn main() -> std::process::ExitCode {
+/// # World::run(|world| {
+/// let lengths = map_all(world, &["a", "bb", "ccc"], Schedule::Static, |_, s| {
+///     Ok::<usize, String>(s.len())
+/// });
+/// let lengths: Vec<usize> = lengths.into_iter().filter_map(|r| r.result.ok()).collect();
+/// assert_eq!(lengths, [1, 2, 3]); // on every rank
+/// # Ok::<(), JobFailure>(())
+/// # })
+/// # }
+/// ```
 pub fn map_all<I, R, E>(
     world: &World,
     items: &[I],
@@ -90,6 +124,14 @@ where
 
 /// The block of `0..items` that rank `rank` of `ranks` takes: sizes differ by at most one,
 /// larger blocks first.
+///
+/// ```
+/// use pardata::patterns::map::block;
+///
+/// assert_eq!(block(10, 3, 0), 0..4);
+/// assert_eq!(block(10, 3, 1), 4..7);
+/// assert_eq!(block(10, 3, 2), 7..10);
+/// ```
 pub fn block(items: usize, ranks: usize, rank: usize) -> std::ops::Range<usize> {
     let base = items / ranks;
     let extra = items % ranks;

@@ -11,6 +11,8 @@
 //! [`exchange`] moves, in one variable-count all-to-all, every series to the ranks whose
 //! block pairs need it. The block size does not depend on the rank count, so every pair is
 //! computed in the same block pair, with the same shapes, at every rank count.
+//!
+//! [`map::block`]: super::map::block
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -114,8 +116,9 @@ impl PairPlan {
 /// What the exchange moved on this rank, against what the plan says it must move.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExchangeVolume {
-    /// Values this rank sent to others and received from them.
+    /// Values this rank sent to other ranks.
     pub sent_values: u64,
+    /// Values this rank received from other ranks.
     pub received_values: u64,
     /// Values of the series this rank needs and does not own: the least it must receive.
     pub needed_values: u64,

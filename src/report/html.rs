@@ -13,8 +13,11 @@ use crate::runtime::{Activity, JobFailure, World};
 
 /// What the page says about the run besides the time line.
 pub struct RunFacts {
+    /// The command line, shown as run.
     pub command: String,
+    /// Seconds from the start of the run to the writing of the report.
     pub wall_seconds: f64,
+    /// Whether the workload succeeded.
     pub succeeded: bool,
 }
 

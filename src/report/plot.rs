@@ -16,9 +16,13 @@ pub fn line_chart_svg(path: &Path, title: &str, points: &[(String, f64)]) -> Res
 /// One point of the accuracy landscape: log10 C, log10 gamma, the mean validation score,
 /// and whether it is among the best.
 pub struct LandscapePoint {
+    /// log10 of the candidate's C: the x coordinate.
     pub log_c: f64,
+    /// log10 of the candidate's gamma: the y coordinate.
     pub log_gamma: f64,
+    /// The mean validation score, 0 to 1 (coloured on that scale).
     pub score: f64,
+    /// Whether it is among the best candidates (drawn outlined).
     pub best: bool,
 }
 

@@ -6,8 +6,11 @@ use crate::runtime::{RankMetrics, World};
 
 /// One rank's part of the time line.
 pub struct RankTimeline {
+    /// The rank.
     pub rank: usize,
+    /// The host it ran on.
     pub host: String,
+    /// Its totals: seconds per activity, bytes sent and received.
     pub metrics: RankMetrics,
     /// Spans with `start_us` and `end_us` on rank 0's clock, from rank 0's start.
     pub spans: Vec<Span>,

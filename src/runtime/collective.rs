@@ -23,7 +23,9 @@ use super::World;
 /// A candidate of an arg-max: a value and the index of what it scores.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Scored {
+    /// The score; larger is better, NaN never wins.
     pub value: f64,
+    /// The index of what is scored; the smaller wins a tie.
     pub index: u64,
 }
 
@@ -78,6 +80,18 @@ fn byte_len<T>(n: usize) -> u64 {
 
 impl World {
     /// Rank 0's value, on every rank. Rank 0 passes `Some`; the others' argument is ignored.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// // Rank 0 decides; every rank gets its value.
+    /// let seed: u64 = world.broadcast(world.is_root().then_some(&42));
+    /// assert_eq!(seed, 42);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn broadcast<T: Serialize + DeserializeOwned>(&self, value: Option<&T>) -> T {
         let start = self.watch.enter("broadcast");
         let root = self.comm.process_at_rank(0);
@@ -100,6 +114,19 @@ impl World {
     }
 
     /// Every rank's value, in rank order, on rank 0 (`None` elsewhere).
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let ranks = world.gather(&world.rank());
+    /// if let Some(ranks) = ranks {
+    ///     assert_eq!(ranks, (0..world.size()).collect::<Vec<_>>()); // on rank 0, in rank order
+    /// }
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn gather<T: Serialize + DeserializeOwned>(&self, value: &T) -> Option<Vec<T>> {
         let start = self.watch.enter("gather");
         let bytes = encode(value);
@@ -127,6 +154,18 @@ impl World {
     }
 
     /// Every rank's value, in rank order, on every rank.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let hosts = world.all_gather(&world.host().to_string());
+    /// assert_eq!(hosts.len(), world.size());
+    /// assert_eq!(hosts[world.rank()], world.host());
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn all_gather<T: Serialize + DeserializeOwned>(&self, value: &T) -> Vec<T> {
         let start = self.watch.enter("all_gather");
         let (values, sent, received) = self.exchange_all(value);
@@ -221,6 +260,20 @@ impl World {
     /// The variable-count all-to-all: `send` holds, in rank order, `send_counts[r]` elements
     /// for each rank r. Returns what every rank sent here, in rank order, with the count
     /// from each rank.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// // Every rank sends rank r the number r, once.
+    /// let send: Vec<u64> = (0..world.size() as u64).collect();
+    /// let (received, counts) = world.all_to_all_slices(&send, &vec![1; world.size()]);
+    /// assert_eq!(received, vec![world.rank() as u64; world.size()]);
+    /// assert_eq!(counts, vec![1; world.size()]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn all_to_all_slices<T>(&self, send: &[T], send_counts: &[usize]) -> (Vec<T>, Vec<usize>)
     where
         T: Equivalence + Default + Clone,

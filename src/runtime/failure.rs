@@ -18,8 +18,11 @@ use super::World;
 /// The error of one rank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RankError {
+    /// The rank that failed.
     pub rank: usize,
+    /// The host it ran on.
     pub host: String,
+    /// Its error message.
     pub message: String,
 }
 
@@ -68,6 +71,21 @@ impl std::error::Error for JobFailure {}
 impl World {
     /// Shares this rank's outcome with all ranks (a collective). Returns this rank's value
     /// when every rank succeeded, else the same `JobFailure` on every rank.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// // Each rank checks its own input; a bad one on any rank fails every rank alike.
+    /// let mine: Result<u32, String> = "17".parse::<u32>().map_err(|e| e.to_string());
+    /// let value = world.agree(mine)?;
+    /// assert_eq!(value, 17);
+    /// let failed = world.agree(Err::<(), _>("no such file"));
+    /// assert!(failed.unwrap_err().to_string().starts_with("no such file [rank 0 on "));
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn agree<T, E: fmt::Display>(&self, outcome: Result<T, E>) -> Result<T, JobFailure> {
         let start = self.watch.enter("agree");
         let mine = outcome.as_ref().err().map(|e| RankError {

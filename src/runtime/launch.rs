@@ -28,6 +28,7 @@ pub enum Launcher {
 /// How this process was launched and where.
 #[derive(Debug, Clone, Serialize)]
 pub struct Launch {
+    /// The launcher, as detected from its environment variables.
     pub launcher: Launcher,
     /// The ranks the launcher says it started, when it says.
     pub expected_ranks: Option<usize>,
@@ -125,8 +126,11 @@ pub fn mpi_standard() -> String {
 /// One rank's share of its machine.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct RankPlace {
+    /// The rank.
     pub rank: usize,
+    /// The host it runs on.
     pub host: String,
+    /// Its process id on that host.
     pub pid: u32,
     /// Cores this rank may run on (its CPU affinity).
     pub cores_available: usize,

@@ -33,10 +33,13 @@ impl Activity {
 /// One recorded span of one rank.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Span {
+    /// What the time was spent on.
     pub activity: Activity,
+    /// What the caller named the span (a task, a file, a collective).
     pub name: String,
     /// Microseconds since this rank started.
     pub start_us: u64,
+    /// Microseconds since this rank started, at the span's end.
     pub end_us: u64,
     /// Bytes moved during the span (communication spans).
     pub bytes: u64,
@@ -45,20 +48,30 @@ pub struct Span {
 /// Seconds spent per activity.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
 pub struct Seconds {
+    /// Seconds in [`Activity::Compute`] spans.
     pub compute: f64,
+    /// Seconds in [`Activity::Io`] spans.
     pub io: f64,
+    /// Seconds in [`Activity::Comm`] spans.
     pub comm: f64,
+    /// Seconds in [`Activity::Wait`] spans.
     pub wait: f64,
 }
 
 /// A rank's totals: what summaries and reports print.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RankMetrics {
+    /// The rank.
     pub rank: usize,
+    /// The host it runs on.
     pub host: String,
+    /// Seconds per activity; an enclosing span counts only the time its inner spans did not.
     pub seconds: Seconds,
+    /// Bytes this rank sent to other ranks.
     pub bytes_sent: u64,
+    /// Bytes this rank received from other ranks.
     pub bytes_received: u64,
+    /// How many spans were recorded.
     pub spans: usize,
     /// The most memory this rank's process held at once (Linux's VmHWM), when known.
     pub peak_memory_bytes: Option<u64>,

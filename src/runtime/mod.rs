@@ -11,9 +11,13 @@
 //! built on it, shown by whatever view the front end installed ([`progress`]); each rank's
 //! clock offset from rank 0's, for the trace and the report ([`World::clock_offsets`]);
 //! what launched the ranks and where they run ([`launch`]); a watchdog for waits that
-//! never end ([`watchdog`]); and test-only fault injection ([`fault`]).
+//! never end ([`watchdog`]); test-only fault injection ([`fault`]); and the one way in,
+//! [`World::run`], which starts the world, installs the panic hook and agrees on the
+//! program's outcome ([`run`]).
 //!
 //! Not done yet: communicators smaller than the world.
+//!
+//! [`panic`]: mod@panic
 
 pub mod collective;
 pub mod failure;
@@ -23,6 +27,7 @@ pub mod metrics;
 pub mod panic;
 pub mod point_to_point;
 pub mod progress;
+pub mod run;
 pub mod tally;
 pub mod watchdog;
 pub mod wire;
@@ -40,11 +45,26 @@ pub use metrics::{Activity, RankMetrics};
 /// Errors of the runtime itself (before any work can be agreed on).
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
+    /// MPI could not be initialised (it already was), or gave a negative rank or size.
     #[error("MPI could not be initialised (was it initialised twice?)")]
     Init,
 }
 
-/// The world of all ranks running this program.
+/// The world of all ranks running this program: made by [`World::run`], which hands it to
+/// the program on every rank.
+///
+/// ```
+/// # use pardata::prelude::*;
+/// # fn main() -> std::process::ExitCode {
+/// World::run(|world| {
+///     assert!(world.rank() < world.size());
+///     // Every rank's rank, summed on every rank: 0 + 1 + ... + (size - 1).
+///     let sum: usize = world.all_gather(&world.rank()).iter().sum();
+///     assert_eq!(sum, world.size() * (world.size() - 1) / 2);
+///     Ok::<(), JobFailure>(())
+/// })
+/// # }
+/// ```
 pub struct World {
     // Field order matters: communicators are freed before the universe finalizes MPI.
     comm: SimpleCommunicator,
@@ -113,6 +133,16 @@ impl World {
     }
 
     /// Waits until every rank has come here (a collective).
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// world.barrier(); // no rank goes on before every rank has come here
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn barrier(&self) {
         let start = self.watch.enter("barrier");
         mpi::collective::CommunicatorCollectives::barrier(&self.comm);
@@ -124,6 +154,16 @@ impl World {
 
     /// Prints a line on stdout, once for the whole job (from rank 0). The one place where
     /// workloads print results.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// world.say(format_args!("{} ranks", world.size())); // printed once, by rank 0
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn say(&self, text: impl Display) {
         if self.is_root() {
             println!("{text}");

@@ -22,7 +22,9 @@ thread_local! {
 /// A panic caught by [`catch`]: its message (with its place) and this rank's backtrace.
 #[derive(Debug, Clone)]
 pub struct CaughtPanic {
+    /// `panicked at FILE:LINE: MESSAGE`, or without the place when it is unknown.
     pub message: String,
+    /// This rank's backtrace at the panic, always captured.
     pub backtrace: String,
 }
 

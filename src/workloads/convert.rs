@@ -1,6 +1,6 @@
 //! `pardata convert`: the map lesson. Every JSON Lines file of stock records becomes an HDF5
 //! frame beside it (`aet.json` -> `aet.h5`, key `data`) in pandas' fixed format, so that
-//! `pandas.read_hdf(path, 'data')` gives columns timestamp (datetime64[ns]), close, high,
+//! `pandas.read_hdf(path, 'data')` gives columns timestamp (`datetime64[ns]`), close, high,
 //! low and open (float64) in file order.
 //!
 //! One file is one item of [`crate::patterns::map`], statically (each rank its block of

@@ -1,6 +1,6 @@
 //! The workloads (prep, convert, correlate, stats, cvsearch, the benchmarks, and jobs that
 //! chain them): each a function of the runtime and its options, called the same way on
-//! every rank. [`Task`] is what the command line (or a job file) asks for, and [`execute`]
+//! every rank. `Task` is what the command line (or a job file) asks for, and `execute`
 //! runs it.
 
 pub mod bench;

@@ -5,6 +5,21 @@ use super::{all_gather_items, gather_items, Bag, Element};
 
 impl<'w, T: Element> Bag<'w, T> {
     /// Every element, in order, on rank 0 (`None` elsewhere).
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let all = Bag::from_vec(world, vec![1, 2, 3]).collect();
+    /// if world.is_root() {
+    ///     assert_eq!(all, Some(vec![1, 2, 3]));
+    /// } else {
+    ///     assert_eq!(all, None);
+    /// }
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn collect(self) -> Option<Vec<T>> {
         let (items, world, _, _) = self.run();
         gather_items(world, items)
@@ -17,6 +32,16 @@ impl<'w, T: Element> Bag<'w, T> {
     }
 
     /// The number of elements.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// assert_eq!(Bag::from_vec(world, (0..100).collect::<Vec<u32>>()).count(), 100);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn count(self) -> u64 {
         let (items, world, _, _) = self.run();
         world.all_gather(&(items.len() as u64)).into_iter().sum()
@@ -25,6 +50,18 @@ impl<'w, T: Element> Bag<'w, T> {
     /// Folds every element in input order (each rank folds its partition from `init`, then
     /// the partial results are combined in rank order, starting from `init` again: `init`
     /// must be neutral for `combine`).
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let longest = Bag::from_vec(world, vec!["ab".to_string(), "abcd".to_string()])
+    ///     .fold(0, |best, s| best.max(s.len()), |a, b| a.max(b));
+    /// assert_eq!(longest, 4);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn fold<A: Element + Clone>(
         self,
         init: A,
@@ -39,6 +76,16 @@ impl<'w, T: Element> Bag<'w, T> {
     }
 
     /// The sum of the elements.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// assert_eq!(Bag::from_vec(world, (1..=10).collect::<Vec<i64>>()).sum(), 55);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn sum(self) -> T
     where
         T: std::ops::Add<Output = T> + Default + Clone,
@@ -70,6 +117,16 @@ impl<'w, T: Element> Bag<'w, T> {
     }
 
     /// The first `n` elements in order.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// assert_eq!(Bag::from_vec(world, (0..100).collect::<Vec<u8>>()).take(3), [0, 1, 2]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn take(self, n: usize) -> Vec<T> {
         let (items, world, _, _) = self.run();
         let mine: Vec<T> = items.into_iter().take(n).collect();
@@ -78,6 +135,17 @@ impl<'w, T: Element> Bag<'w, T> {
 
     /// The `k` largest elements by `key`, largest first, ties to the earlier element: each
     /// rank keeps its own top `k` (no full sort), and the merge of those decides.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let best = Bag::from_vec(world, vec![5.0, f64::NAN, 9.0, 1.0, 9.0]).top_k(2, |x| *x);
+    /// assert_eq!(best, [9.0, 9.0]); // NaN never wins; ties keep input order
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn top_k<S: PartialOrd>(self, k: usize, key: impl Fn(&T) -> S) -> Vec<T> {
         let (items, world, _, _) = self.run();
         let offset = world.all_gather(&(items.len() as u64))[..world.rank()]

@@ -3,10 +3,10 @@
 //!
 //! A bag is a recipe: sources and narrow operations (`map`, `filter`, `flat_map`,
 //! `map_partitions`) are chained into one pass over each rank's partition when an action
-//! runs; wide operations ([`wide`]: `product`, `group_by`, `fold_by`, `aggregate_by`,
+//! runs; wide operations (`product`, `group_by`, `fold_by`, `aggregate_by`,
 //! `join`, `distinct`, `frequencies`, `repartition`) end a stage with one exchange between
 //! the ranks (for the keyed ones, a shuffle by key ranges cut from a sample of the keys).
-//! Actions ([`actions`]: `collect`, `count`, `fold`, `max_by`, `top_k`, `take`, ...) run the
+//! Actions (`collect`, `count`, `fold`, `max_by`, `top_k`, `take`, ...) run the
 //! recipe; they are collectives, so every rank calls them in the same order.
 //! [`Bag::explain`] prints the stages; [`Bag::plan_log`] tells what the planner chose at run
 //! time (broadcast or shuffle join, combining before a shuffle or not).
@@ -27,11 +27,11 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use wide::JoinStrategy;
+pub use wide::{JoinStrategy, BROADCAST_JOIN_LIMIT};
 
 use super::map::block;
 use crate::runtime::progress::Progress;
-use crate::runtime::{Activity, World};
+use crate::runtime::{Activity, JobFailure, World};
 
 /// What a bag's elements must allow: to travel between ranks.
 pub trait Element: Serialize + DeserializeOwned + 'static {}
@@ -127,6 +127,17 @@ impl<'w, T: Element> Bag<'w, T> {
     }
 
     /// A bag of `items` (every rank passes the same vector; each keeps its block).
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let bag = Bag::from_vec(world, vec![3, 1, 2]);
+    /// assert_eq!(bag.collect_all(), [3, 1, 2]); // on every rank, in input order
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn from_vec(world: &'w World, items: Vec<T>) -> Bag<'w, T> {
         let range = block(items.len(), world.size(), world.rank());
         let stage = format!("from_vec: {} items", items.len());
@@ -175,6 +186,45 @@ impl<'w, T: Element> Bag<'w, T> {
         )
     }
 
+    /// A bag made by `read` from each of `sources`, as [`Bag::from_sources`], for readers
+    /// that can fail (a missing or malformed file): every rank reads its block now, not
+    /// lazily, and the ranks agree on the outcome (a collective), so that a bad source on
+    /// one rank is an error on every rank, naming the rank and host, instead of a panic or
+    /// a hang.
+    ///
+    /// ```no_run
+    /// use pardata::prelude::*;
+    ///
+    /// # fn main() -> std::process::ExitCode {
+    /// World::run(|world| {
+    ///     let files = vec!["a.txt".to_string(), "b.txt".to_string()];
+    ///     let lines = Bag::try_from_sources(world, files, |path| {
+    ///         std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+    ///     })?
+    ///     .map(|text| text.lines().count() as u64)
+    ///     .sum();
+    ///     world.say(format_args!("{lines} lines"));
+    ///     Ok::<(), JobFailure>(())
+    /// })
+    /// # }
+    /// ```
+    pub fn try_from_sources<S, E: fmt::Display>(
+        world: &'w World,
+        sources: Vec<S>,
+        read: impl Fn(&S) -> Result<T, E>,
+    ) -> Result<Bag<'w, T>, JobFailure> {
+        let range = block(sources.len(), world.size(), world.rank());
+        let count = sources.len();
+        let mine: Result<Vec<T>, E> = sources[range].iter().map(read).collect();
+        let items = world.agree(mine)?;
+        let stage = format!("try_from_sources: {count} sources, read where they fall");
+        Ok(Bag::new(
+            world,
+            vec![stage],
+            Box::new(move || Box::new(items.into_iter())),
+        ))
+    }
+
     /// A bag whose recipe adds `step` to the current stage (fused with its other steps).
     fn narrow<U: Element>(
         self,
@@ -189,16 +239,50 @@ impl<'w, T: Element> Bag<'w, T> {
     }
 
     /// Applies `f` to every element (fused with the other narrow steps of the stage).
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let squares = Bag::from_vec(world, (0..5).collect()).map(|x: i64| x * x);
+    /// assert_eq!(squares.collect_all(), [0, 1, 4, 9, 16]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn map<U: Element>(self, f: impl Fn(T) -> U + 'w) -> Bag<'w, U> {
         self.narrow("map", move |items| Box::new(items.map(f)))
     }
 
     /// Keeps the elements for which `keep` is true.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let evens = Bag::from_vec(world, (0..10).collect()).filter(|x: &i64| x % 2 == 0);
+    /// assert_eq!(evens.collect_all(), [0, 2, 4, 6, 8]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn filter(self, keep: impl Fn(&T) -> bool + 'w) -> Bag<'w, T> {
         self.narrow("filter", move |items| Box::new(items.filter(keep)))
     }
 
     /// Replaces every element by the elements `f` gives for it.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let words = Bag::from_vec(world, vec!["a b".to_string(), "c".to_string()])
+    ///     .flat_map(|line| line.split(' ').map(String::from).collect::<Vec<_>>());
+    /// assert_eq!(words.collect_all(), ["a", "b", "c"]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn flat_map<U: Element, I: IntoIterator<Item = U> + 'w>(
         self,
         f: impl Fn(T) -> I + 'w,
@@ -231,6 +315,20 @@ impl<'w, T: Element> Bag<'w, T> {
     }
 
     /// The plan: one line per stage, with the exchanges between stages.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let plan = Bag::from_vec(world, (0..5).collect::<Vec<i64>>())
+    ///     .map(|x| x + 1)
+    ///     .distinct()
+    ///     .explain();
+    /// assert!(plan.contains("map"), "{plan}");
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn explain(&self) -> String {
         self.stages
             .iter()

@@ -48,6 +48,17 @@ impl<'w, T: Element> Bag<'w, T> {
     /// Every element with every element of `right`, as pairs, left-major: `right` is
     /// computed and all-gathered to the ranks with left elements (each holds it whole), the
     /// left side stays where it is.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let pairs = Bag::from_vec(world, vec![1, 2]).product(Bag::from_vec(world, vec!['x', 'y']));
+    /// assert_eq!(pairs.collect_all(), [(1, 'x'), (1, 'y'), (2, 'x'), (2, 'y')]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn product<U: Element + Clone>(mut self, right: Bag<'w, U>) -> Bag<'w, (T, U)>
     where
         T: Clone,
@@ -94,6 +105,17 @@ impl<'w, T: Element> Bag<'w, T> {
     }
 
     /// Groups elements by key: `(key, values)` in ascending key order, values in input order.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let by_parity = Bag::from_vec(world, (1..=6).collect::<Vec<i64>>()).group_by(|x| x % 2);
+    /// assert_eq!(by_parity.collect_all(), [(0, vec![2, 4, 6]), (1, vec![1, 3, 5])]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn group_by<K: Element + Ord + Clone>(
         self,
         key: impl Fn(&T) -> K + 'w,
@@ -110,6 +132,18 @@ impl<'w, T: Element> Bag<'w, T> {
     /// Folds the elements of each key into one value, combining on each rank before the
     /// shuffle (Dask's `foldby`, Spark's `combineByKey`): `(key, folded)` in key order.
     /// `init` must be neutral for `combine`, and `combine` must agree with `fold`.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let sums = Bag::from_vec(world, (1..=6).collect::<Vec<i64>>())
+    ///     .fold_by(|x| x % 2, || 0, |sum, x| sum + x, |a, b| a + b);
+    /// assert_eq!(sums.collect_all(), [(0, 12), (1, 9)]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn fold_by<K, A>(
         self,
         key: impl Fn(&T) -> K + 'w,
@@ -197,6 +231,17 @@ impl<'w, T: Element> Bag<'w, T> {
     }
 
     /// Each distinct element once, in ascending order.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let kinds = Bag::from_vec(world, vec![3, 1, 3, 2, 1]).distinct();
+    /// assert_eq!(kinds.collect_all(), [1, 2, 3]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn distinct(self) -> Bag<'w, T>
     where
         T: Ord + Clone,
@@ -206,6 +251,17 @@ impl<'w, T: Element> Bag<'w, T> {
     }
 
     /// How often each distinct element occurs, in ascending order.
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let counts = Bag::from_vec(world, vec!['b', 'a', 'b']).frequencies();
+    /// assert_eq!(counts.collect_all(), [('a', 1), ('b', 2)]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn frequencies(self) -> Bag<'w, (T, u64)>
     where
         T: Ord + Clone,
@@ -215,6 +271,19 @@ impl<'w, T: Element> Bag<'w, T> {
 
     /// Pairs the elements of two keyed bags with equal keys, `(key, (left, right))` for
     /// every match, with [`JoinStrategy::Auto`].
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let names = Bag::from_vec(world, vec![(1, "ann".to_string()), (2, "bob".to_string())]);
+    /// let ages = Bag::from_vec(world, vec![(2, 41), (1, 37), (3, 9)]);
+    /// let joined = names.join(ages).collect_all();
+    /// assert_eq!(joined, [(1, ("ann".to_string(), 37)), (2, ("bob".to_string(), 41))]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
     pub fn join<K, V, W>(self, right: Bag<'w, (K, W)>) -> Bag<'w, (K, (V, W))>
     where
         T: Into<(K, V)>,
