@@ -32,9 +32,18 @@ stage() {
   echo "test: $name"
   "$@" || failed+=("$name")
 }
+# A fresh Debian 12 root (debootstrap) runs the README's first command, in the background
+# of the other stages (it is mostly waiting on the network and on a niced build).
+mkdir -p target
+tests/fresh/run.sh >target/fresh-machine.log 2>&1 &
+fresh=$!
 stage "formatting" cargo fmt --all -- --check
 stage "lints" cargo clippy --release --locked --all-targets -- -D warnings
 stage "unit and integration tests" cargo test --release --locked --no-fail-fast
+# The API documentation builds without a warning (broken links, missing docs).
+stage "docs" env RUSTDOCFLAGS="-D warnings" cargo doc --release --locked --no-deps --lib
+# A crate of its own that depends on pardata by path builds and runs under mpirun.
+stage "pardata as a dependency" tests/external/run.sh
 # The Slurm templates on a real one-node Slurm (installs slurm-wlm and munge; needs root).
 stage "Slurm templates" tests/slurm/run.sh
 # Several hosts for real: network namespaces joined by veth links (needs root).
@@ -43,6 +52,13 @@ stage "several hosts" tests/hosts/run.sh
 stage "soak" tests/soak.sh 50
 # The parsers of untrusted input under cargo fuzz, a minute each (fuzz/run.sh).
 stage "fuzzing" fuzz/run.sh 60
+echo "test: the fresh machine (tests/fresh/run.sh, in the background until now)"
+if wait "$fresh"; then
+  grep '^fresh test:' target/fresh-machine.log || true
+else
+  tail -40 target/fresh-machine.log
+  failed+=("fresh machine")
+fi
 if [ -f target/fault-matrix.md ]; then
   echo "test: the fault matrix (tests/fault_matrix.rs):"
   cat target/fault-matrix.md

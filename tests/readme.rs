@@ -74,3 +74,34 @@ fn every_command_of_the_tour_still_works() {
         assert_eq!(shape(got), shape(&first), "{command}");
     }
 }
+
+#[test]
+fn the_readme_program_is_the_external_crate_that_the_test_command_builds() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("<!-- external -->")
+        .expect("the program's start");
+    let end = readme
+        .find("<!-- /external -->")
+        .expect("the program's end");
+    let block = &readme[start..end];
+    let code = block
+        .split_once("```rust,no_run\n")
+        .and_then(|(_, rest)| rest.rsplit_once("```"))
+        .map(|(code, _)| code)
+        .expect("a rust block");
+    assert_eq!(code, include_str!("external/src/main.rs"));
+    let manifest = include_str!("external/Cargo.toml");
+    let dependencies: Vec<&str> = manifest
+        .split_once("[dependencies]\n")
+        .expect("a [dependencies] table")
+        .1
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(
+        dependencies,
+        [r#"pardata = { path = "../.." }"#],
+        "one line"
+    );
+}
