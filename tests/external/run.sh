@@ -7,8 +7,9 @@
 #      ranks;
 #   2. with a file that does not exist, read by rank 1: the job fails (exit 1) at once with
 #      one report, from rank 0, that names the file, rank 1 and its host.
-# The build shares this checkout's target/ (and Cargo.lock's versions), so only the
-# dependency graph's differences are compiled.
+# The build shares this checkout's target/, Cargo.lock's versions and its release
+# profile's debug setting (given through the environment, not the crate's Cargo.toml), so
+# only the dependency graph's differences are compiled.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env.sh
@@ -22,7 +23,7 @@ fail() {
 
 cp Cargo.lock tests/external/Cargo.lock
 started=$(date +%s)
-CARGO_TARGET_DIR=$repo/target cargo build --release --quiet --manifest-path tests/external/Cargo.toml ||
+CARGO_TARGET_DIR=$repo/target CARGO_PROFILE_RELEASE_DEBUG=line-tables-only cargo build --release --quiet --manifest-path tests/external/Cargo.toml ||
   fail "the crate that depends on pardata does not build"
 echo "external test: a crate with only the dependency line builds ($(( $(date +%s) - started )) s)"
 program=$repo/target/release/wordcount
