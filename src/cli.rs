@@ -12,8 +12,10 @@ use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::patterns::map::Schedule;
+use crate::table::Format as TableFormat;
 use crate::workloads::bench::OverheadOptions;
 use crate::workloads::convert::ConvertOptions;
+use crate::workloads::correlate::layout::{Columns, Layout};
 use crate::workloads::correlate::{CorrelateOptions, Engine};
 use crate::workloads::cvsearch::shards::Shard;
 use crate::workloads::cvsearch::{CvsearchOptions, Grid, Part};
@@ -156,12 +158,30 @@ pub enum BenchCommand {
 
 #[derive(Debug, Args)]
 pub struct CorrelateArgs {
-    /// HDF5 frames (key `data`), or folders holding them (every *.h5 inside, by name)
+    /// HDF5 frames (key `data`), CSV, JSON Lines or Parquet tables, or folders holding
+    /// them (every *.h5 inside, or else every table file, by name)
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// The float64 column of each frame to correlate
+    /// Where the series are: each file one series (files), each numeric column one
+    /// series (wide), or rows of name, time and value (long: --by, --time, --value)
+    #[arg(long, value_enum, default_value_t = LayoutArg::Files)]
+    pub layout: LayoutArg,
+    /// The numeric column of each file to correlate (--layout files)
     #[arg(long, default_value = "close")]
     pub column: String,
+    /// The columns that are series (--layout wide; default: every numeric column)
+    #[arg(long, value_delimiter = ',', value_name = "A,B,..")]
+    pub columns: Option<Vec<String>>,
+    /// The column naming each row's series (--layout long)
+    #[arg(long, value_name = "COLUMN")]
+    pub by: Option<String>,
+    /// The column of values (--layout long)
+    #[arg(long, value_name = "COLUMN")]
+    pub value: Option<String>,
+    /// Align the series on this time column, as pandas aligns a DatetimeIndex (each pair
+    /// uses the times both series have); without it, series are paired by position
+    #[arg(long, value_name = "COLUMN")]
+    pub time: Option<String>,
     /// How many of the best pairs to list
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub top: u32,
@@ -178,6 +198,21 @@ pub struct CorrelateArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ToArg {
+    Hdf5,
+    Parquet,
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    Files,
+    Wide,
+    Long,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EngineArg {
     Blocks,
     Futures,
@@ -186,9 +221,18 @@ pub enum EngineArg {
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// JSON Lines files, or folders holding them (every *.json inside, by name)
+    /// The stock JSON Lines files, or folders holding them (every *.json inside, by name);
+    /// with --to parquet|csv|jsonl, CSV, JSON Lines or Parquet tables (a folder: every
+    /// such file inside)
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// What to write: pandas HDF5 frames of the stock JSON (hdf5, the default), or the
+    /// tables as Parquet (zstd), CSV or JSON Lines
+    #[arg(long, value_enum, default_value_t = ToArg::Hdf5)]
+    pub to: ToArg,
+    /// Write the outputs in this folder (made if missing) instead of beside the inputs
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// How files are divided among ranks: a block each, or handed out one by one
     #[arg(long, value_enum, default_value_t = ScheduleArg::Static)]
     pub schedule: ScheduleArg,
@@ -324,10 +368,28 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             paths: args.paths,
             schedule: args.schedule.into(),
             skip_bad: args.skip_bad,
+            to: match args.to {
+                ToArg::Hdf5 => None,
+                ToArg::Parquet => Some(TableFormat::Parquet),
+                ToArg::Csv => Some(TableFormat::Csv),
+                ToArg::Jsonl => Some(TableFormat::JsonLines),
+            },
+            out: args.out,
         })),
         Command::Correlate(args) => Ok(Task::Correlate(CorrelateOptions {
             paths: args.paths,
-            column: args.column,
+            columns: Columns {
+                layout: match args.layout {
+                    LayoutArg::Files => Layout::Files,
+                    LayoutArg::Wide => Layout::Wide,
+                    LayoutArg::Long => Layout::Long,
+                },
+                column: args.column,
+                columns: args.columns,
+                by: args.by,
+                value: args.value,
+                time: args.time,
+            },
             top: args.top as usize,
             matrix: args.matrix,
             skip_bad: args.skip_bad,

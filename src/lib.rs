@@ -8,7 +8,10 @@
 //! - [`patterns`]: the paradigms: [`map`](patterns::map), the
 //!   [`futures`](patterns::futures) executor, the [`Bag`](patterns::bag::Bag) collection
 //!   and the [`pairs`](patterns::pairs) of many series;
-//! - [`io`]: the file formats pardata reads and writes, and safe (atomic) writing;
+//! - [`table`]: the user's tables (CSV, JSON Lines, Parquet) as Arrow record batches,
+//!   shared out over the ranks, and written back in any of those formats;
+//! - [`io`]: pardata's own file formats (the stock data, pandas HDF5 frames), and safe
+//!   (atomic) writing;
 //! - [`report`]: progress, Chrome traces, the HTML run report and plots.
 //!
 //! [`prelude`] brings the names a program needs. Data flows one way: the tools (the
@@ -39,6 +42,7 @@ pub mod io;
 pub mod patterns;
 pub mod report;
 pub mod runtime;
+pub mod table;
 
 /// The command line of the `pardata` binary: not part of the library.
 #[doc(hidden)]

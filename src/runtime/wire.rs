@@ -57,7 +57,7 @@ impl<'de> Visitor<'de> for FloatsVisitor {
     }
 
     fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<Floats, E> {
-        if bytes.len() % size_of::<f64>() != 0 {
+        if !bytes.len().is_multiple_of(size_of::<f64>()) {
             return Err(E::invalid_length(bytes.len(), &self));
         }
         // Copied into f64 storage: the message's bytes need not be aligned for f64.

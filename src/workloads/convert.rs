@@ -8,6 +8,11 @@
 //! error, naming the file and line, is reported at the end; without `--skip-bad` the
 //! command then fails, with it the file is skipped. Each frame is written to a temporary
 //! name and renamed, so no half-written `.h5` is ever left under its final name.
+//!
+//! `--to parquet|csv|jsonl` converts the user's tables instead: any CSV, JSON Lines or
+//! Parquet file (read by [`crate::table`], typed as pandas types it) to any of those
+//! formats, a file per input file (`trips.csv.gz` -> `trips.parquet`), beside it or under
+//! `--out DIR`. `--to hdf5` is the stock path above.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -22,6 +27,7 @@ use crate::io::records::{read_stock_json, RecordError};
 use crate::patterns::map::{map, Schedule};
 use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, RankMetrics, World};
+use crate::table::{self, CsvOptions, Format, TableError};
 
 /// What to convert.
 #[derive(Debug, Clone)]
@@ -29,6 +35,10 @@ pub struct ConvertOptions {
     pub paths: Vec<PathBuf>,
     pub schedule: Schedule,
     pub skip_bad: bool,
+    /// What to write: the stock frames (`None`, `--to hdf5`) or a table format.
+    pub to: Option<Format>,
+    /// The folder of the outputs (default: beside each input).
+    pub out: Option<PathBuf>,
 }
 
 /// Why one file could not be converted.
@@ -45,6 +55,10 @@ pub enum ConvertError {
     },
     #[error(transparent)]
     Fault(#[from] fault::InjectedFault),
+    #[error(transparent)]
+    Table(#[from] TableError),
+    #[error("{}: the output would overwrite the input (give --out DIR or another --to)", path.display())]
+    SameFile { path: PathBuf },
 }
 
 /// One converted file.
@@ -72,6 +86,9 @@ pub struct Failed {
 #[derive(Debug, Serialize)]
 pub struct ConvertSummary {
     pub schedule: &'static str,
+    /// The format written, for the text summary.
+    #[serde(skip)]
+    pub target: &'static str,
     pub converted: Vec<Converted>,
     pub skipped: Vec<Failed>,
     pub rows: u64,
@@ -85,11 +102,13 @@ impl fmt::Display for ConvertSummary {
         let megabytes = self.bytes_in as f64 / 1e6;
         write!(
             f,
-            "convert: {} file{} to HDF5 ({} rows, {:.1} MB of JSON) in {:.2} s on {} rank{} ({} schedule, {:.0} MB/s)",
+            "convert: {} file{} to {} ({} rows, {:.1} MB of {}) in {:.2} s on {} rank{} ({} schedule, {:.0} MB/s)",
             self.converted.len(),
             if self.converted.len() == 1 { "" } else { "s" },
+            self.target,
             self.rows,
             megabytes,
+            if self.target == "HDF5" { "JSON" } else { "input" },
             self.seconds,
             self.ranks.len(),
             if self.ranks.len() == 1 { "" } else { "s" },
@@ -115,11 +134,22 @@ impl fmt::Display for ConvertSummary {
 /// Converts the files (a collective: every rank calls it).
 pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary, JobFailure> {
     let started = Instant::now();
-    let files: Vec<PathBuf> =
-        world.agree(expand(&options.paths, "json").map_err(|e: InputError| e.to_string()))?;
+    let listed = match options.to {
+        None => expand(&options.paths, "json").map_err(|e: InputError| e.to_string()),
+        Some(_) => expand_tables(&options.paths),
+    };
+    let files: Vec<PathBuf> = world.agree(listed)?;
+    if let Some(out) = &options.out {
+        world.agree(
+            std::fs::create_dir_all(out).map_err(|e| format!("cannot make {}: {e}", out.display())),
+        )?;
+    }
     let mut progress = world.progress("convert", Some(files.len() as u64));
     let results = map(world, &files, options.schedule, |_, input| {
-        let converted = convert_file(world, input);
+        let converted = match options.to {
+            None => convert_file(world, input, options.out.as_deref()),
+            Some(format) => convert_table_file(world, input, format, options.out.as_deref()),
+        };
         progress.advance(1);
         converted
     });
@@ -169,6 +199,12 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
     world.agree(verdict)?;
     let ranks = world.all_metrics();
     Ok(ConvertSummary {
+        target: match options.to {
+            None => "HDF5",
+            Some(Format::Parquet) => "Parquet",
+            Some(Format::Csv) => "CSV",
+            Some(Format::JsonLines) => "JSON Lines",
+        },
         schedule: match options.schedule {
             Schedule::Static => "static",
             Schedule::Dynamic => "dynamic",
@@ -182,16 +218,103 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
     })
 }
 
-/// The frame's path for an input: the same name with the extension `.h5`.
-pub fn output_path(input: &Path) -> PathBuf {
-    input.with_extension("h5")
+/// The frame's path for an input: the same name with the extension `.h5`, beside it or in
+/// `out`.
+pub fn output_path(input: &Path, out: Option<&Path>) -> PathBuf {
+    let beside = input.with_extension("h5");
+    match (out, beside.file_name()) {
+        (Some(out), Some(name)) => out.join(name),
+        _ => beside,
+    }
+}
+
+/// The output of a table conversion: the input's name without its format's extensions
+/// (`.csv.gz`), with `format`'s, beside it or in `out`.
+pub fn table_output_path(input: &Path, format: Format, out: Option<&Path>) -> PathBuf {
+    let name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut stem = name.as_str();
+    for suffix in [".gz", ".zst"] {
+        stem = stem.strip_suffix(suffix).unwrap_or(stem);
+    }
+    let stem = stem.rsplit_once('.').map_or(stem, |(stem, _)| stem);
+    let file = format!("{stem}.{}", format.extension());
+    match out {
+        Some(out) => out.join(file),
+        None => input.with_file_name(file),
+    }
+}
+
+/// The table files of `paths`: each file as given, each folder's files of the data
+/// layer's formats, by name.
+fn expand_tables(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("cannot list {}: {e}", path.display()))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && Format::of(p).is_some())
+                .collect();
+            if found.is_empty() {
+                return Err(format!(
+                    "{}: no tables (*.csv, *.tsv, *.jsonl, *.ndjson, *.json, *.parquet) in this folder",
+                    path.display()
+                ));
+            }
+            found.sort();
+            files.extend(found);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(format!("{}: no such file or folder", path.display()));
+        }
+    }
+    Ok(files)
+}
+
+/// Converts one table file to `format` on this rank.
+fn convert_table_file(
+    world: &World,
+    input: &Path,
+    format: Format,
+    out: Option<&Path>,
+) -> Result<Converted, ConvertError> {
+    fault::checkpoint(world.rank(), "convert")?;
+    let output = table_output_path(input, format, out);
+    if output == input {
+        return Err(ConvertError::SameFile {
+            path: input.to_path_buf(),
+        });
+    }
+    let table = world.time(Activity::Io, "read table", || {
+        table::read(input, &CsvOptions::default())
+    })?;
+    let bytes_out = world.time(Activity::Io, "write table", || {
+        table::write::write(&table, &output, format)
+    })?;
+    Ok(Converted {
+        input: input.to_path_buf(),
+        rows: table.rows() as u64,
+        bytes_in: std::fs::metadata(input).map(|m| m.len()).unwrap_or(0),
+        bytes_out,
+        output,
+        rank: world.rank(),
+        kept: false,
+    })
 }
 
 /// Converts one file on this rank.
-fn convert_file(world: &World, input: &Path) -> Result<Converted, ConvertError> {
+fn convert_file(
+    world: &World,
+    input: &Path,
+    out: Option<&Path>,
+) -> Result<Converted, ConvertError> {
     fault::checkpoint(world.rank(), "convert")?;
     let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let output = output_path(input);
+    let output = output_path(input, out);
     if up_to_date(input, &output) {
         // A frame exists only when complete (it is renamed into place), so one at least as
         // new as its input is this input's frame: a rerun keeps it and does no work.

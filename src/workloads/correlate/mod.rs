@@ -11,6 +11,7 @@
 mod block;
 mod engines;
 pub mod kernel;
+pub mod layout;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -25,13 +26,15 @@ use crate::io::inputs::expand;
 use crate::patterns::pairs::{ExchangeVolume, PairPlan};
 use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, World};
+use crate::table::Format;
 use engines::{bag_engine, blocks_engine, futures_engine, Prepared};
 
 /// What to correlate.
 #[derive(Debug, Clone)]
 pub struct CorrelateOptions {
     pub paths: Vec<PathBuf>,
-    pub column: String,
+    /// Where the series are in the inputs (the column of each HDF5 frame is its `column`).
+    pub columns: layout::Columns,
     pub top: usize,
     /// Where to write the whole correlation matrix, if anywhere.
     pub matrix: Option<PathBuf>,
@@ -69,6 +72,9 @@ pub struct CorrelateSummary {
     pub best: Option<Pair>,
     pub top: Vec<Pair>,
     pub skipped: Vec<String>,
+    /// How series read from tables were lined up (absent for HDF5 frames of equal length).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alignment: Option<layout::Alignment>,
     #[serde(skip)]
     pub seconds: f64,
     #[serde(skip)]
@@ -107,6 +113,21 @@ impl fmt::Display for CorrelateSummary {
                     pair.b,
                     pair.corr
                 )?;
+            }
+        }
+        if let Some(alignment) = &self.alignment {
+            match &alignment.time {
+                Some(time) => write!(
+                    f,
+                    "\naligned on {time}: {} distinct times; a series has {} to {} of them, and each pair uses the times both have",
+                    alignment.times, alignment.shortest, alignment.longest
+                )?,
+                None if alignment.shortest != alignment.longest => write!(
+                    f,
+                    "\nseries lengths differ ({} to {} values): each pair uses the values both have by position (--time T aligns them on a time column)",
+                    alignment.shortest, alignment.longest
+                )?,
+                None => {}
             }
         }
         let ranks = self.exchange.len();
@@ -225,82 +246,44 @@ pub fn correlate(
     options: &CorrelateOptions,
 ) -> Result<CorrelateSummary, JobFailure> {
     let started = Instant::now();
-    let mut files = world.agree(expand(&options.paths, "h5").map_err(|e| e.to_string()))?;
-    let mut skipped = Vec::new();
-    let (plan, owned) = loop {
-        let plan = PairPlan::new(files.len(), world.size());
-        let range = plan.owned_by(world.rank());
-        let read: Vec<Result<Vec<f64>, String>> = world.time(Activity::Io, "read frames", || {
-            files[range.clone()]
-                .iter()
-                .map(|path| {
-                    let place = |e: &dyn std::fmt::Display| {
-                        format!("{e} [rank {} on {}]", world.rank(), world.host())
-                    };
-                    fault::checkpoint(world.rank(), "correlate").map_err(|e| place(&e))?;
-                    read_float_column(path, "data", &options.column).map_err(|e| place(&e))
-                })
-                .collect()
-        });
-        let errors: Vec<(usize, String)> = read
-            .iter()
-            .enumerate()
-            .filter_map(|(k, r)| r.as_ref().err().map(|e| (range.start + k, e.clone())))
-            .collect();
-        let all_errors: Vec<(usize, String)> =
-            world.all_gather(&errors).into_iter().flatten().collect();
-        if all_errors.is_empty() {
-            break (
-                plan,
-                read.into_iter()
-                    .map(|r| r.unwrap_or_default())
-                    .collect::<Vec<_>>(),
-            );
-        }
-        let report = all_errors
-            .iter()
-            .map(|(_, e)| e.as_str())
-            .collect::<Vec<_>>();
-        if !options.skip_bad {
-            for error in &report {
-                if world.is_root() {
-                    eprintln!("pardata: {error}");
-                }
+    let (names, plan, owned, skipped, alignment) = match world.agree(inputs_of(&options.paths))? {
+        Inputs::Frames(files) => {
+            if options.columns.layout != layout::Layout::Files || options.columns.time.is_some() {
+                return world.fail_together(
+                    "--layout wide|long and --time read CSV, JSON Lines or Parquet tables; these inputs are HDF5 frames (each one series, --column)",
+                );
             }
-            let message = format!(
-                "{} of {} files could not be read (--skip-bad skips them)",
-                report.len(),
-                files.len()
+            let (names, plan, owned, skipped) = read_frames(world, files, options)?;
+            let lengths: Vec<usize> = world
+                .all_gather(&owned.iter().map(Vec::len).collect::<Vec<_>>())
+                .into_iter()
+                .flatten()
+                .collect();
+            let (shortest, longest) = (
+                lengths.iter().copied().min().unwrap_or(0),
+                lengths.iter().copied().max().unwrap_or(0),
             );
-            return world.fail_together(message);
+            let alignment = (shortest != longest).then_some(layout::Alignment {
+                time: None,
+                times: 0,
+                shortest,
+                longest,
+            });
+            (names, plan, owned, skipped, alignment)
         }
-        for error in &report {
-            if world.is_root() {
-                eprintln!("pardata: skipped {error}");
-            }
+        Inputs::Tables(files) => {
+            let series = layout::series(world, &files, &options.columns)?;
+            let alignment =
+                Some(series.alignment).filter(|a| a.time.is_some() || a.shortest != a.longest);
+            (
+                series.names,
+                series.plan,
+                series.owned,
+                Vec::new(),
+                alignment,
+            )
         }
-        skipped.extend(
-            all_errors
-                .iter()
-                .map(|(i, _)| files[*i].display().to_string()),
-        );
-        let bad: std::collections::BTreeSet<usize> = all_errors.iter().map(|(i, _)| *i).collect();
-        files = files
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| !bad.contains(i))
-            .map(|(_, f)| f)
-            .collect();
     };
-    let names: Vec<String> = files
-        .iter()
-        .map(|f| {
-            f.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        })
-        .collect();
-
     // What every rank must know of every series, then how each takes part.
     let infos: Vec<SeriesInfo> = owned
         .iter()
@@ -370,7 +353,7 @@ pub fn correlate(
 
     let tops = world.gather(&(top.kept, top.nan));
     let volumes = world.all_gather(&volume);
-    let n = files.len();
+    let n = names.len();
     let (best_pairs, nan_pairs) = match tops {
         Some(all) => {
             let nan = all.iter().map(|(_, nan)| nan).sum();
@@ -396,11 +379,154 @@ pub fn correlate(
         best: best_pairs.first().map(named),
         top: best_pairs.iter().map(named).collect(),
         skipped,
+        alignment,
         seconds: started.elapsed().as_secs_f64(),
         exchange: volumes,
         kernel_seconds,
         length: common,
     })
+}
+
+/// The inputs of `correlate`: pandas HDF5 frames (the tutorial's), or the user's tables.
+enum Inputs {
+    /// HDF5 frames, each one series.
+    Frames(Vec<PathBuf>),
+    /// CSV, JSON Lines or Parquet files.
+    Tables(Vec<PathBuf>),
+}
+
+/// The input files of `paths` (a folder: its `.h5` files, or else its table files, by
+/// name), and which kind they are.
+fn inputs_of(paths: &[PathBuf]) -> Result<Inputs, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let frames = expand(std::slice::from_ref(path), "h5");
+            match frames {
+                Ok(found) => files.extend(found),
+                Err(_) => {
+                    let mut tables: Vec<PathBuf> = std::fs::read_dir(path)
+                        .map_err(|e| format!("cannot list {}: {e}", path.display()))?
+                        .filter_map(|entry| entry.ok().map(|e| e.path()))
+                        .filter(|p| p.is_file() && Format::of(p).is_some())
+                        .collect();
+                    tables.sort();
+                    if tables.is_empty() {
+                        return Err(format!(
+                            "{}: no HDF5 frames (*.h5) and no tables (*.csv, *.jsonl, *.parquet) in the folder",
+                            path.display()
+                        ));
+                    }
+                    files.extend(tables);
+                }
+            }
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(format!("{}: no such file or folder", path.display()));
+        }
+    }
+    let tables = files.iter().filter(|p| Format::of(p).is_some()).count();
+    if tables == 0 {
+        Ok(Inputs::Frames(files))
+    } else if tables == files.len() {
+        Ok(Inputs::Tables(files))
+    } else {
+        Err(
+            "the inputs mix HDF5 frames and tables (CSV, JSON Lines, Parquet): give one kind"
+                .into(),
+        )
+    }
+}
+
+/// What [`read_frames`] gives: the series' names, the plan, this rank's series and the
+/// files skipped.
+type Frames = (Vec<String>, PairPlan, Vec<Vec<f64>>, Vec<String>);
+
+/// Reads the column of every HDF5 frame on the rank that owns it, leaving out unreadable
+/// ones with `--skip-bad` (a collective): the series' names, the plan, this rank's
+/// series and the files skipped.
+fn read_frames(
+    world: &World,
+    mut files: Vec<PathBuf>,
+    options: &CorrelateOptions,
+) -> Result<Frames, JobFailure> {
+    let mut skipped = Vec::new();
+    let (plan, owned) = loop {
+        let plan = PairPlan::new(files.len(), world.size());
+        let range = plan.owned_by(world.rank());
+        let read: Vec<Result<Vec<f64>, String>> = world.time(Activity::Io, "read frames", || {
+            files[range.clone()]
+                .iter()
+                .map(|path| {
+                    let place = |e: &dyn std::fmt::Display| {
+                        format!("{e} [rank {} on {}]", world.rank(), world.host())
+                    };
+                    fault::checkpoint(world.rank(), "correlate").map_err(|e| place(&e))?;
+                    read_float_column(path, "data", &options.columns.column).map_err(|e| place(&e))
+                })
+                .collect()
+        });
+        let errors: Vec<(usize, String)> = read
+            .iter()
+            .enumerate()
+            .filter_map(|(k, r)| r.as_ref().err().map(|e| (range.start + k, e.clone())))
+            .collect();
+        let all_errors: Vec<(usize, String)> =
+            world.all_gather(&errors).into_iter().flatten().collect();
+        if all_errors.is_empty() {
+            break (
+                plan,
+                read.into_iter()
+                    .map(|r| r.unwrap_or_default())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let report = all_errors
+            .iter()
+            .map(|(_, e)| e.as_str())
+            .collect::<Vec<_>>();
+        if !options.skip_bad {
+            for error in &report {
+                if world.is_root() {
+                    eprintln!("pardata: {error}");
+                }
+            }
+            let message = format!(
+                "{} of {} files could not be read (--skip-bad skips them)",
+                report.len(),
+                files.len()
+            );
+            return world.fail_together(message);
+        }
+        for error in &report {
+            if world.is_root() {
+                eprintln!("pardata: skipped {error}");
+            }
+        }
+        skipped.extend(
+            all_errors
+                .iter()
+                .map(|(i, _)| files[*i].display().to_string()),
+        );
+        let bad: std::collections::BTreeSet<usize> = all_errors.iter().map(|(i, _)| *i).collect();
+        files = files
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !bad.contains(i))
+            .map(|(_, f)| f)
+            .collect();
+    };
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| {
+            f.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+
+    Ok((names, plan, owned, skipped))
 }
 
 /// The length most finite series have (the largest, among equally common ones).

@@ -25,8 +25,8 @@ pub fn bars_per_day(freq_seconds: u32) -> usize {
 /// the 7-hour session.
 pub fn valid_freq(freq_seconds: u32) -> bool {
     freq_seconds > 0
-        && freq_seconds % POINTS_PER_BAR as u32 == 0
-        && SESSION_SECONDS % freq_seconds == 0
+        && freq_seconds.is_multiple_of(POINTS_PER_BAR as u32)
+        && SESSION_SECONDS.is_multiple_of(freq_seconds)
 }
 
 /// Fills `bars` with the day's bars at `freq_seconds`; `walk` is scratch space.

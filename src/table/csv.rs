@@ -1,0 +1,124 @@
+//! CSV files as Arrow tables, typed as `pandas.read_csv` types them.
+//!
+//! Semantics:
+//! - a header line names the columns unless [`CsvOptions::header`] is off (then the
+//!   columns are `column_1`, `column_2`, ...); `.tsv` files are tab-separated;
+//! - quoting as RFC 4180 (`"a, b"`, `""` for a quote inside);
+//! - the types are inferred from the first [`CsvOptions::infer_rows`] records: int64,
+//!   float64, bool (`true`/`false` in any case) or utf8; dates and times stay text, as
+//!   pandas leaves them without `parse_dates` ([`super::columns`] reads them as times
+//!   when asked to); a value further down that does not parse as its column's type is
+//!   an error naming the line and the column;
+//! - nulls are pandas' default NA spellings: the empty field, `NA`, `N/A`, `NaN`, `nan`,
+//!   `NULL`, `null`, `None`, `<NA>`, `#N/A`, `-NaN`, `n/a` and the others of its list;
+//! - a line with more or fewer fields than the header is an error naming the line.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::csv::reader::Format as CsvFormat;
+use arrow::datatypes::{DataType, Field, Schema};
+
+use super::{open_text, CsvOptions, Table, TableError, BATCH_ROWS};
+
+/// pandas' default NA spellings (`pandas.read_csv`'s `na_values` when not given).
+const PANDAS_NULLS: &str = r"^(|#N/A|#N/A N/A|#NA|-1\.#IND|-1\.#QNAN|-NaN|-nan|1\.#IND|1\.#QNAN|<NA>|N/A|NA|NULL|NaN|None|n/a|nan|null)$";
+
+/// The format of a CSV file as the options and its name say.
+fn format_of(path: &Path, options: &CsvOptions) -> Result<CsvFormat, TableError> {
+    let tabs = path.to_string_lossy().to_ascii_lowercase().contains(".tsv");
+    let delimiter = options.delimiter.unwrap_or(if tabs { b'\t' } else { b',' });
+    let nulls = regex::Regex::new(PANDAS_NULLS).map_err(|e| TableError::Malformed {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    Ok(CsvFormat::default()
+        .with_header(options.header)
+        .with_delimiter(delimiter)
+        .with_quote(b'"')
+        .with_null_regex(nulls))
+}
+
+/// The schema inferred from the first records of `path`, with dates and times as text.
+pub fn infer(path: &Path, options: &CsvOptions) -> Result<Schema, TableError> {
+    let format = format_of(path, options)?;
+    let reader = open_text(path)?;
+    let (schema, _) = format
+        .infer_schema(reader, Some(options.infer_rows))
+        .map_err(|e| malformed(path, e))?;
+    Ok(as_pandas(schema))
+}
+
+/// Reads all of `path` (see the module header for the types and nulls).
+pub fn read(path: &Path, options: &CsvOptions) -> Result<Table, TableError> {
+    let schema = Arc::new(infer(path, options)?);
+    let format = format_of(path, options)?;
+    let reader = open_text(path)?;
+    read_with(path, reader, schema, format)
+}
+
+/// Reads `reader` (the text of `path`) with a known schema.
+fn read_with(
+    path: &Path,
+    reader: Box<dyn BufRead>,
+    schema: Arc<Schema>,
+    format: CsvFormat,
+) -> Result<Table, TableError> {
+    let csv = arrow::csv::ReaderBuilder::new(schema.clone())
+        .with_format(format)
+        .with_batch_size(BATCH_ROWS)
+        .build_buffered(reader)
+        .map_err(|e| malformed(path, e))?;
+    let batches = csv
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| malformed(path, e))?;
+    Ok(Table {
+        path: path.to_path_buf(),
+        schema,
+        batches,
+    })
+}
+
+/// Dates and timestamps as text: what pandas gives without `parse_dates`; headerless
+/// columns named from 1.
+fn as_pandas(schema: Schema) -> Schema {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let text = matches!(
+                field.data_type(),
+                DataType::Date32
+                    | DataType::Date64
+                    | DataType::Timestamp(_, _)
+                    | DataType::Time32(_)
+                    | DataType::Time64(_)
+            );
+            let data_type = if text {
+                DataType::Utf8
+            } else if field.data_type() == &DataType::Null {
+                // A column with only nulls: pandas gives float64 (all NaN).
+                DataType::Float64
+            } else {
+                field.data_type().clone()
+            };
+            Field::new(field.name(), data_type, true)
+        })
+        .collect();
+    Schema::new(fields)
+}
+
+/// A parser's error as the data layer's, with the file named.
+fn malformed(path: &Path, error: impl std::fmt::Display) -> TableError {
+    let detail = error.to_string();
+    let detail = detail
+        .strip_prefix("Csv error: ")
+        .or_else(|| detail.strip_prefix("Parser error: "))
+        .unwrap_or(&detail)
+        .to_string();
+    TableError::Malformed {
+        path: path.to_path_buf(),
+        detail,
+    }
+}

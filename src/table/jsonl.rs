@@ -1,0 +1,108 @@
+//! JSON Lines files (one JSON object per line) as Arrow tables.
+//!
+//! Semantics: keys may come in any order and be missing on some lines (null there); the
+//! types are inferred from every line (int64, float64, bool, utf8; an integer column
+//! with a fractional value is float64, a column with text and numbers is an error naming
+//! the column); nested objects and arrays become Arrow structs and lists. Blank lines are
+//! skipped. A line that is not a JSON object is an error naming its line.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+
+use super::{open_text, Table, TableError, BATCH_ROWS};
+
+/// Reads all of `path`.
+pub fn read(path: &Path) -> Result<Table, TableError> {
+    let malformed = |error: arrow::error::ArrowError| TableError::Malformed {
+        path: path.to_path_buf(),
+        detail: error
+            .to_string()
+            .trim_start_matches("Json error: ")
+            .to_string(),
+    };
+    let (schema, _) =
+        arrow::json::reader::infer_json_schema(open_text(path)?, None).map_err(malformed)?;
+    let schema = Arc::new(schema);
+    let reader = arrow::json::ReaderBuilder::new(schema.clone())
+        .with_batch_size(BATCH_ROWS)
+        .build(open_text(path)?)
+        .map_err(malformed)?;
+    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(malformed)?;
+    let nested: Vec<usize> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.data_type().is_nested())
+        .map(|(i, _)| i)
+        .collect();
+    if nested.is_empty() {
+        return Ok(Table {
+            path: path.to_path_buf(),
+            schema,
+            batches,
+        });
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let data_type = if nested.contains(&i) {
+                DataType::Utf8
+            } else {
+                f.data_type().clone()
+            };
+            Field::new(f.name(), data_type, true)
+        })
+        .collect();
+    let text_schema = Arc::new(Schema::new(fields));
+    let batches = batches
+        .iter()
+        .map(|batch| {
+            let columns = (0..batch.num_columns())
+                .map(|i| {
+                    if nested.contains(&i) {
+                        as_json_text(schema.field(i), batch.column(i))
+                    } else {
+                        Ok(batch.column(i).clone())
+                    }
+                })
+                .collect::<Result<Vec<ArrayRef>, _>>()?;
+            RecordBatch::try_new(text_schema.clone(), columns)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(malformed)?;
+    Ok(Table {
+        path: path.to_path_buf(),
+        schema: text_schema,
+        batches,
+    })
+}
+
+/// A nested column as JSON text, one value per row (null stays null): the column is
+/// written as JSON Lines by arrow's writer and each line's one value taken back.
+fn as_json_text(field: &Field, column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    let schema = Arc::new(Schema::new(vec![field.clone()]));
+    let batch = RecordBatch::try_new(schema, vec![column.clone()])?;
+    let mut writer = arrow::json::LineDelimitedWriter::new(Vec::new());
+    writer.write(&batch)?;
+    writer.finish()?;
+    let bytes = writer.into_inner();
+    let mut texts: Vec<Option<String>> = Vec::with_capacity(column.len());
+    for line in bytes.split(|&b| b == b'\n').take(column.len()) {
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(line).map_err(|e| ArrowError::JsonError(e.to_string()))?;
+        texts.push(
+            object
+                .get(field.name())
+                .filter(|v| !v.is_null())
+                .map(|v| v.to_string()),
+        );
+    }
+    Ok(Arc::new(StringArray::from(texts)))
+}

@@ -1,0 +1,236 @@
+//! The columnar data layer: the user's tables as Apache Arrow record batches.
+//!
+//! Readers for CSV ([`csv`]), JSON Lines ([`jsonl`]) and Parquet ([`parquet`]), chosen by
+//! the file's name ([`Format::of`]); writers for the same formats ([`write`]); and the
+//! columns a computation needs, as plain values ([`columns`]: numbers with nulls as NaN,
+//! times as instants). Types follow what pandas gives for the same file: CSV columns are
+//! int64, float64, bool or utf8 (dates stay text, as in `pandas.read_csv` without
+//! `parse_dates`), nulls are pandas' default NA spellings; JSON Lines keys may come in
+//! any order and be missing (null); Parquet keeps its own schema, time zones included.
+//!
+//! How a set of files is shared out over the ranks is [`pieces`]: whole CSV and JSON Lines
+//! files, and Parquet row groups, so that one large Parquet file is read by every rank,
+//! each its own row groups.
+//!
+//! Not done yet: byte ranges of one large CSV or JSON Lines file per rank, HDF5 tables
+//! (pandas' fixed format is read by [`crate::io::frame`]), streaming with bounded memory.
+
+pub mod columns;
+pub mod csv;
+pub mod jsonl;
+pub mod parquet;
+pub mod pieces;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+
+/// The rows read per record batch.
+pub const BATCH_ROWS: usize = 64 * 1024;
+
+/// The file formats of the data layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Format {
+    /// Comma-separated values (`.csv`, `.tsv` with tabs; `.gz` or `.zst` compressed).
+    Csv,
+    /// One JSON object per line (`.jsonl`, `.ndjson`, `.json`; `.gz` or `.zst`).
+    JsonLines,
+    /// Apache Parquet (`.parquet`, `.pq`).
+    Parquet,
+}
+
+impl Format {
+    /// The format a file's name says, if it is one of the data layer's.
+    ///
+    /// ```
+    /// use pardata::table::Format;
+    /// use std::path::Path;
+    ///
+    /// assert_eq!(Format::of(Path::new("trips.csv.gz")), Some(Format::Csv));
+    /// assert_eq!(Format::of(Path::new("events.jsonl")), Some(Format::JsonLines));
+    /// assert_eq!(Format::of(Path::new("flights.parquet")), Some(Format::Parquet));
+    /// assert_eq!(Format::of(Path::new("frame.h5")), None);
+    /// ```
+    pub fn of(path: &Path) -> Option<Format> {
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        let name = name
+            .strip_suffix(".gz")
+            .or_else(|| name.strip_suffix(".zst"))
+            .unwrap_or(&name);
+        let extension = name.rsplit_once('.')?.1;
+        match extension {
+            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "jsonl" | "ndjson" | "json" => Some(Format::JsonLines),
+            "parquet" | "pq" => Some(Format::Parquet),
+            _ => None,
+        }
+    }
+
+    /// The usual file extension of the format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::JsonLines => "jsonl",
+            Format::Parquet => "parquet",
+        }
+    }
+}
+
+/// Why a table cannot be read or written. Every message names the file, and the line, row
+/// group or column where that is known.
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    /// The file could not be opened or read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The file is not of a format the data layer reads.
+    #[error("{}: {detail}", path.display())]
+    Unknown {
+        /// The file.
+        path: PathBuf,
+        /// What it seems to be, and what would read it.
+        detail: String,
+    },
+    /// The file's content is not valid for its format (a malformed line, a type conflict,
+    /// a truncated footer).
+    #[error("{}: {detail}", path.display())]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// Where and what, as the parser reports it.
+        detail: String,
+    },
+    /// A column that the computation needs is missing or of the wrong type.
+    #[error("{}: {detail}", path.display())]
+    Column {
+        /// The file.
+        path: PathBuf,
+        /// Which column and why, with the columns the file has.
+        detail: String,
+    },
+    /// The output could not be written.
+    #[error("cannot write {}: {detail}", path.display())]
+    Write {
+        /// The output file.
+        path: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
+}
+
+/// A table read from one file (or a part of one): its schema and its record batches.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The columns' names and types.
+    pub schema: SchemaRef,
+    /// The rows, in file order.
+    pub batches: Vec<RecordBatch>,
+}
+
+impl Table {
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+
+    /// The column names, for messages.
+    pub fn column_names(&self) -> Vec<String> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+}
+
+/// How to read CSV files (the other formats describe themselves).
+#[derive(Debug, Clone)]
+pub struct CsvOptions {
+    /// The field separator (`,` by default; `\t` for `.tsv` files).
+    pub delimiter: Option<u8>,
+    /// Whether the first line names the columns (pandas' default: yes).
+    pub header: bool,
+    /// How many records the type inference looks at.
+    pub infer_rows: usize,
+}
+
+impl Default for CsvOptions {
+    fn default() -> CsvOptions {
+        CsvOptions {
+            delimiter: None,
+            header: true,
+            infer_rows: 10_000,
+        }
+    }
+}
+
+/// Reads a whole file of any of the data layer's formats (all row groups of a Parquet
+/// file).
+///
+/// ```no_run
+/// use pardata::table::{read, CsvOptions};
+/// use std::path::Path;
+///
+/// let table = read(Path::new("flights.csv"), &CsvOptions::default()).unwrap();
+/// println!("{} rows of {:?}", table.rows(), table.column_names());
+/// ```
+pub fn read(path: &Path, csv: &CsvOptions) -> Result<Table, TableError> {
+    match Format::of(path) {
+        Some(Format::Csv) => csv::read(path, csv),
+        Some(Format::JsonLines) => jsonl::read(path),
+        Some(Format::Parquet) => parquet::read(path, None),
+        None => Err(unknown(path)),
+    }
+}
+
+/// The error for a file whose name is none of the data layer's formats, saying what the
+/// file looks like and what reads it.
+pub fn unknown(path: &Path) -> TableError {
+    let mut head = [0u8; 8];
+    let looks = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .map(|n| &head[..n])
+        .unwrap_or_default();
+    let detail = if looks.starts_with(b"\x89HDF") {
+        "an HDF5 file: correlate reads pandas frames (--layout files with --key); convert --to parquet does not read HDF5 yet".to_string()
+    } else if looks.starts_with(b"PAR1") {
+        "a Parquet file without the .parquet extension: rename it to NAME.parquet".to_string()
+    } else {
+        "not a file the data layer reads: name it .csv, .tsv, .jsonl, .ndjson, .json or .parquet (optionally .gz or .zst)".to_string()
+    };
+    TableError::Unknown {
+        path: path.to_path_buf(),
+        detail,
+    }
+}
+
+/// Opens `path` for reading, through gzip or zstd when its name ends in `.gz` or `.zst`.
+pub(crate) fn open_text(path: &Path) -> Result<Box<dyn std::io::BufRead>, TableError> {
+    let file = std::fs::File::open(path).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let name = path.to_string_lossy();
+    let reader: Box<dyn std::io::Read> = if name.ends_with(".gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else if name.ends_with(".zst") {
+        Box::new(
+            zstd::stream::read::Decoder::new(file).map_err(|source| TableError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?,
+        )
+    } else {
+        Box::new(file)
+    };
+    Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, reader)))
+}

@@ -1,0 +1,52 @@
+//! Parquet files as Arrow tables: all row groups or a chosen few (each rank its own, see
+//! [`super::pieces`]), with the file's own schema (time zones, dictionaries and nulls
+//! kept as pyarrow wrote them).
+
+use std::fs::File;
+use std::path::Path;
+
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::{Table, TableError, BATCH_ROWS};
+
+/// The error for a file that is not a readable Parquet file.
+fn malformed(path: &Path, error: impl std::fmt::Display) -> TableError {
+    TableError::Malformed {
+        path: path.to_path_buf(),
+        detail: format!("not a readable Parquet file ({error})"),
+    }
+}
+
+/// How many row groups `path` has (reads only the footer).
+pub fn row_groups(path: &Path) -> Result<usize, TableError> {
+    let file = File::open(path).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| malformed(path, e))?;
+    Ok(builder.metadata().num_row_groups())
+}
+
+/// Reads the row groups `groups` of `path` (all of them when `None`), in file order.
+pub fn read(path: &Path, groups: Option<Vec<usize>>) -> Result<Table, TableError> {
+    let file = File::open(path).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| malformed(path, e))?;
+    builder = builder.with_batch_size(BATCH_ROWS);
+    if let Some(groups) = groups {
+        builder = builder.with_row_groups(groups);
+    }
+    let schema = builder.schema().clone();
+    let reader = builder.build().map_err(|e| malformed(path, e))?;
+    let batches = reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| malformed(path, e))?;
+    Ok(Table {
+        path: path.to_path_buf(),
+        schema,
+        batches,
+    })
+}

@@ -1,0 +1,74 @@
+//! How a set of table files is shared out over the ranks: each CSV or JSON Lines file is
+//! one piece, each row group of a Parquet file another; rank r reads the r-th block of
+//! the pieces in file order ([`crate::patterns::map::block`]), so one large Parquet file
+//! is read by every rank, and the rows of all ranks in rank order are the rows of the
+//! files in order.
+
+use std::path::{Path, PathBuf};
+
+use super::{parquet, read, CsvOptions, Format, Table, TableError};
+use crate::patterns::map::block;
+
+/// A part of a file that one rank reads whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// The file.
+    pub path: PathBuf,
+    /// The Parquet row group, or `None` for the whole file.
+    pub row_group: Option<usize>,
+}
+
+/// The pieces of `files`, in order (a Parquet file's footer is read to count its row
+/// groups).
+pub fn pieces(files: &[PathBuf]) -> Result<Vec<Piece>, TableError> {
+    let mut all = Vec::new();
+    for path in files {
+        match Format::of(path) {
+            Some(Format::Parquet) => {
+                for group in 0..parquet::row_groups(path)? {
+                    all.push(Piece {
+                        path: path.clone(),
+                        row_group: Some(group),
+                    });
+                }
+            }
+            Some(_) => all.push(Piece {
+                path: path.clone(),
+                row_group: None,
+            }),
+            None => return Err(super::unknown(path)),
+        }
+    }
+    Ok(all)
+}
+
+/// Reads this rank's block of `pieces` (rank `rank` of `ranks`): a table per piece, in
+/// order.
+pub fn read_block(
+    pieces: &[Piece],
+    ranks: usize,
+    rank: usize,
+    csv: &CsvOptions,
+) -> Result<Vec<Table>, TableError> {
+    pieces[block(pieces.len(), ranks, rank)]
+        .iter()
+        .map(|piece| read_piece(piece, csv))
+        .collect()
+}
+
+/// Reads one piece.
+pub fn read_piece(piece: &Piece, csv: &CsvOptions) -> Result<Table, TableError> {
+    match piece.row_group {
+        Some(group) => parquet::read(&piece.path, Some(vec![group])),
+        None => read(&piece.path, csv),
+    }
+}
+
+/// The name of a series read from `path`: its file name without extensions.
+pub fn stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.split('.').next().unwrap_or_default().to_string()
+}

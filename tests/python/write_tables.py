@@ -1,0 +1,106 @@
+"""Writes the data layer's test inputs with pandas and pyarrow, with the mess real files
+have: quotes, commas and quotes inside fields, NA spellings, ints with blanks, booleans,
+dates as text, JSON Lines with missing keys and nested values, Parquet with several row
+groups, a dictionary column, nulls and time zones; and series of unequal lengths for the
+correlation's alignment. Usage: write_tables.py DIR"""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+out = Path(sys.argv[1])
+out.mkdir(parents=True, exist_ok=True)
+rng = np.random.default_rng(11)
+n = 500
+
+# CSV: what pandas writes, plus NA spellings a person's export has.
+frame = pd.DataFrame({
+    "id": np.arange(n),
+    "price": np.round(rng.normal(100, 20, n), 3),
+    "name": [f'item "{i}", size {i % 7}' if i % 5 else f"plain{i}" for i in range(n)],
+    "flag": pd.Series([bool(i % 3) for i in range(n)], dtype=object),
+    "day": pd.date_range("2021-03-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+    "qty": rng.integers(0, 50, n).astype(float),
+})
+frame.loc[frame.index % 17 == 0, "price"] = np.nan
+frame.loc[frame.index % 13 == 0, "qty"] = np.nan
+frame.loc[frame.index % 29 == 0, "flag"] = None
+frame.to_csv(out / "messy.csv", index=False)
+# Other NA spellings that pandas reads as missing, in place of some empty fields.
+text = (out / "messy.csv").read_text().splitlines()
+spellings = ["NA", "NULL", "nan", "N/A"]
+lines = [text[0]] + [
+    line.replace(",,", f",{spellings[i % 4]},", 1) if i % 3 == 0 else line
+    for i, line in enumerate(text[1:])
+]
+(out / "messy.csv").write_text("\n".join(lines) + "\n")
+
+# JSON Lines: keys in varying order, some missing, a nested object.
+with open(out / "records.jsonl", "w") as f:
+    for i in range(n):
+        record = {"user": f"u{i % 40}", "score": float(i) / 7, "count": i}
+        if i % 4 == 0:
+            del record["score"]
+        if i % 6 == 0:
+            record["tags"] = {"kind": "a" if i % 12 else "b", "level": i % 3}
+        items = list(record.items())
+        if i % 2:
+            items.reverse()
+        f.write(json.dumps(dict(items)) + "\n")
+
+# Parquet: four row groups, a dictionary column, nulls, timestamps with a time zone.
+table = pa.table({
+    "station": pa.array([f"s{i % 9}" for i in range(n)]).dictionary_encode(),
+    "temp": pa.array([None if i % 11 == 0 else float(i % 40) - 5.5 for i in range(n)]),
+    "at": pa.array(pd.date_range("2022-01-01", periods=n, freq="h", tz="Europe/Paris")),
+    "count": pa.array([i * 3 for i in range(n)], pa.int64()),
+})
+pq.write_table(table, out / "trips.parquet", row_group_size=128)
+
+# Stocks of unequal length: monthly closes, AAPL 123 months, GOOG 68, MSFT 90 with a gap.
+def stock(name, start, months, seed, gap=None):
+    r = np.random.default_rng(seed)
+    dates = pd.date_range(start, periods=months, freq="MS")
+    close = 100 * np.exp(np.cumsum(r.normal(0.01, 0.05, months)))
+    df = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "close": np.round(close, 4)})
+    if gap:
+        df = df.drop(index=range(*gap))
+    return df
+
+stocks = out / "stocks"
+stocks.mkdir(exist_ok=True)
+parts = {"aapl": stock("aapl", "2010-01-01", 123, 1), "goog": stock("goog", "2014-04-01", 68, 2),
+         "msft": stock("msft", "2012-06-01", 90, 3, gap=(10, 20))}
+for name, df in parts.items():
+    df.to_csv(stocks / f"{name}.csv", index=False)
+
+# The same as one long table (symbol, date, price), rows shuffled, split in two Parquet files.
+long = pd.concat([df.assign(symbol=name).rename(columns={"close": "price"}) for name, df in parts.items()])
+long = long.sample(frac=1.0, random_state=5).reset_index(drop=True)
+(out / "long").mkdir(exist_ok=True)
+half = len(long) // 2
+long.iloc[:half].to_parquet(out / "long" / "a.parquet", row_group_size=50, index=False)
+long.iloc[half:].to_parquet(out / "long" / "b.parquet", row_group_size=50, index=False)
+
+# A wide table: one column per series, with NaN, in a CSV and in a Parquet of 3 row groups.
+wide = pd.DataFrame({"t": np.arange(300)})
+base = rng.normal(size=300).cumsum()
+for k in range(7):
+    col = base * (k - 3) + rng.normal(size=300) * (k + 1)
+    col[rng.integers(0, 300, 15)] = np.nan
+    wide[f"x{k}"] = col
+wide.to_csv(out / "wide.csv", index=False)
+pq.write_table(pa.Table.from_pandas(wide, preserve_index=False), out / "wide.parquet", row_group_size=100)
+
+# Bad inputs.
+(out / "bad").mkdir(exist_ok=True)
+(out / "bad" / "extra.csv").write_text("a,b\n1,2\n3,4,5\n6,7\n")
+data = (out / "trips.parquet").read_bytes()
+(out / "bad" / "truncated.parquet").write_bytes(data[: len(data) - 100])
+dup = parts["aapl"].copy()
+dup.loc[len(dup)] = dup.iloc[3]
+dup.to_csv(out / "bad" / "dup.csv", index=False)

@@ -1,0 +1,296 @@
+//! The columnar data layer on files that pandas and pyarrow wrote (tests/python/
+//! write_tables.py: quotes, NA spellings, booleans with nulls, JSON Lines with missing keys
+//! and nested values, Parquet with row groups, a dictionary column and a time zone, stocks
+//! of unequal length): `convert --to` gives what pandas reads from the input, and
+//! `correlate` on the three layouts, aligned on time, gives pandas' correlations, with the
+//! same bytes at 1, 2 and 3 ranks; bad files fail with one message naming the file and
+//! the place, and leave no output.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{launch, scratch};
+
+/// The test inputs, written once per test by pandas and pyarrow, or `None` (with the
+/// reason printed) where the Python environment is missing.
+fn inputs(name: &str) -> Option<(PathBuf, PathBuf)> {
+    let python = match common::python::python() {
+        Ok(python) => python,
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return None;
+        }
+    };
+    let dir = scratch(name);
+    let status = Command::new(&python)
+        .arg(common::python::script("write_tables.py"))
+        .arg(&dir)
+        .status()
+        .expect("python runs");
+    assert!(status.success(), "write_tables.py");
+    Some((python, dir))
+}
+
+/// Runs check_tables.py with `args` and returns its output, failing the test if it fails.
+fn check(python: &Path, args: &[&str]) -> String {
+    let output = Command::new(python)
+        .arg(common::python::script("check_tables.py"))
+        .args(args)
+        .output()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "check_tables.py {args:?}\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn text(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+#[test]
+fn convert_writes_every_format_as_pandas_reads_the_input() {
+    let Some((python, dir)) = inputs("tables-convert") else {
+        return;
+    };
+    let sources = ["messy.csv", "records.jsonl", "trips.parquet"];
+    for (to, extension) in [("parquet", "parquet"), ("csv", "csv"), ("jsonl", "jsonl")] {
+        let mut outputs = Vec::new();
+        for ranks in [1, 3] {
+            let out = dir.join(format!("{to}-{ranks}"));
+            let mut args = vec!["convert".to_string()];
+            args.extend(sources.iter().map(|s| text(&dir.join(s)).to_string()));
+            args.extend(["--to".into(), to.into(), "--out".into(), text(&out).into()]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let run = launch(ranks, &args, &[]).ok();
+            assert!(run.stdout.contains("convert: 3 files to"), "{}", run.stdout);
+            outputs.push(common::read_tree(&out));
+        }
+        assert_eq!(
+            outputs[0], outputs[1],
+            "--to {to}: the same bytes at 1 and 3 ranks"
+        );
+        for source in sources {
+            let stem = source.split('.').next().unwrap_or_default();
+            let output = dir.join(format!("{to}-3/{stem}.{extension}"));
+            if output.to_string_lossy() == dir.join(source).to_string_lossy() {
+                continue;
+            }
+            let said = check(
+                &python,
+                &["convert", text(&dir.join(source)), text(&output)],
+            );
+            assert!(said.starts_with("ok: "), "{said}");
+        }
+    }
+}
+
+#[test]
+fn correlate_aligns_on_time_as_pandas_does_in_every_layout() {
+    let Some((python, dir)) = inputs("tables-correlate") else {
+        return;
+    };
+    let stocks: Vec<String> = ["aapl", "goog", "msft"]
+        .iter()
+        .map(|s| text(&dir.join(format!("stocks/{s}.csv"))).to_string())
+        .collect();
+    let long: Vec<String> = ["long/a.parquet", "long/b.parquet"]
+        .iter()
+        .map(|f| text(&dir.join(f)).to_string())
+        .collect();
+    let cases: Vec<(&str, Vec<String>, Vec<String>)> = vec![
+        (
+            "files",
+            vec![
+                text(&dir.join("stocks")).into(),
+                "--time".into(),
+                "date".into(),
+            ],
+            ["date", "close"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(stocks.clone())
+                .collect(),
+        ),
+        (
+            "long",
+            [
+                "--layout", "long", "--by", "symbol", "--time", "date", "--value", "price",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(long.iter().cloned())
+            .collect(),
+            ["symbol", "date", "price"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(long.iter().cloned())
+                .collect(),
+        ),
+        (
+            "wide",
+            vec![
+                text(&dir.join("wide.parquet")).into(),
+                "--layout".into(),
+                "wide".into(),
+                "--time".into(),
+                "t".into(),
+            ],
+            vec!["t".into(), text(&dir.join("wide.parquet")).into()],
+        ),
+        (
+            "wide",
+            vec![
+                text(&dir.join("wide.csv")).into(),
+                "--layout".into(),
+                "wide".into(),
+                "--time".into(),
+                "t".into(),
+            ],
+            vec!["t".into(), text(&dir.join("wide.csv")).into()],
+        ),
+    ];
+    for (kind, args, reference) in cases {
+        let mut answers = Vec::new();
+        for ranks in [1, 2, 3] {
+            let mut all = vec!["correlate".to_string()];
+            all.extend(args.iter().cloned());
+            all.extend(["--top", "1000", "--format", "json"].map(String::from));
+            let all: Vec<&str> = all.iter().map(String::as_str).collect();
+            answers.push(launch(ranks, &all, &[]).ok().stdout);
+        }
+        assert!(
+            answers.iter().all(|a| a == &answers[0]),
+            "{kind}: the same answer at 1, 2 and 3 ranks"
+        );
+        let answer = dir.join(format!("answer-{kind}.json"));
+        std::fs::write(&answer, &answers[0]).unwrap();
+        let mut check_args = vec!["corr", text(&answer), kind];
+        check_args.extend(reference.iter().map(String::as_str));
+        let said = check(&python, &check_args);
+        assert!(said.starts_with("ok: "), "{said}");
+    }
+    // The files and long layouts of the same prices give the same answer.
+    let files = std::fs::read_to_string(dir.join("answer-files.json")).unwrap();
+    let long = std::fs::read_to_string(dir.join("answer-long.json")).unwrap();
+    assert_eq!(files, long);
+}
+
+#[test]
+fn series_of_unequal_length_are_reported_when_paired_by_position() {
+    let Some((_, dir)) = inputs("tables-position") else {
+        return;
+    };
+    let run = launch(2, &["correlate", text(&dir.join("stocks"))], &[]).ok();
+    assert!(
+        run.stdout
+            .contains("series lengths differ (68 to 123 values)")
+            && run.stdout.contains("--time T aligns them"),
+        "{}",
+        run.stdout
+    );
+    let aligned = launch(
+        2,
+        &["correlate", text(&dir.join("stocks")), "--time", "date"],
+        &[],
+    )
+    .ok();
+    assert!(
+        aligned
+            .stdout
+            .contains("aligned on date: 123 distinct times; a series has 68 to 123 of them"),
+        "{}",
+        aligned.stdout
+    );
+}
+
+#[test]
+fn bad_tables_fail_with_the_file_and_the_place_and_leave_no_output() {
+    let Some((_, dir)) = inputs("tables-bad") else {
+        return;
+    };
+    let bad = |name: &str| text(&dir.join("bad").join(name)).to_string();
+    let out = dir.join("out");
+    let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
+        (
+            vec![
+                "correlate".into(),
+                bad("extra.csv"),
+                text(&dir.join("stocks/aapl.csv")).into(),
+                "--column".into(),
+                "a".into(),
+            ],
+            vec!["extra.csv", "line 3"],
+        ),
+        (
+            vec![
+                "convert".into(),
+                bad("truncated.parquet"),
+                "--to".into(),
+                "csv".into(),
+                "--out".into(),
+                text(&out).into(),
+            ],
+            vec!["truncated.parquet", "not a readable Parquet file"],
+        ),
+        (
+            vec![
+                "correlate".into(),
+                bad("dup.csv"),
+                text(&dir.join("stocks/goog.csv")).into(),
+                "--time".into(),
+                "date".into(),
+            ],
+            vec!["dup.csv", "the time 2010-04-01 00:00:00 appears twice"],
+        ),
+        (
+            vec![
+                "correlate".into(),
+                text(&dir.join("stocks")).into(),
+                "--time".into(),
+                "when".into(),
+            ],
+            vec!["no column \"when\" (the columns are: date, close)"],
+        ),
+        (
+            vec![
+                "correlate".into(),
+                text(&dir.join("long")).into(),
+                "--layout".into(),
+                "long".into(),
+                "--by".into(),
+                "symbol".into(),
+            ],
+            vec!["--layout long needs --by"],
+        ),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        for ranks in [1, 2] {
+            let run = launch(ranks, &args, &[]);
+            assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+            let errors: Vec<&str> = run
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with("pardata: error:"))
+                .collect();
+            assert_eq!(errors.len(), 1, "one report: {}", run.stderr);
+            for part in &expected {
+                assert!(
+                    run.stderr.contains(part),
+                    "{args:?}: {part:?} in {}",
+                    run.stderr
+                );
+            }
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "no output left: {left:?}");
+}
