@@ -7,6 +7,8 @@
 //!   dates (midnight), integers (taken as they are) and text in ISO 8601 / RFC 3339 form
 //!   (`2012-03-05`, `2012-03-05 09:02:00`, `2012-03-05T09:02:00+01:00`). A null time is
 //!   an error naming the row.
+//! - [`texts`]: a column as text (any type, as arrow casts it), a null an error naming the
+//!   row: the names of series in a long table.
 
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
@@ -132,4 +134,26 @@ pub fn times(table: &Table, name: &str) -> Result<Vec<i64>, TableError> {
         values.extend(instants.values().iter().copied());
     }
     Ok(values)
+}
+
+/// The column `name` of `table` as text (see the module header).
+pub fn texts(table: &Table, name: &str) -> Result<Vec<String>, TableError> {
+    let mut names = Vec::with_capacity(table.rows());
+    for array in column(table, name)? {
+        let text = cast(array, &DataType::Utf8).map_err(|e| TableError::Column {
+            path: table.path.clone(),
+            detail: format!("column {name:?}: {e}"),
+        })?;
+        let text = text.as_string::<i32>();
+        for i in 0..text.len() {
+            if text.is_null(i) {
+                return Err(TableError::Column {
+                    path: table.path.clone(),
+                    detail: format!("column {name:?}: row {} is null", names.len() + 1),
+                });
+            }
+            names.push(text.value(i).to_string());
+        }
+    }
+    Ok(names)
 }

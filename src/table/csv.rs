@@ -70,14 +70,7 @@ fn read_with(
         .with_batch_size(BATCH_ROWS)
         .build_buffered(reader)
         .map_err(|e| malformed(path, e))?;
-    let batches = csv
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| malformed(path, e))?;
-    Ok(Table {
-        path: path.to_path_buf(),
-        schema,
-        batches,
-    })
+    Table::collect(path, schema, csv, |e| malformed(path, e))
 }
 
 /// Dates and timestamps as text: what pandas gives without `parse_dates`; headerless

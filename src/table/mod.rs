@@ -137,6 +137,21 @@ pub struct Table {
 }
 
 impl Table {
+    /// The table of the batches that `reader` gives, or the first error, as `error` makes
+    /// it.
+    pub(crate) fn collect<E>(
+        path: &Path,
+        schema: SchemaRef,
+        reader: impl Iterator<Item = Result<RecordBatch, E>>,
+        error: impl Fn(E) -> TableError,
+    ) -> Result<Table, TableError> {
+        Ok(Table {
+            path: path.to_path_buf(),
+            schema,
+            batches: reader.collect::<Result<Vec<_>, E>>().map_err(error)?,
+        })
+    }
+
     /// The number of rows.
     pub fn rows(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()

@@ -41,12 +41,5 @@ pub fn read(path: &Path, groups: Option<Vec<usize>>) -> Result<Table, TableError
     }
     let schema = builder.schema().clone();
     let reader = builder.build().map_err(|e| malformed(path, e))?;
-    let batches = reader
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| malformed(path, e))?;
-    Ok(Table {
-        path: path.to_path_buf(),
-        schema,
-        batches,
-    })
+    Table::collect(path, schema, reader, |e| malformed(path, e))
 }

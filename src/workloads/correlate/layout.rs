@@ -24,9 +24,9 @@ use std::path::PathBuf;
 
 use crate::patterns::pairs::PairPlan;
 use crate::runtime::{Activity, JobFailure, World};
-use crate::table::columns::{is_numeric, numbers, times};
+use crate::table::columns::{is_numeric, numbers, texts, times};
 use crate::table::pieces::{pieces, read_block, stem};
-use crate::table::{read, CsvOptions, Table, TableError};
+use crate::table::{read, CsvOptions, TableError};
 
 /// How the series lie in the tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,7 +272,7 @@ fn long_layout(
         read_block(&all, world.size(), world.rank(), csv).and_then(|tables| {
             let mut rows = (Vec::new(), Vec::new(), Vec::new());
             for table in &tables {
-                rows.0.extend(names_of(table, by)?);
+                rows.0.extend(texts(table, by)?);
                 rows.1.extend(times(table, time)?);
                 rows.2.extend(numbers(table, value)?);
             }
@@ -334,42 +334,6 @@ fn long_layout(
     };
     world.agree(checked)?;
     Ok((names, owned, plan))
-}
-
-/// The column `name` of `table` as text (the series names of the long layout).
-fn names_of(table: &Table, name: &str) -> Result<Vec<String>, TableError> {
-    let index = table
-        .schema
-        .index_of(name)
-        .map_err(|_| TableError::Column {
-            path: table.path.clone(),
-            detail: format!(
-                "no column {name:?} (the columns are: {})",
-                table.column_names().join(", ")
-            ),
-        })?;
-    let mut names = Vec::with_capacity(table.rows());
-    for batch in &table.batches {
-        let text = arrow::compute::cast(batch.column(index), &arrow::datatypes::DataType::Utf8)
-            .map_err(|e| TableError::Column {
-                path: table.path.clone(),
-                detail: format!("column {name:?}: {e}"),
-            })?;
-        let text = arrow::array::AsArray::as_string::<i32>(&text);
-        for i in 0..arrow::array::Array::len(text) {
-            if arrow::array::Array::is_null(text, i) {
-                return Err(TableError::Column {
-                    path: table.path.clone(),
-                    detail: format!(
-                        "column {name:?}: row {} names no series (null)",
-                        names.len() + 1
-                    ),
-                });
-            }
-            names.push(text.value(i).to_string());
-        }
-    }
-    Ok(names)
 }
 
 /// Every time of every rank's `series`, sorted and distinct (a collective).
