@@ -1,7 +1,7 @@
 //! The columnar data layer: the user's tables as Apache Arrow record batches.
 //!
 //! Readers for CSV ([`csv`]), JSON Lines ([`jsonl`]) and Parquet ([`parquet`]), chosen by
-//! the file's name ([`Format::of`]); writers for the same formats ([`write`]); and the
+//! the file's name ([`Format::of`]); writers for the same formats ([`write`](mod@write)); and the
 //! columns a computation needs, as plain values ([`columns`]: numbers with nulls as NaN,
 //! times as instants). Types follow what pandas gives for the same file: CSV columns are
 //! int64, float64, bool or utf8 (dates stay text, as in `pandas.read_csv` without
