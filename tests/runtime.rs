@@ -132,7 +132,7 @@ fn a_panicking_rank_ends_a_library_program_and_names_itself() {
 
 #[test]
 fn a_rank_whose_program_fails_while_the_others_wait_ends_the_job_on_its_own() {
-    // Ranks 0 and 2 wait in a barrier for rank 1, which returned an error instead: rank 1
+    // Ranks 0 and 2 wait in an all-gather for rank 1, which returned an error instead: rank 1
     // waits FAILURE_GRACE (10 s) for them, then reports and ends the job (not a hang:
     // launch_program fails the test if the job outlives its limit).
     let (run, seconds) = rank_failure(3, &["--error", "1"]);

@@ -294,3 +294,40 @@ fn bad_tables_fail_with_the_file_and_the_place_and_leave_no_output() {
         .unwrap_or_default();
     assert!(left.is_empty(), "no output left: {left:?}");
 }
+
+#[test]
+fn convert_beside_the_inputs_reruns_and_refuses_two_inputs_with_one_output() {
+    let Some((_, dir)) = inputs("tables-rerun") else {
+        return;
+    };
+    let folder = dir.join("mine");
+    std::fs::create_dir_all(&folder).unwrap();
+    for name in ["messy.csv", "records.jsonl"] {
+        std::fs::copy(dir.join(name), folder.join(name)).unwrap();
+    }
+    for _ in 0..2 {
+        // The second run leaves the first run's Parquet files out of the folder's inputs.
+        let run = launch(2, &["convert", text(&folder), "--to", "parquet"], &[]).ok();
+        assert!(
+            run.stdout.contains("convert: 2 files to Parquet"),
+            "{}",
+            run.stdout
+        );
+    }
+    std::fs::copy(dir.join("messy.csv"), folder.join("records.csv")).unwrap();
+    let clash = launch(2, &["convert", text(&folder), "--to", "parquet"], &[]);
+    assert_eq!(clash.code, 1, "{}", clash.stderr);
+    assert!(
+        clash.stderr.contains("would both be written to")
+            && clash.stderr.contains("records.parquet"),
+        "{}",
+        clash.stderr
+    );
+    let same = launch(2, &["correlate", text(&folder), "--column", "count"], &[]);
+    assert_eq!(same.code, 1, "{}", same.stderr);
+    assert!(
+        same.stderr.contains("would both be the series"),
+        "{}",
+        same.stderr
+    );
+}

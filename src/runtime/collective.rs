@@ -18,6 +18,8 @@ use mpi::Count;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use mpi::topology::SimpleCommunicator;
+
 use super::World;
 
 /// A candidate of an arg-max: a value and the index of what it scores.
@@ -178,17 +180,25 @@ impl World {
         &self,
         value: &T,
     ) -> (Vec<T>, u64, u64) {
+        self.exchange_all_over(&self.comm, value)
+    }
+
+    /// [`World::exchange_all`] over `comm`, a communicator of all ranks.
+    pub(crate) fn exchange_all_over<T: Serialize + DeserializeOwned>(
+        &self,
+        comm: &SimpleCommunicator,
+        value: &T,
+    ) -> (Vec<T>, u64, u64) {
         let bytes = encode(value);
         let len = to_count(bytes.len());
         let mut counts = vec![0 as Count; self.size];
-        self.comm.all_gather_into(&len, &mut counts[..]);
+        comm.all_gather_into(&len, &mut counts[..]);
         let displs = displacements(&counts);
         let total: usize = counts.iter().map(|&c| c as usize).sum();
         let mut all = vec![0u8; total];
         {
             let mut partition = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
-            self.comm
-                .all_gather_varcount_into(&bytes[..], &mut partition);
+            comm.all_gather_varcount_into(&bytes[..], &mut partition);
         }
         let sent = bytes.len() as u64 * (self.size as u64 - 1);
         (

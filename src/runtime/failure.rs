@@ -87,13 +87,24 @@ impl World {
     /// # }
     /// ```
     pub fn agree<T, E: fmt::Display>(&self, outcome: Result<T, E>) -> Result<T, JobFailure> {
+        self.agree_over(&self.comm, outcome)
+    }
+
+    /// [`World::agree`] over `comm`, a communicator of all ranks: the end of a program
+    /// agrees over its own, so that it never pairs with a collective of the program that
+    /// another rank is still in.
+    pub(crate) fn agree_over<T, E: fmt::Display>(
+        &self,
+        comm: &mpi::topology::SimpleCommunicator,
+        outcome: Result<T, E>,
+    ) -> Result<T, JobFailure> {
         let start = self.watch.enter("agree");
         let mine = outcome.as_ref().err().map(|e| RankError {
             rank: self.rank,
             host: self.host.clone(),
             message: e.to_string(),
         });
-        let (everyone, sent, received) = self.exchange_all(&mine);
+        let (everyone, sent, received) = self.exchange_all_over(comm, &mine);
         {
             let mut metrics = self.metrics.borrow_mut();
             self.watch.leave();

@@ -70,6 +70,9 @@ pub struct World {
     comm: SimpleCommunicator,
     tally_comm: SimpleCommunicator,
     task_comm: SimpleCommunicator,
+    /// The end of the program's agreement ([`World::run`]), apart from the program's own
+    /// collectives.
+    end_comm: SimpleCommunicator,
     rank: usize,
     size: usize,
     host: String,
@@ -89,6 +92,7 @@ impl World {
         let comm = universe.world();
         let tally_comm = comm.duplicate();
         let task_comm = comm.duplicate();
+        let end_comm = comm.duplicate();
         let rank = usize::try_from(comm.rank()).map_err(|_| RuntimeError::Init)?;
         let size = usize::try_from(comm.size()).map_err(|_| RuntimeError::Init)?;
         let host = mpi::environment::processor_name().unwrap_or_else(|_| "unknown-host".into());
@@ -96,6 +100,7 @@ impl World {
             comm,
             tally_comm,
             task_comm,
+            end_comm,
             rank,
             size,
             host,

@@ -99,7 +99,9 @@ impl World {
         code
     }
 
-    /// Agrees on the program's outcome (a collective). A rank that failed arms a timer
+    /// Agrees on the program's outcome (a collective, over a communicator of its own, so that
+    /// a failed rank's agreement never pairs with a collective that the others are still
+    /// in). A rank that failed arms a timer
     /// first: if the others do not come within [`FAILURE_GRACE`], it reports its own
     /// error and exits, and the launcher ends the rest.
     fn agree_on_end(
@@ -108,7 +110,7 @@ impl World {
         outcome: Result<(), ProgramError>,
     ) -> Result<(), JobFailure> {
         let error = match outcome {
-            Ok(()) => return self.agree(Ok::<(), String>(())),
+            Ok(()) => return self.agree_over(&self.end_comm, Ok::<(), String>(())),
             Err(error) => error,
         };
         // A failure every rank already agreed on: every rank holds it, none is waiting.
@@ -131,7 +133,7 @@ impl World {
                 std::process::exit(i32::from(FAILURE_EXIT_CODE));
             }
         });
-        let result = self.agree(Err::<(), _>(error));
+        let result = self.agree_over(&self.end_comm, Err::<(), _>(error));
         let _ = agreed.send(());
         result
     }

@@ -27,7 +27,13 @@ const PANDAS_NULLS: &str = r"^(|#N/A|#N/A N/A|#NA|-1\.#IND|-1\.#QNAN|-NaN|-nan|1
 
 /// The format of a CSV file as the options and its name say.
 fn format_of(path: &Path, options: &CsvOptions) -> Result<CsvFormat, TableError> {
-    let tabs = path.to_string_lossy().to_ascii_lowercase().contains(".tsv");
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let tabs = [".tsv", ".tsv.gz", ".tsv.zst"]
+        .iter()
+        .any(|end| name.ends_with(end));
     let delimiter = options.delimiter.unwrap_or(if tabs { b'\t' } else { b',' });
     let nulls = regex::Regex::new(PANDAS_NULLS).map_err(|e| TableError::Malformed {
         path: path.to_path_buf(),

@@ -42,7 +42,8 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file's name says, if it is one of the data layer's.
+    /// The format a file's name says, if it is one of the data layer's (in any case; a
+    /// `.gz` or `.zst` ending is the compression).
     ///
     /// ```
     /// use pardata::table::Format;
@@ -61,7 +62,7 @@ impl Format {
             .unwrap_or(&name);
         let extension = name.rsplit_once('.')?.1;
         match extension {
-            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "csv" | "tsv" => Some(Format::Csv),
             "jsonl" | "ndjson" | "json" => Some(Format::JsonLines),
             "parquet" | "pq" => Some(Format::Parquet),
             _ => None,
@@ -234,7 +235,10 @@ pub(crate) fn open_text(path: &Path) -> Result<Box<dyn std::io::BufRead>, TableE
         path: path.to_path_buf(),
         source,
     })?;
-    let name = path.to_string_lossy();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     let reader: Box<dyn std::io::Read> = if name.ends_with(".gz") {
         Box::new(flate2::read::MultiGzDecoder::new(file))
     } else if name.ends_with(".zst") {

@@ -64,11 +64,31 @@ pub fn read_piece(piece: &Piece, csv: &CsvOptions) -> Result<Table, TableError> 
     }
 }
 
-/// The name of a series read from `path`: its file name without extensions.
+/// The name of a series read from `path`: its file name without the compression and the
+/// format's extension (`BRK.B.csv.gz` -> `BRK.B`).
+///
+/// ```
+/// use pardata::table::pieces::stem;
+/// use std::path::Path;
+///
+/// assert_eq!(stem(Path::new("data/BRK.B.csv.gz")), "BRK.B");
+/// assert_eq!(stem(Path::new("aapl.parquet")), "aapl");
+/// ```
 pub fn stem(path: &Path) -> String {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    name.split('.').next().unwrap_or_default().to_string()
+    let lower = name.to_ascii_lowercase();
+    let mut end = name.len();
+    for suffix in [".gz", ".zst"] {
+        if lower.ends_with(suffix) {
+            end -= suffix.len();
+            break;
+        }
+    }
+    let name = &name[..end];
+    name.rsplit_once('.')
+        .map_or(name, |(stem, _)| stem)
+        .to_string()
 }

@@ -57,8 +57,6 @@ pub enum ConvertError {
     Fault(#[from] fault::InjectedFault),
     #[error(transparent)]
     Table(#[from] TableError),
-    #[error("{}: the output would overwrite the input (give --out DIR or another --to)", path.display())]
-    SameFile { path: PathBuf },
 }
 
 /// One converted file.
@@ -136,7 +134,7 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
     let started = Instant::now();
     let listed = match options.to {
         None => expand(&options.paths, "json").map_err(|e: InputError| e.to_string()),
-        Some(_) => expand_tables(&options.paths),
+        Some(format) => expand_tables(&options.paths, format, options.out.as_deref()),
     };
     let files: Vec<PathBuf> = world.agree(listed)?;
     if let Some(out) = &options.out {
@@ -231,36 +229,64 @@ pub fn output_path(input: &Path, out: Option<&Path>) -> PathBuf {
 /// The output of a table conversion: the input's name without its format's extensions
 /// (`.csv.gz`), with `format`'s, beside it or in `out`.
 pub fn table_output_path(input: &Path, format: Format, out: Option<&Path>) -> PathBuf {
-    let name = input
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut stem = name.as_str();
-    for suffix in [".gz", ".zst"] {
-        stem = stem.strip_suffix(suffix).unwrap_or(stem);
-    }
-    let stem = stem.rsplit_once('.').map_or(stem, |(stem, _)| stem);
-    let file = format!("{stem}.{}", format.extension());
+    let file = format!("{}.{}", table::pieces::stem(input), format.extension());
     match out {
         Some(out) => out.join(file),
         None => input.with_file_name(file),
     }
 }
 
-/// The table files of `paths`: each file as given, each folder's files of the data
-/// layer's formats, by name.
-fn expand_tables(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+/// The table files of `paths` to convert to `format`: each file as given, each folder's
+/// files of the data layer's formats, by name; when the outputs go beside the inputs (no
+/// `--out`), a folder's files already in `format` are outputs of an earlier run and are
+/// left out. Two inputs with the same output, or an output that is an input, are an
+/// error naming both.
+fn expand_tables(
+    paths: &[PathBuf],
+    format: Format,
+    out: Option<&Path>,
+) -> Result<Vec<PathBuf>, String> {
+    let files = list_tables(paths, out.is_none().then_some(format))?;
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let inputs: std::collections::BTreeMap<PathBuf, &PathBuf> =
+        files.iter().map(|f| (canonical(f), f)).collect();
+    let mut outputs: std::collections::BTreeMap<PathBuf, &PathBuf> = Default::default();
+    for input in &files {
+        let output = table_output_path(input, format, out);
+        let key = canonical(&output);
+        if let Some(same) = inputs.get(&key) {
+            return Err(format!(
+                "{}: converting {} would overwrite it (give --out DIR, or leave it out)",
+                same.display(),
+                input.display()
+            ));
+        }
+        if let Some(other) = outputs.insert(key, input) {
+            return Err(format!(
+                "{} and {} would both be written to {} (convert them into different --out folders)",
+                other.display(),
+                input.display(),
+                output.display()
+            ));
+        }
+    }
+    Ok(files)
+}
+
+/// The table files of `paths` (see [`expand_tables`]), leaving a folder's files of
+/// `skip` out.
+fn list_tables(paths: &[PathBuf], skip: Option<Format>) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
             let mut found: Vec<PathBuf> = std::fs::read_dir(path)
                 .map_err(|e| format!("cannot list {}: {e}", path.display()))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && Format::of(p).is_some())
+                .filter(|p| p.is_file() && Format::of(p).is_some_and(|f| Some(f) != skip))
                 .collect();
             if found.is_empty() {
                 return Err(format!(
-                    "{}: no tables (*.csv, *.tsv, *.jsonl, *.ndjson, *.json, *.parquet) in this folder",
+                    "{}: no tables to convert (*.csv, *.tsv, *.jsonl, *.ndjson, *.json, *.parquet) in this folder",
                     path.display()
                 ));
             }
@@ -284,11 +310,6 @@ fn convert_table_file(
 ) -> Result<Converted, ConvertError> {
     fault::checkpoint(world.rank(), "convert")?;
     let output = table_output_path(input, format, out);
-    if output == input {
-        return Err(ConvertError::SameFile {
-            path: input.to_path_buf(),
-        });
-    }
     let table = world.time(Activity::Io, "read table", || {
         table::read(input, &CsvOptions::default())
     })?;

@@ -54,7 +54,9 @@ took=$(( $(date +%s) - started ))
 [ "$code" = 1 ] || fail "a missing file: exit $code, expected 1 ($(cat "$work/err"))"
 reports=$(grep -c '^wordcount: error: ' "$work/err" || true)
 [ "$reports" = 1 ] || fail "a missing file: $reports reports, expected one ($(cat "$work/err"))"
-grep -q "^wordcount: error: cannot read $work/missing.txt: .* \[rank 1 on [^]]*\]$" "$work/err" ||
+grep -q "^wordcount: error: cannot read $work/missing.txt: .* \[rank 1 on [^];]*\]$" "$work/err" ||
   fail "the report does not name the file, rank 1 and its host: $(cat "$work/err")"
+! grep -q "did not reach the end" "$work/err" || fail "the ranks did not agree: $(cat "$work/err")"
+[ "$took" -lt 10 ] || fail "a missing file took $took s to end the job (the ranks agree at once)"
 echo "external test: a missing file on rank 1 fails the job in ${took} s with one report ok"
 echo "external test: all passed"

@@ -51,7 +51,7 @@ def pandas_matrix(kind, args):
         series = {}
         for path in files:
             df = read(path)
-            name = path.rsplit("/", 1)[-1].split(".")[0]
+            name = path.rsplit("/", 1)[-1].removesuffix(".gz").rsplit(".", 1)[0]
             series[name] = df.set_index(pd.to_datetime(df[time]))[value]
         return pd.DataFrame(series).corr()
     if kind == "long":  # args: by, time, value, files...

@@ -140,6 +140,17 @@ fn files_layout(
     columns: &Columns,
     csv: &CsvOptions,
 ) -> Result<Read, JobFailure> {
+    let names: Vec<String> = files.iter().map(|p| stem(p)).collect();
+    let mut sorted: Vec<(&String, &PathBuf)> = names.iter().zip(files).collect();
+    sorted.sort();
+    if let Some(pair) = sorted.windows(2).find(|w| w[0].0 == w[1].0) {
+        return world.fail_together(format!(
+            "{} and {} would both be the series {:?}: give one of them",
+            pair[0].1.display(),
+            pair[1].1.display(),
+            pair[0].0
+        ));
+    }
     let plan = PairPlan::new(files.len(), world.size());
     let range = plan.owned_by(world.rank());
     let read_one = |path: &PathBuf| -> Result<(Vec<f64>, Option<Vec<i64>>), TableError> {
@@ -158,7 +169,6 @@ fn files_layout(
             .collect()
     });
     let mine = world.agree(mine)?;
-    let names: Vec<String> = files.iter().map(|p| stem(p)).collect();
     let owned = match &columns.time {
         None => mine.into_iter().map(|(values, _)| values).collect(),
         Some(_) => {

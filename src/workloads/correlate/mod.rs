@@ -272,6 +272,11 @@ pub fn correlate(
             (names, plan, owned, skipped, alignment)
         }
         Inputs::Tables(files) => {
+            if options.skip_bad {
+                return world.fail_together(
+                    "--skip-bad skips unreadable HDF5 frames; with CSV, JSON Lines or Parquet tables, leave the bad files out",
+                );
+            }
             let series = layout::series(world, &files, &options.columns)?;
             let alignment =
                 Some(series.alignment).filter(|a| a.time.is_some() || a.shortest != a.longest);

@@ -120,8 +120,9 @@ pub fn parse(name: &str, text: &str) -> Result<Samples, String> {
     Ok(samples)
 }
 
-/// How many lines the header takes (0 or up to the first non-empty line, inclusive) and
-/// how many leading columns to drop (1 for pandas' unnamed index column, else 0).
+/// How many lines the header takes (0, or up to the first non-empty line, inclusive, when
+/// that line has a field that is a name, not a number) and how many leading columns to
+/// drop (1 for pandas' unnamed index column, else 0).
 fn header_of(text: &str) -> (usize, usize) {
     let Some((number, first)) = text
         .lines()
@@ -131,10 +132,18 @@ fn header_of(text: &str) -> (usize, usize) {
         return (0, 0);
     };
     let fields: Vec<&str> = first.split(',').map(str::trim).collect();
-    if fields.iter().all(|f| f.parse::<f64>().is_ok()) {
+    // A header has a name that is not a number; an empty field is a missing value of a
+    // data row (reported as such), not a header.
+    if !fields
+        .iter()
+        .any(|f| !f.is_empty() && f.parse::<f64>().is_err())
+    {
         return (0, 0);
     }
-    let index = usize::from(fields.first().is_some_and(|f| f.is_empty()));
+    // pandas' index column: an empty name first, then named columns.
+    let index = usize::from(
+        fields.len() > 1 && fields[0].is_empty() && fields[1..].iter().all(|f| !f.is_empty()),
+    );
     (number + 1, index)
 }
 
@@ -152,6 +161,8 @@ mod tests {
         assert_eq!(pandas.labels, vec![0, 1]);
         let bad = parse("f.csv", "x,y,label\n1,2,0\n3,z,1\n").unwrap_err();
         assert_eq!(bad, "f.csv: line 3: column 2: \"z\" is not a number");
+        let missing = parse("f.csv", "1,,0\n3,4,1\n").unwrap_err();
+        assert_eq!(missing, "f.csv: line 1: column 2: \"\" is not a number");
     }
 
     #[test]
