@@ -57,8 +57,25 @@ pub fn mpirun(ranks: usize) -> Command {
         .args(["-q", "--oversubscribe", "-n", &ranks.to_string()])
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("HDF5_USE_FILE_LOCKING", "FALSE");
+        .env("HDF5_USE_FILE_LOCKING", "FALSE")
+        .env("OMPI_MCA_orte_tmpdir_base", session_dir());
     command
+}
+
+/// A folder of its own for one launch's Open MPI session directory. Tests run in parallel,
+/// and Open MPI 4.1 jobs that share the default top directory (/tmp/ompi.HOST.UID) race:
+/// one that ends removes it while another creates its own inside ("ORTE_ERROR_LOG: Error
+/// in file ../orte/util/session_dir.c at line 107"), and that job fails.
+pub fn session_dir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "pardata-ompi-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("a session folder");
+    dir
 }
 
 /// Runs `pardata ARGS --quiet` on `ranks` ranks with `mpirun`, or alone when `ranks` is 0.
@@ -102,6 +119,8 @@ pub fn launch_program(
     // held) is inherited by any process another thread forks at that moment, and stays
     // locked while that process lives. The launched runs read only complete files.
     command.env("HDF5_USE_FILE_LOCKING", "FALSE");
+    let session = session_dir();
+    command.env("OMPI_MCA_orte_tmpdir_base", &session);
     command
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
@@ -110,6 +129,7 @@ pub fn launch_program(
         stdout,
         stderr,
     } = command.output().expect("timeout and mpirun are installed");
+    let _ = std::fs::remove_dir_all(&session);
     let run = Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
