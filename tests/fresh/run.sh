@@ -17,7 +17,7 @@
 # Uncommitted changes are not part of the test: it clones the committed HEAD. FRESH_WORKTREE=1
 # copies the working tree's tracked and untracked non-ignored files instead; FRESH_SOURCE=DIR
 # clones another repository; FRESH_MIRROR=URL overrides the mirror; KEEP=1 keeps the roots.
-# Logs: target/fresh/*.log. 15 to 25 min on 2 cores (the steps in the roots run under nice).
+# Logs: target/fresh/*.log. 15 min alone on 2 cores, about 35 beside the test command's other stages (the steps in the roots run under nice).
 # Needs root (or sudo), mounts and chroot; skips, saying why, without them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
