@@ -208,6 +208,20 @@ pub fn read(path: &Path, csv: &CsvOptions) -> Result<Table, TableError> {
     }
 }
 
+/// The files of `folder` whose names are of the data layer's formats, other than `skip`,
+/// sorted by name.
+pub fn tables_in(folder: &Path, skip: Option<Format>) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(folder)? {
+        let path = entry?.path();
+        if path.is_file() && Format::of(&path).is_some_and(|f| Some(f) != skip) {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
 /// The error for a file whose name is none of the data layer's formats, saying what the
 /// file looks like and what reads it.
 pub fn unknown(path: &Path) -> TableError {

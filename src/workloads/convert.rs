@@ -279,18 +279,14 @@ fn list_tables(paths: &[PathBuf], skip: Option<Format>) -> Result<Vec<PathBuf>, 
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| format!("cannot list {}: {e}", path.display()))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && Format::of(p).is_some_and(|f| Some(f) != skip))
-                .collect();
+            let found = table::tables_in(path, skip)
+                .map_err(|e| format!("cannot list {}: {e}", path.display()))?;
             if found.is_empty() {
                 return Err(format!(
                     "{}: no tables to convert (*.csv, *.tsv, *.jsonl, *.ndjson, *.json, *.parquet) in this folder",
                     path.display()
                 ));
             }
-            found.sort();
             files.extend(found);
         } else if path.exists() {
             files.push(path.clone());

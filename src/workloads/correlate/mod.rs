@@ -410,12 +410,8 @@ fn inputs_of(paths: &[PathBuf]) -> Result<Inputs, String> {
             match frames {
                 Ok(found) => files.extend(found),
                 Err(_) => {
-                    let mut tables: Vec<PathBuf> = std::fs::read_dir(path)
-                        .map_err(|e| format!("cannot list {}: {e}", path.display()))?
-                        .filter_map(|entry| entry.ok().map(|e| e.path()))
-                        .filter(|p| p.is_file() && Format::of(p).is_some())
-                        .collect();
-                    tables.sort();
+                    let tables = crate::table::tables_in(path, None)
+                        .map_err(|e| format!("cannot list {}: {e}", path.display()))?;
                     if tables.is_empty() {
                         return Err(format!(
                             "{}: no HDF5 frames (*.h5) and no tables (*.csv, *.jsonl, *.parquet) in the folder",
