@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use pardata::io::frame::read_float_column;
 use pardata::io::inputs::expand;
 use pardata::prelude::*;
-use pardata::workloads::correlate::kernel::pairwise;
+use pardata::workloads::correlate::kernel::{pairwise, Rule};
 
 fn main() -> std::process::ExitCode {
     World::run(program)
@@ -72,7 +72,7 @@ fn program(world: &World) -> Result<(), String> {
         .bag()
         .product(series.bag())
         .filter(|((a, _), (b, _))| a < b)
-        .map(|((a, x), (b, y))| (a, b, pairwise(&x, &y)))
+        .map(|((a, x), (b, y))| (a, b, pairwise(&x, &y, &Rule::default())))
         .max_by(|(_, _, corr)| *corr);
     if let Some((a, b, corr)) = best {
         world.say(format_args!(

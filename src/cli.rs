@@ -15,6 +15,7 @@ use crate::patterns::map::Schedule;
 use crate::table::Format as TableFormat;
 use crate::workloads::bench::OverheadOptions;
 use crate::workloads::convert::ConvertOptions;
+use crate::workloads::correlate::kernel::{Method, Rule};
 use crate::workloads::correlate::layout::{Columns, Layout};
 use crate::workloads::correlate::{CorrelateOptions, Engine};
 use crate::workloads::cvsearch::shards::Shard;
@@ -182,9 +183,24 @@ pub struct CorrelateArgs {
     /// uses the times both series have); without it, series are paired by position
     #[arg(long, value_name = "COLUMN")]
     pub time: Option<String>,
+    /// The coefficient: Pearson's, or Spearman's (of the average ranks of each pair's
+    /// complete rows), as pandas' DataFrame.corr computes them
+    #[arg(long, value_enum, default_value_t = MethodArg::Pearson)]
+    pub method: MethodArg,
+    /// The fewest rows with both values a pair needs; below it the pair is NaN (pandas'
+    /// min_periods)
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub min_periods: usize,
     /// How many of the best pairs to list
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub top: u32,
+    /// Also list every pair whose correlation is at least R in absolute value (the count
+    /// in the summary; the pairs in --edges)
+    #[arg(long, value_name = "R", value_parser = parse_threshold)]
+    pub threshold: Option<f64>,
+    /// Write the pairs at or above --threshold as Parquet (a, b, corr), sorted by pair
+    #[arg(long, value_name = "FILE.parquet", requires = "threshold")]
+    pub edges: Option<PathBuf>,
     /// Also write the whole correlation matrix as a frame (names as index and columns)
     #[arg(long, value_name = "FILE.h5")]
     pub matrix: Option<PathBuf>,
@@ -195,6 +211,49 @@ pub struct CorrelateArgs {
     /// of the futures executor that carry their blocks (futures), or as a Bag pipeline (bag)
     #[arg(long, value_enum, default_value_t = EngineArg::Blocks)]
     pub engine: EngineArg,
+    /// Bound each rank's memory (2GiB, 500MB): wide Parquet tables are read in time chunks
+    /// that fit and each pair's sums accumulate over them (default: so when the data
+    /// exceed a quarter of the node's memory, with half of it shared by the node's ranks)
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub memory: Option<u64>,
+}
+
+/// A correlation threshold: a number in [0, 1].
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!("{text:?} is not a threshold between 0 and 1")),
+    }
+}
+
+/// A size in bytes: a number with an optional unit (B, KB, MB, GB, TB as powers of 1000;
+/// KiB, MiB, GiB, TiB, or K, M, G, T, as powers of 1024).
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (say 2GiB or 500MB)"))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?} (say 2GiB or 500MB)"
+            ))
+        }
+    };
+    Ok((number * scale as f64) as u64)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +269,12 @@ pub enum LayoutArg {
     Files,
     Wide,
     Long,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    Pearson,
+    Spearman,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -391,6 +456,15 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
                 time: args.time,
             },
             top: args.top as usize,
+            threshold: args.threshold,
+            edges: args.edges,
+            rule: Rule {
+                method: match args.method {
+                    MethodArg::Pearson => Method::Pearson,
+                    MethodArg::Spearman => Method::Spearman,
+                },
+                min_periods: args.min_periods,
+            },
             matrix: args.matrix,
             skip_bad: args.skip_bad,
             engine: match args.engine {
@@ -398,6 +472,7 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
                 EngineArg::Futures => Engine::Futures,
                 EngineArg::Bag => Engine::Bag,
             },
+            memory: args.memory,
         })),
         Command::Bench(BenchCommand::Overhead { tasks }) => {
             Ok(Task::BenchOverhead(OverheadOptions {

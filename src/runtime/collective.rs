@@ -16,42 +16,12 @@ use mpi::datatype::{Partition, PartitionMut};
 use mpi::traits::{Communicator, CommunicatorCollectives, Equivalence, Root};
 use mpi::Count;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use mpi::topology::SimpleCommunicator;
 
+use super::top::Scored;
 use super::World;
-
-/// A candidate of an arg-max: a value and the index of what it scores.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Scored {
-    /// The score; larger is better, NaN never wins.
-    pub value: f64,
-    /// The index of what is scored; the smaller wins a tie.
-    pub index: u64,
-}
-
-impl Scored {
-    /// Whether `self` beats `other`: larger value, then smaller index; NaN never beats.
-    pub fn beats(&self, other: &Scored) -> bool {
-        if self.value.is_nan() {
-            return false;
-        }
-        if other.value.is_nan() {
-            return true;
-        }
-        self.value > other.value || (self.value == other.value && self.index < other.index)
-    }
-
-    /// The better of two optional candidates.
-    pub fn better(a: Option<Scored>, b: Option<Scored>) -> Option<Scored> {
-        match (a, b) {
-            (Some(x), Some(y)) => Some(if y.beats(&x) { y } else { x }),
-            (x, None) => x,
-            (None, y) => y,
-        }
-    }
-}
 
 pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     postcard::to_stdvec(value).expect("a serde value of this program always encodes")

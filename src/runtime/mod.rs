@@ -29,6 +29,7 @@ pub mod point_to_point;
 pub mod progress;
 pub mod run;
 pub mod tally;
+pub mod top;
 pub mod watchdog;
 pub mod wire;
 
@@ -38,9 +39,9 @@ use std::fmt::Display;
 use mpi::environment::Universe;
 use mpi::topology::{Communicator, SimpleCommunicator};
 
-pub use collective::Scored;
 pub use failure::{JobFailure, RankError};
 pub use metrics::{Activity, RankMetrics};
+pub use top::{Scored, TopK};
 
 /// Errors of the runtime itself (before any work can be agreed on).
 #[derive(Debug, thiserror::Error)]

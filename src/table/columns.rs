@@ -45,17 +45,25 @@ pub fn is_numeric(data_type: &DataType) -> bool {
 pub fn numbers(table: &Table, name: &str) -> Result<Vec<f64>, TableError> {
     let mut values = Vec::with_capacity(table.rows());
     for array in column(table, name)? {
-        if !is_numeric(array.data_type()) {
-            return Err(TableError::Column {
-                path: table.path.clone(),
-                detail: format!("column {name:?} is {}, not numbers", array.data_type()),
-            });
-        }
-        let floats = cast(array, &DataType::Float64).map_err(|e| TableError::Column {
+        append_numbers(array, &mut values).map_err(|detail| TableError::Column {
             path: table.path.clone(),
-            detail: format!("column {name:?}: {e}"),
+            detail: format!("column {name:?} {detail}"),
         })?;
-        let floats = floats.as_primitive::<Float64Type>();
+    }
+    Ok(values)
+}
+
+/// Appends the values of a numeric `array` to `values` as numbers (nulls as NaN), or says
+/// why it cannot (`is utf8, not numbers`).
+pub fn append_numbers(array: &ArrayRef, values: &mut Vec<f64>) -> Result<(), String> {
+    if !is_numeric(array.data_type()) {
+        return Err(format!("is {}, not numbers", array.data_type()));
+    }
+    let floats = cast(array, &DataType::Float64).map_err(|e| format!("cannot be read: {e}"))?;
+    let floats = floats.as_primitive::<Float64Type>();
+    if floats.null_count() == 0 {
+        values.extend_from_slice(floats.values());
+    } else {
         values.extend((0..floats.len()).map(|i| {
             if floats.is_null(i) {
                 f64::NAN
@@ -64,7 +72,7 @@ pub fn numbers(table: &Table, name: &str) -> Result<Vec<f64>, TableError> {
             }
         }));
     }
-    Ok(values)
+    Ok(())
 }
 
 /// The column `name` of `table` as instants (see the module header).

@@ -20,6 +20,7 @@ pub mod csv;
 pub mod jsonl;
 pub mod parquet;
 pub mod pieces;
+pub mod stream;
 pub mod write;
 
 use std::path::{Path, PathBuf};

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use super::{kernel, Kind, Scored, TopK};
+use super::kernel::{self, Rule};
+use super::{Found, Kind};
 use crate::patterns::pairs::PairPlan;
 use crate::runtime::wire::Floats;
 
@@ -100,13 +101,14 @@ pub(super) fn assemble_blocks(
 }
 
 /// The correlations of block `rows` with block `columns` as a tile (both triangles of a
-/// block with itself), offering the pairs a < b to `top`.
+/// block with itself), offering the pairs a < b to `found`.
 pub(super) fn block_pair(
     plan: &PairPlan,
     rows: &Block,
     columns: &Block,
     kinds: &[Kind],
-    top: &mut TopK,
+    rule: &Rule,
+    found: &mut Found,
 ) -> Array2<f64> {
     let (row_series, column_series) = (
         plan.block_series(rows.index),
@@ -119,19 +121,20 @@ pub(super) fn block_pair(
     for a in row_series.clone() {
         for b in column_series.clone().filter(|&b| b >= a) {
             let corr = match (kinds[a], kinds[b]) {
+                (Kind::Standard, Kind::Standard) if !rule.enough(rows.length) => f64::NAN,
                 (Kind::Standard, Kind::Standard) if a == b => 1.0,
                 (Kind::Standard, Kind::Standard) => {
                     product[[position(&rows.members, a), position(&columns.members, b)]]
                 }
                 (Kind::Constant, _) | (_, Kind::Constant) => f64::NAN,
-                _ => kernel::pairwise(rows.values(a), columns.values(b)),
+                _ => kernel::pairwise(rows.values(a), columns.values(b), rule),
             };
             tile[[a - row_series.start, b - column_series.start]] = corr;
             if same {
                 tile[[b - row_series.start, a - column_series.start]] = corr;
             }
             if a < b {
-                top.offer(Scored { corr, a, b });
+                found.offer(a, b, corr);
             }
         }
     }

@@ -11,7 +11,8 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::block::{assemble_blocks, block_pair, Block};
-use super::{CorrelateOptions, Kind, Scored, TopK};
+use super::kernel::Rule;
+use super::{CorrelateOptions, Found, Kind};
 use crate::patterns::bag::Bag;
 use crate::patterns::futures::{self, Options, Task};
 use crate::patterns::pairs::{exchange, ExchangeVolume, PairPlan, BLOCK_SIZE};
@@ -19,9 +20,9 @@ use crate::runtime::progress::Progress;
 use crate::runtime::wire::Floats;
 use crate::runtime::{Activity, World};
 
-/// What one rank computed: its top K, its tiles (when the matrix is wanted), what it
+/// What one rank computed: the pairs it found, its tiles (when the matrix is wanted), what it
 /// exchanged, and the longest time a rank spent on block pairs.
-pub(super) type Computed = (TopK, Tiles, ExchangeVolume, f64);
+pub(super) type Computed = (Found, Tiles, ExchangeVolume, f64);
 
 /// Tiles of the matrix by block pair.
 type Tiles = Vec<((usize, usize), Array2<f64>)>;
@@ -36,8 +37,8 @@ pub(super) struct Prepared {
 }
 
 /// One block pair's outcome as it travels: the pair, its tile's values (empty unless the
-/// matrix is wanted), its top K and its NaN count.
-type PairOutcome = ((usize, usize), Vec<f64>, Vec<Scored>, u64);
+/// matrix is wanted) and what it found.
+type PairOutcome = ((usize, usize), Vec<f64>, Found);
 
 /// The block pairs over the ranks that hold their series (the default engine).
 pub(super) fn blocks_engine(
@@ -53,24 +54,30 @@ pub(super) fn blocks_engine(
     let blocks = world.time(Activity::Compute, "assemble blocks", || {
         assemble_blocks(plan, world.rank(), series, kinds, prepared.common)
     });
-    let mut top = TopK::new(options.top);
+    let mut found = Found::new(options.top, options.threshold);
     let mut tiles = Vec::new();
     let started = Instant::now();
     for &(i, j) in plan.pairs_of(world.rank()) {
         let tile = world.time(Activity::Compute, format!("block pair ({i}, {j})"), || {
-            block_pair(plan, &blocks[&i], &blocks[&j], kinds, &mut top)
+            block_pair(
+                plan,
+                &blocks[&i],
+                &blocks[&j],
+                kinds,
+                &options.rule,
+                &mut found,
+            )
         });
         if options.matrix.is_some() {
             tiles.push(((i, j), tile));
         }
         progress.advance(1);
     }
-    top.settle();
     let seconds = world
         .all_gather(&started.elapsed().as_secs_f64())
         .into_iter()
         .fold(0.0, f64::max);
-    (top, tiles, volume, seconds)
+    (found, tiles, volume, seconds)
 }
 
 /// One block pair as a task of the futures executor: it carries the two blocks' series.
@@ -78,7 +85,9 @@ pub(super) fn blocks_engine(
 struct BlockPairTask {
     series: usize,
     kinds: Vec<Kind>,
+    rule: Rule,
     top: usize,
+    threshold: Option<f64>,
     matrix: bool,
     rows: Block,
     /// The column block, unless it is the row block.
@@ -96,7 +105,8 @@ impl Task for BlockPairTask {
             &self.rows,
             columns,
             &self.kinds,
-            self.top,
+            &self.rule,
+            Found::new(self.top, self.threshold),
             self.matrix,
         ))
     }
@@ -113,18 +123,17 @@ fn pair_outcome(
     rows: &Block,
     columns: &Block,
     kinds: &[Kind],
-    top: usize,
+    rule: &Rule,
+    mut found: Found,
     matrix: bool,
 ) -> PairOutcome {
-    let mut best = TopK::new(top);
-    let tile = block_pair(plan, rows, columns, kinds, &mut best);
-    best.settle();
+    let tile = block_pair(plan, rows, columns, kinds, rule, &mut found);
     let values = if matrix {
         tile.into_raw_vec_and_offset().0
     } else {
         Vec::new()
     };
-    ((rows.index, columns.index), values, best.kept, best.nan)
+    ((rows.index, columns.index), values, found)
 }
 
 /// The block pairs as tasks submitted to the futures executor (`--engine futures`): rank 0
@@ -169,7 +178,9 @@ pub(super) fn futures_engine(
             .map(|&(i, j)| BlockPairTask {
                 series,
                 kinds: kinds.to_vec(),
+                rule: options.rule,
                 top: options.top,
+                threshold: options.threshold,
                 matrix: options.matrix.is_some(),
                 rows: blocks[&i].clone(),
                 columns: (i != j).then(|| blocks[&j].clone()),
@@ -189,9 +200,9 @@ pub(super) fn futures_engine(
     let (results, received, carried) = outcome.unwrap_or_default();
     volume.received_values = received;
     volume.sent_values += carried;
-    let (top, tiles) = merge_outcomes(&plan, options.top, results);
+    let (found, tiles) = merge_outcomes(&plan, options, results);
     let seconds = world.broadcast(world.is_root().then_some(&started.elapsed().as_secs_f64()));
-    (top, tiles, volume, seconds)
+    (found, tiles, volume, seconds)
 }
 
 /// The block pairs as a `Bag` pipeline (`--engine bag`), the tutorial's solution at block
@@ -223,14 +234,15 @@ pub(super) fn bag_engine(
             ))
         })
         .persist();
-    let (top, matrix) = (options.top, options.matrix.is_some());
+    let (matrix, rule) = (options.matrix.is_some(), options.rule);
+    let fresh = Found::new(options.top, options.threshold);
     let outcomes = blocks
         .bag()
         .product(blocks.bag())
         .filter(|(a, b)| a.index <= b.index)
-        .map(move |(a, b)| pair_outcome(plan, &a, &b, kinds, top, matrix))
+        .map(move |(a, b)| pair_outcome(plan, &a, &b, kinds, &rule, fresh.clone(), matrix))
         .collect();
-    let (top, tiles) = merge_outcomes(plan, options.top, outcomes.unwrap_or_default());
+    let (found, tiles) = merge_outcomes(plan, options, outcomes.unwrap_or_default());
     let local = world.local_metrics();
     let volume = ExchangeVolume {
         sent_values: local.bytes_sent / 8,
@@ -238,17 +250,19 @@ pub(super) fn bag_engine(
         needed_values: 0,
     };
     let seconds = world.broadcast(world.is_root().then_some(&started.elapsed().as_secs_f64()));
-    (top, tiles, volume, seconds)
+    (found, tiles, volume, seconds)
 }
 
-/// The top K and the tiles of block pairs computed elsewhere.
-fn merge_outcomes(plan: &PairPlan, k: usize, outcomes: Vec<PairOutcome>) -> (TopK, Tiles) {
-    let mut top = TopK::new(k);
+/// What was found and the tiles of block pairs computed elsewhere.
+fn merge_outcomes(
+    plan: &PairPlan,
+    options: &CorrelateOptions,
+    outcomes: Vec<PairOutcome>,
+) -> (Found, Tiles) {
+    let mut found = Found::new(options.top, options.threshold);
     let mut tiles = Vec::new();
-    for ((i, j), tile, kept, nan) in outcomes {
-        top.kept.extend(kept);
-        top.nan += nan;
-        top.settle();
+    for ((i, j), tile, part) in outcomes {
+        found.merge(part);
         if !tile.is_empty() {
             let shape = (plan.block_series(i).len(), plan.block_series(j).len());
             // The tile was made with this shape; a mismatch is a bug.
@@ -256,5 +270,5 @@ fn merge_outcomes(plan: &PairPlan, k: usize, outcomes: Vec<PairOutcome>) -> (Top
             tiles.push(((i, j), tile));
         }
     }
-    (top, tiles)
+    (found, tiles)
 }

@@ -1,14 +1,82 @@
-//! The arithmetic of Pearson's correlation as pandas' `Series.corr` defines it (DESIGN.md):
-//! series aligned by position (the shorter length wins), only the rows where neither value
-//! is NaN, NaN when fewer than 2 such rows remain, when either side is constant, or when an
-//! infinity is among them.
+//! The arithmetic of the correlations as pandas defines them (DESIGN.md): series aligned
+//! by position (the shorter length wins), only the rows where neither value is NaN (the
+//! pairwise-complete rows), NaN when fewer than 2 such rows remain or fewer than the
+//! [`Rule`]'s `min_periods`, when either side is constant on them, or (Pearson) when an
+//! infinity is among them, as `Series.corr` gives. Spearman's correlation is Pearson's of
+//! the average ranks (ties share the mean of their ranks) of the pairwise-complete rows,
+//! as `DataFrame.corr(method="spearman")` computes it.
 //!
 //! The fast path serves series that are finite and of the common length: each is
-//! standardized once (mean subtracted, divided by the norm), and the correlations of two
-//! blocks of them are one matrix product. Every other pair takes [`pairwise`], an exact
-//! two-pass computation on the rows both series have.
+//! standardized once (mean subtracted, divided by the norm; for Spearman its ranks are),
+//! and the correlations of two blocks of them are one matrix product. Every other pair
+//! takes [`pairwise`], an exact two-pass computation on the rows both series have.
 
 use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+/// Which correlation coefficient.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Method {
+    /// Pearson's product-moment correlation.
+    #[default]
+    Pearson,
+    /// Spearman's rank correlation: Pearson's of the average ranks.
+    Spearman,
+}
+
+/// How every pair's correlation is computed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    /// The coefficient.
+    pub method: Method,
+    /// The fewest pairwise-complete rows a pair needs (pandas' `min_periods`); below it
+    /// the pair is NaN. With 0 or 1, a pair still needs 2 rows.
+    pub min_periods: usize,
+}
+
+impl Rule {
+    /// Whether `rows` pairwise-complete rows are enough for a correlation.
+    pub fn enough(&self, rows: usize) -> bool {
+        rows >= self.min_periods.max(2)
+    }
+
+    /// The values a series enters the fast path with, before [`standardize`]: itself for
+    /// Pearson, its average ranks for Spearman.
+    pub fn transform(&self, values: Vec<f64>) -> Vec<f64> {
+        match self.method {
+            Method::Pearson => values,
+            Method::Spearman => average_ranks(&values),
+        }
+    }
+}
+
+/// The average ranks (1-based) of `values`, NaN-free: equal values share the mean of the
+/// ranks they span, as `scipy.stats.rankdata` and pandas' `rank()` give them.
+///
+/// ```
+/// use pardata::workloads::correlate::kernel::average_ranks;
+///
+/// assert_eq!(average_ranks(&[10.0, 30.0, 20.0, 30.0]), [1.0, 3.5, 2.0, 3.5]);
+/// ```
+pub fn average_ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&x, &y| values[x].total_cmp(&values[y]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && values[order[end]] == values[order[start]] {
+            end += 1;
+        }
+        // Ranks start+1 ..= end share their mean.
+        let rank = (start + 1 + end) as f64 / 2.0;
+        for &at in &order[start..end] {
+            ranks[at] = rank;
+        }
+        start = end;
+    }
+    ranks
+}
 
 /// `values` minus their mean, divided by the norm of the result, in place (no new memory
 /// to fault in: for a large series that cost more than the arithmetic); `None` when that
@@ -32,11 +100,23 @@ pub fn block_product(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Array2<f
     product
 }
 
-/// Pearson's correlation of `a` and `b` over the rows both have (the shorter length) where
-/// neither is NaN; NaN when fewer than 2 rows remain, an infinity is among them, or either
-/// side is constant on them.
-pub fn pairwise(a: &[f64], b: &[f64]) -> f64 {
-    let rows = || a.iter().zip(b).filter(|(x, y)| !x.is_nan() && !y.is_nan());
+/// The correlation of `a` and `b` by `rule` over the rows both have (the shorter length)
+/// where neither is NaN (see the module header for when it is NaN).
+pub fn pairwise(a: &[f64], b: &[f64], rule: &Rule) -> f64 {
+    let complete = || a.iter().zip(b).filter(|(x, y)| !x.is_nan() && !y.is_nan());
+    match rule.method {
+        Method::Pearson => pearson(complete().map(|(x, y)| (*x, *y)), rule),
+        Method::Spearman => {
+            let (xs, ys): (Vec<f64>, Vec<f64>) = complete().unzip();
+            let (xs, ys) = (average_ranks(&xs), average_ranks(&ys));
+            pearson(xs.into_iter().zip(ys), rule)
+        }
+    }
+}
+
+/// Pearson's correlation of the pairs `rows` yields (NaN-free), in two passes.
+fn pearson(rows: impl Iterator<Item = (f64, f64)> + Clone, rule: &Rule) -> f64 {
+    let rows = || rows.clone();
     let (mut n, mut sum_a, mut sum_b) = (0usize, 0.0, 0.0);
     for (x, y) in rows() {
         if x.is_infinite() || y.is_infinite() {
@@ -46,7 +126,7 @@ pub fn pairwise(a: &[f64], b: &[f64]) -> f64 {
         sum_a += x;
         sum_b += y;
     }
-    if n < 2 {
+    if !rule.enough(n) {
         return f64::NAN;
     }
     let (mean_a, mean_b) = (sum_a / n as f64, sum_b / n as f64);
@@ -75,7 +155,7 @@ mod tests {
         let zb = standardize(b.to_vec()).unwrap();
         let rows = Array2::from_shape_vec((2, 5), [za, zb].concat()).unwrap();
         let product = block_product(rows.view(), rows.view());
-        assert!((product[[0, 1]] - pairwise(&a, &b)).abs() < 1e-15);
+        assert!((product[[0, 1]] - pairwise(&a, &b, &Rule::default())).abs() < 1e-15);
         assert!((product[[0, 0]] - 1.0).abs() < 1e-15);
     }
 
@@ -83,21 +163,71 @@ mod tests {
     fn pandas_semantics() {
         let nan = f64::NAN;
         // Perfectly related on the rows both have, whatever lies beyond the shorter one.
-        assert!((pairwise(&[1.0, 2.0, 3.0, 100.0], &[2.0, 4.0, 6.0]) - 1.0).abs() < 1e-15);
-        // NaN rows are left out, on either side.
-        assert!((pairwise(&[1.0, nan, 3.0, 4.0], &[-1.0, 5.0, -3.0, nan]) + 1.0).abs() < 1e-15);
         assert!(
-            pairwise(&[1.0, nan, 3.0], &[1.0, 2.0, nan]).is_nan(),
+            (pairwise(&[1.0, 2.0, 3.0, 100.0], &[2.0, 4.0, 6.0], &Rule::default()) - 1.0).abs()
+                < 1e-15
+        );
+        // NaN rows are left out, on either side.
+        assert!(
+            (pairwise(
+                &[1.0, nan, 3.0, 4.0],
+                &[-1.0, 5.0, -3.0, nan],
+                &Rule::default()
+            ) + 1.0)
+                .abs()
+                < 1e-15
+        );
+        assert!(
+            pairwise(&[1.0, nan, 3.0], &[1.0, 2.0, nan], &Rule::default()).is_nan(),
             "one row left"
         );
         assert!(
-            pairwise(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_nan(),
+            pairwise(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0], &Rule::default()).is_nan(),
             "constant"
         );
         assert!(
-            pairwise(&[1.0, f64::INFINITY, 3.0], &[1.0, 2.0, 3.0]).is_nan(),
+            pairwise(
+                &[1.0, f64::INFINITY, 3.0],
+                &[1.0, 2.0, 3.0],
+                &Rule::default()
+            )
+            .is_nan(),
             "infinity"
         );
         assert!(standardize(vec![2.0, 2.0]).is_none());
+    }
+
+    #[test]
+    fn min_periods_counts_the_pairwise_complete_rows() {
+        let nan = f64::NAN;
+        let (a, b) = ([1.0, 2.0, nan, 4.0], [2.0, 4.0, 6.0, 9.0]);
+        let needs = |min_periods| Rule {
+            method: Method::Pearson,
+            min_periods,
+        };
+        assert!(!pairwise(&a, &b, &needs(3)).is_nan());
+        assert!(pairwise(&a, &b, &needs(4)).is_nan(), "3 complete rows");
+    }
+
+    #[test]
+    fn spearman_ranks_the_pairwise_complete_rows() {
+        let nan = f64::NAN;
+        let spearman = Rule {
+            method: Method::Spearman,
+            min_periods: 1,
+        };
+        // Monotone on the complete rows, whatever the NaN rows hold.
+        let a = [1.0, 100.0, nan, 3.0, 1000.0];
+        let b = [-5.0, 0.0, 7.0, -1.0, nan];
+        assert!((pairwise(&a, &b, &spearman) - 1.0).abs() < 1e-15);
+        // Ties: x = 1 2 3 4, y = 1 2 2 3 (ranks 1 2.5 2.5 4): Pearson of the ranks.
+        let expected = pairwise(
+            &[1.0, 2.0, 3.0, 4.0],
+            &[1.0, 2.5, 2.5, 4.0],
+            &Rule::default(),
+        );
+        let got = pairwise(&[1.0, 2.0, 3.0, 4.0], &[1.0, 2.0, 2.0, 3.0], &spearman);
+        assert_eq!(got, expected);
+        assert!((got - 0.948_683_298_050_513_9).abs() < 1e-15);
     }
 }

@@ -11,7 +11,8 @@
 //! pandas aligns a `DatetimeIndex`: the time index is every time of every series, sorted;
 //! a series has NaN at the times it lacks, and each pair then uses the times both have
 //! (pairwise-complete), so the answer is that of
-//! `df.pivot(index=T, columns=K, values=V).corr()`. A time that appears twice in one
+//! `df.pivot(index=T, columns=K, values=V).corr()`. As `DataFrame.corr` does, infinities
+//! are left out like NaN (they are read as missing values). A time that appears twice in one
 //! series is an error, as pandas' pivot refuses it. In `wide`, a row is one time for every
 //! series, so the time column only leaves the series.
 //!
@@ -96,7 +97,13 @@ pub fn series(world: &World, files: &[PathBuf], columns: &Columns) -> Result<Ser
         Layout::Wide => wide_layout(world, files, columns, &csv)?,
         Layout::Long => long_layout(world, files, columns, &csv)?,
     };
-    let owned = owned_raw;
+    let mut owned = owned_raw;
+    // DataFrame.corr leaves out every value that is not finite, infinities too.
+    for value in owned.iter_mut().flatten() {
+        if value.is_infinite() {
+            *value = f64::NAN;
+        }
+    }
     let counts: Vec<usize> = owned
         .iter()
         .map(|v| v.iter().filter(|x| !x.is_nan()).count())

@@ -9,6 +9,7 @@
 //! depend on the rank count.
 
 mod block;
+pub mod bounded;
 mod engines;
 pub mod kernel;
 pub mod layout;
@@ -25,7 +26,7 @@ use crate::io::frame::{read_float_column, MatrixWriter};
 use crate::io::inputs::expand;
 use crate::patterns::pairs::{ExchangeVolume, PairPlan};
 use crate::runtime::fault;
-use crate::runtime::{Activity, JobFailure, World};
+use crate::runtime::{Activity, JobFailure, Scored, TopK, World};
 use crate::table::Format;
 use engines::{bag_engine, blocks_engine, futures_engine, Prepared};
 
@@ -36,10 +37,19 @@ pub struct CorrelateOptions {
     /// Where the series are in the inputs (the column of each HDF5 frame is its `column`).
     pub columns: layout::Columns,
     pub top: usize,
+    /// Also list every pair with |r| at or above this.
+    pub threshold: Option<f64>,
+    /// Where to write that list (Parquet: a, b, corr).
+    pub edges: Option<PathBuf>,
+    /// The coefficient and the fewest rows a pair needs.
+    pub rule: kernel::Rule,
     /// Where to write the whole correlation matrix, if anywhere.
     pub matrix: Option<PathBuf>,
     pub skip_bad: bool,
     pub engine: Engine,
+    /// The memory budget per rank, in bytes: with it, wide Parquet tables are read in
+    /// time chunks that fit ([`bounded`]).
+    pub memory: Option<u64>,
 }
 
 /// How the block pairs are computed.
@@ -75,6 +85,12 @@ pub struct CorrelateSummary {
     /// How series read from tables were lined up (absent for HDF5 frames of equal length).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alignment: Option<layout::Alignment>,
+    /// The pairs with |r| at or above `--threshold`, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edges: Option<Edges>,
+    /// How the series were cut along time, when memory was bounded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bounded: Option<bounded::Bounded>,
     #[serde(skip)]
     pub seconds: f64,
     #[serde(skip)]
@@ -130,6 +146,23 @@ impl fmt::Display for CorrelateSummary {
                 None => {}
             }
         }
+        if let Some(edges) = &self.edges {
+            write!(f, "\n{} pairs with |r| >= {}", edges.pairs, edges.threshold)?;
+            if let Some(file) = &edges.file {
+                write!(f, " written to {}", file.display())?;
+            }
+        }
+        if let Some(run) = &self.bounded {
+            write!(
+                f,
+                "\nbounded memory: {} rows per series in {} chunk{} of {} rows ({} per rank)",
+                run.rows,
+                run.chunks,
+                if run.chunks == 1 { "" } else { "s" },
+                run.chunk_rows,
+                bounded::show_bytes(run.memory)
+            )?;
+        }
         let ranks = self.exchange.len();
         let sent: u64 = self.exchange.iter().map(|v| v.sent_values).sum();
         let needed: u64 = self.exchange.iter().map(|v| v.needed_values).sum();
@@ -157,6 +190,18 @@ impl fmt::Display for CorrelateSummary {
     }
 }
 
+/// How many pairs reached the threshold.
+#[derive(Debug, Clone, Serialize)]
+pub struct Edges {
+    /// The threshold on |r|.
+    pub threshold: f64,
+    /// The pairs at or above it.
+    pub pairs: u64,
+    /// Where they were written, if anywhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+}
+
 /// What every rank learns about each series before the exchange.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct SeriesInfo {
@@ -176,67 +221,44 @@ enum Kind {
     Raw,
 }
 
-/// A scored pair by index, for the top K.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-struct Scored {
-    corr: f64,
-    a: usize,
-    b: usize,
+/// A pair of series by index, `(a, b)` with `a < b`.
+type PairIndex = (usize, usize);
+
+/// Where the computed pairs go: the K best (NaN never among them, ties to the smaller
+/// `(a, b)`: [`TopK`]'s order), and with a threshold every pair with `|r| >=` it (the
+/// edge list).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Found {
+    top: TopK<PairIndex>,
+    threshold: Option<f64>,
+    edges: Vec<(usize, usize, f64)>,
 }
 
-impl Scored {
-    /// Larger correlation first, then the smaller (a, b).
-    fn before(&self, other: &Scored) -> bool {
-        self.corr > other.corr || (self.corr == other.corr && (self.a, self.b) < (other.a, other.b))
-    }
-}
-
-/// The K best pairs seen, NaN never among them.
-struct TopK {
-    k: usize,
-    kept: Vec<Scored>,
-    nan: u64,
-}
-
-impl TopK {
-    /// Keeps the best `k` pairs (at least one).
-    fn new(k: usize) -> TopK {
-        TopK {
-            k: k.max(1),
-            kept: Vec::new(),
-            nan: 0,
+impl Found {
+    /// Nothing found yet, keeping the `top` best and the edges at `threshold`.
+    fn new(top: usize, threshold: Option<f64>) -> Found {
+        Found {
+            top: TopK::new(top),
+            threshold,
+            edges: Vec::new(),
         }
     }
 
-    fn offer(&mut self, pair: Scored) {
-        if pair.corr.is_nan() {
-            self.nan += 1;
-            return;
-        }
-        // Once K pairs are kept, a pair that does not beat the K-th is dropped at once.
-        if self.kept.len() >= self.k
-            && self
-                .kept
-                .get(self.k - 1)
-                .is_some_and(|kth| !pair.before(kth))
-        {
-            return;
-        }
-        self.kept.push(pair);
-        if self.kept.len() >= 2 * self.k.max(16) {
-            self.settle();
-        }
-    }
-
-    fn settle(&mut self) {
-        self.kept.sort_by(|x, y| {
-            if x.before(y) {
-                std::cmp::Ordering::Less
-            } else {
-                std::cmp::Ordering::Greater
-            }
+    /// Takes in the pair `(a, b)`.
+    fn offer(&mut self, a: usize, b: usize, corr: f64) {
+        self.top.offer(Scored {
+            value: corr,
+            index: (a, b),
         });
-        self.kept.truncate(self.k);
+        if self.threshold.is_some_and(|t| corr.abs() >= t) {
+            self.edges.push((a, b, corr));
+        }
+    }
+
+    /// Takes in what another part of the work found.
+    fn merge(&mut self, other: Found) {
+        self.top.merge(other.top);
+        self.edges.extend(other.edges);
     }
 }
 
@@ -246,7 +268,22 @@ pub fn correlate(
     options: &CorrelateOptions,
 ) -> Result<CorrelateSummary, JobFailure> {
     let started = Instant::now();
-    let (names, plan, owned, skipped, alignment) = match world.agree(inputs_of(&options.paths))? {
+    let inputs = world.agree(inputs_of(&options.paths))?;
+    if let Some(run) = bounded_run(world, &inputs, options)? {
+        let (names, rows) = (run.names, run.rows);
+        let (plan, computed, report) =
+            bounded::correlate_bounded(world, &run.files, &names, rows, options, run.memory)?;
+        let ending = Ending {
+            names,
+            plan,
+            skipped: Vec::new(),
+            alignment: None,
+            length: rows as usize,
+            bounded: Some(report),
+        };
+        return finish(world, options, started, ending, computed);
+    }
+    let (names, plan, owned, skipped, alignment) = match inputs {
         Inputs::Frames(files) => {
             if options.columns.layout != layout::Layout::Files || options.columns.time.is_some() {
                 return world.fail_together(
@@ -318,7 +355,9 @@ pub fn correlate(
             .into_iter()
             .enumerate()
             .map(|(k, values)| match kinds[range.start + k] {
-                Kind::Standard => kernel::standardize(values).unwrap_or_default(),
+                Kind::Standard => {
+                    kernel::standardize(options.rule.transform(values)).unwrap_or_default()
+                }
                 Kind::Constant => Vec::new(),
                 Kind::Raw => values,
             })
@@ -339,7 +378,7 @@ pub fn correlate(
         kinds,
         common,
     };
-    let (top, tiles, volume, kernel_seconds) = match options.engine {
+    let (found, tiles, volume, kernel_seconds) = match options.engine {
         Engine::Blocks => {
             let mut progress = world.progress("block pairs", Some(plan.pairs() as u64));
             let computed = blocks_engine(world, &plan, &mut prepared, options, &mut progress);
@@ -349,6 +388,50 @@ pub fn correlate(
         Engine::Futures => futures_engine(world, &prepared, options),
         Engine::Bag => bag_engine(world, &plan, &mut prepared, options),
     };
+    let ending = Ending {
+        names,
+        plan,
+        skipped,
+        alignment,
+        length: common,
+        bounded: None,
+    };
+    finish(
+        world,
+        options,
+        started,
+        ending,
+        (found, tiles, volume, kernel_seconds),
+    )
+}
+
+/// What the summary needs besides the computed pairs.
+struct Ending {
+    names: Vec<String>,
+    plan: PairPlan,
+    skipped: Vec<String>,
+    alignment: Option<layout::Alignment>,
+    length: usize,
+    bounded: Option<bounded::Bounded>,
+}
+
+/// Writes the matrix if wanted, merges the ranks' top K on rank 0 and makes the summary
+/// (a collective).
+fn finish(
+    world: &World,
+    options: &CorrelateOptions,
+    started: Instant,
+    ending: Ending,
+    (found, tiles, volume, kernel_seconds): engines::Computed,
+) -> Result<CorrelateSummary, JobFailure> {
+    let Ending {
+        names,
+        plan,
+        skipped,
+        alignment,
+        length,
+        bounded,
+    } = ending;
     if let Some(path) = &options.matrix {
         let outcome = world.time(Activity::Io, "write matrix", || {
             write_matrix(world, &plan, path, &names, tiles)
@@ -356,26 +439,43 @@ pub fn correlate(
         world.agree(outcome)?;
     }
 
-    let tops = world.gather(&(top.kept, top.nan));
     let volumes = world.all_gather(&volume);
     let n = names.len();
-    let (best_pairs, nan_pairs) = match tops {
-        Some(all) => {
-            let nan = all.iter().map(|(_, nan)| nan).sum();
-            let mut merged = TopK {
-                k: options.top.max(1),
-                kept: all.into_iter().flat_map(|(kept, _)| kept).collect(),
-                nan,
-            };
-            merged.settle();
-            (merged.kept, merged.nan)
-        }
-        None => (Vec::new(), 0),
+    let merged = world.gather(&found).map(|all| {
+        let mut merged = Found::new(options.top, options.threshold);
+        all.into_iter().for_each(|part| merged.merge(part));
+        merged
+    });
+    let (best_pairs, nan_pairs, edges) = match merged {
+        Some(mut merged) => (
+            merged.top.best().to_vec(),
+            merged.top.nan(),
+            Some(merged.edges),
+        ),
+        None => (Vec::new(), 0, None),
     };
-    let named = |s: &Scored| Pair {
-        a: names[s.a].clone(),
-        b: names[s.b].clone(),
-        corr: s.corr,
+    let edge_count = match (&options.edges, edges) {
+        (Some(path), edges) => {
+            let written = world.time(Activity::Io, "write edges", || match edges {
+                Some(edges) => write_edges(path, &names, edges),
+                None => Ok(0),
+            });
+            Some(world.agree(written)?)
+        }
+        (None, edges) => edges.map(|e| e.len() as u64),
+    };
+    let edges = options
+        .threshold
+        .zip(edge_count)
+        .map(|(threshold, pairs)| Edges {
+            threshold,
+            pairs,
+            file: options.edges.clone(),
+        });
+    let named = |s: &Scored<PairIndex>| Pair {
+        a: names[s.index.0].clone(),
+        b: names[s.index.1].clone(),
+        corr: s.value,
     };
     Ok(CorrelateSummary {
         series: n,
@@ -385,11 +485,64 @@ pub fn correlate(
         top: best_pairs.iter().map(named).collect(),
         skipped,
         alignment,
+        bounded,
+        edges,
         seconds: started.elapsed().as_secs_f64(),
         exchange: volumes,
         kernel_seconds,
-        length: common,
+        length,
     })
+}
+
+/// The files, rows, series and budget of a bounded-memory run, when there is one: with
+/// `--memory`, or when wide Parquet tables hold more than a quarter of this node's memory
+/// (a rule that does not depend on the rank count, so neither do the bytes of the
+/// answer); the default budget is then half the node's memory shared by its ranks.
+fn bounded_run(
+    world: &World,
+    inputs: &Inputs,
+    options: &CorrelateOptions,
+) -> Result<Option<BoundedRun>, JobFailure> {
+    let files = match inputs {
+        Inputs::Tables(files)
+            if options.columns.layout == layout::Layout::Wide
+                && files.iter().all(|f| Format::of(f) == Some(Format::Parquet)) =>
+        {
+            files
+        }
+        _ if options.memory.is_some() => {
+            return world.fail_together(
+                "--memory reads wide Parquet tables in time chunks (--layout wide, *.parquet): convert the inputs with `pardata convert --to parquet` first",
+            )
+        }
+        _ => return Ok(None),
+    };
+    let (rows, names) = bounded::inputs(world, files, options)?;
+    let node = bounded::node_memory().unwrap_or(8 << 30);
+    let memory = match options.memory {
+        Some(memory) => memory,
+        None if bounded::data_bytes(rows, names.len()) > node / 4 => {
+            let hosts = world.all_gather(&world.host().to_string());
+            let here = hosts.iter().filter(|h| *h == world.host()).count().max(1);
+            let mine = node / 2 / here as u64;
+            world.all_gather(&mine).into_iter().min().unwrap_or(mine)
+        }
+        None => return Ok(None),
+    };
+    Ok(Some(BoundedRun {
+        files: files.clone(),
+        rows,
+        names,
+        memory,
+    }))
+}
+
+/// What a bounded-memory run reads: the files, their rows, the series and the budget.
+struct BoundedRun {
+    files: Vec<PathBuf>,
+    rows: u64,
+    names: Vec<String>,
+    memory: u64,
 }
 
 /// The inputs of `correlate`: pandas HDF5 frames (the tutorial's), or the user's tables.
@@ -542,6 +695,89 @@ fn common_length(infos: &[SeriesInfo]) -> usize {
         .map_or(0, |(length, _)| length)
 }
 
+/// Writes the edge list at `path` as Parquet (a, b, corr), sorted by (a, b) in the
+/// series' order; returns the number of edges. Rank 0 holds the edges, never the matrix.
+fn write_edges(
+    path: &std::path::Path,
+    names: &[String],
+    mut edges: Vec<(usize, usize, f64)>,
+) -> Result<u64, String> {
+    use arrow::array::{Float64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::record_batch::RecordBatch;
+
+    edges.sort_by_key(|&(a, b, _)| (a, b));
+    let schema = std::sync::Arc::new(Schema::new(vec![
+        Field::new("a", DataType::Utf8, false),
+        Field::new("b", DataType::Utf8, false),
+        Field::new("corr", DataType::Float64, false),
+    ]));
+    let batches = edges
+        .chunks(crate::table::BATCH_ROWS)
+        .map(|part| {
+            RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    std::sync::Arc::new(StringArray::from_iter_values(
+                        part.iter().map(|e| &names[e.0]),
+                    )),
+                    std::sync::Arc::new(StringArray::from_iter_values(
+                        part.iter().map(|e| &names[e.1]),
+                    )),
+                    std::sync::Arc::new(Float64Array::from_iter_values(part.iter().map(|e| e.2))),
+                ],
+            )
+            .map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let table = crate::table::Table {
+        path: path.to_path_buf(),
+        schema,
+        batches,
+    };
+    crate::table::write::write(&table, path, Format::Parquet).map_err(|e| e.to_string())?;
+    Ok(edges.len() as u64)
+}
+
+/// Where rank 0 puts the matrix's tiles: an HDF5 frame written tile by tile, or the whole
+/// matrix, for a Parquet table.
+enum MatrixOut {
+    Frame(MatrixWriter),
+    Whole(Array2<f64>),
+}
+
+/// Writes the whole `matrix` at `path` as a Parquet table: a column `series` with the
+/// names, then one column per series (as pandas' `corr().reset_index()` would be).
+fn write_matrix_table(
+    path: &std::path::Path,
+    names: &[String],
+    matrix: Array2<f64>,
+) -> Result<(), String> {
+    use arrow::array::{ArrayRef, Float64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::record_batch::RecordBatch;
+
+    let mut fields = vec![Field::new("series", DataType::Utf8, false)];
+    let mut columns: Vec<ArrayRef> =
+        vec![std::sync::Arc::new(StringArray::from_iter_values(names))];
+    for (name, column) in names.iter().zip(matrix.columns()) {
+        fields.push(Field::new(name, DataType::Float64, false));
+        columns.push(std::sync::Arc::new(Float64Array::from_iter_values(
+            column.iter().copied(),
+        )));
+    }
+    let schema = std::sync::Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())?;
+    let table = crate::table::Table {
+        path: path.to_path_buf(),
+        schema,
+        batches: vec![batch],
+    };
+    crate::table::write::write(&table, path, Format::Parquet)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// A tile of the matrix as it travels to rank 0: its block pair and its values.
 type Tile = ((usize, usize), Vec<f64>);
 
@@ -562,21 +798,42 @@ fn write_matrix(
         return Ok(());
     }
     let temporary = temporary_path(path);
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let mut writer = MatrixWriter::create(&temporary, "data", &names).map_err(|e| e.to_string());
+    let parquet = Format::of(path) == Some(Format::Parquet);
+    let mut writer = if parquet {
+        Ok(MatrixOut::Whole(Array2::from_elem(
+            (names.len(), names.len()),
+            f64::NAN,
+        )))
+    } else {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        MatrixWriter::create(&temporary, "data", &names)
+            .map(MatrixOut::Frame)
+            .map_err(|e| e.to_string())
+    };
     let mut place = |(i, j): (usize, usize), tile: ndarray::ArrayView2<'_, f64>| {
-        if let Ok(matrix) = &writer {
-            let (rows, columns) = (plan.block_series(i).start, plan.block_series(j).start);
-            let written = matrix.write_tile(rows, columns, tile).and_then(|()| {
+        let (rows, columns) = (plan.block_series(i).start, plan.block_series(j).start);
+        let written = match &mut writer {
+            Ok(MatrixOut::Frame(matrix)) => matrix.write_tile(rows, columns, tile).and_then(|()| {
                 if i == j {
                     Ok(())
                 } else {
                     matrix.write_tile(columns, rows, tile.t())
                 }
-            });
-            if let Err(error) = written {
-                writer = Err(error.to_string());
+            }),
+            Ok(MatrixOut::Whole(matrix)) => {
+                let (height, width) = tile.dim();
+                matrix
+                    .slice_mut(ndarray::s![rows..rows + height, columns..columns + width])
+                    .assign(&tile);
+                matrix
+                    .slice_mut(ndarray::s![columns..columns + width, rows..rows + height])
+                    .assign(&tile.t());
+                Ok(())
             }
+            Err(_) => Ok(()),
+        };
+        if let Err(error) = written {
+            writer = Err(error.to_string());
         }
     };
     for (pair, tile) in &tiles {
@@ -591,7 +848,11 @@ fn write_matrix(
             place((i, j), tile.view());
         }
     }
-    let finished = writer.and_then(|matrix| matrix.finish().map_err(|e| e.to_string()));
+    let matrix = match writer? {
+        MatrixOut::Whole(matrix) => return write_matrix_table(path, names, matrix),
+        MatrixOut::Frame(matrix) => matrix,
+    };
+    let finished = matrix.finish().map_err(|e| e.to_string());
     let moved = finished.and_then(|()| {
         std::fs::rename(&temporary, path)
             .map_err(|e| format!("cannot move the matrix to {}: {e}", path.display()))
