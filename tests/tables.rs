@@ -144,6 +144,52 @@ fn correlate_aligns_on_time_as_pandas_does_in_every_layout() {
             vec!["t".into(), text(&dir.join("wide.parquet")).into()],
         ),
         (
+            "files:spearman:80",
+            vec![
+                text(&dir.join("stocks")).into(),
+                "--time".into(),
+                "date".into(),
+                "--method".into(),
+                "spearman".into(),
+                "--min-periods".into(),
+                "80".into(),
+            ],
+            ["date", "close"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(stocks.clone())
+                .collect(),
+        ),
+        (
+            "long:spearman",
+            [
+                "--layout", "long", "--by", "symbol", "--time", "date", "--value", "price",
+                "--method", "spearman",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(long.iter().cloned())
+            .collect(),
+            ["symbol", "date", "price"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(long.iter().cloned())
+                .collect(),
+        ),
+        (
+            "wide",
+            vec![
+                text(&dir.join("wide.parquet")).into(),
+                "--layout".into(),
+                "wide".into(),
+                "--time".into(),
+                "t".into(),
+                "--memory".into(),
+                "4MB".into(),
+            ],
+            vec!["t".into(), text(&dir.join("wide.parquet")).into()],
+        ),
+        (
             "wide",
             vec![
                 text(&dir.join("wide.csv")).into(),
@@ -179,6 +225,82 @@ fn correlate_aligns_on_time_as_pandas_does_in_every_layout() {
     let files = std::fs::read_to_string(dir.join("answer-files.json")).unwrap();
     let long = std::fs::read_to_string(dir.join("answer-long.json")).unwrap();
     assert_eq!(files, long);
+}
+
+#[test]
+fn bounded_memory_gives_pandas_answers_with_the_same_bytes_at_any_budget_and_rank_count() {
+    let Some((python, dir)) = inputs("tables-bounded") else {
+        return;
+    };
+    let signals = text(&dir.join("signals.parquet")).to_string();
+    let (matrix, edges) = (dir.join("matrix.parquet"), dir.join("edges.parquet"));
+    let mut answers = Vec::new();
+    let mut files = Vec::new();
+    for (ranks, memory) in [(1, "20MB"), (2, "20MB"), (3, "40MB"), (2, "1GiB")] {
+        let args = [
+            "correlate",
+            &signals,
+            "--layout",
+            "wide",
+            "--time",
+            "when",
+            "--memory",
+            memory,
+            "--top",
+            "1000",
+            "--threshold",
+            "0.3",
+            "--edges",
+            text(&edges),
+            "--matrix",
+            text(&matrix),
+            "--format",
+            "json",
+        ];
+        let run = launch(ranks, &args, &[]).ok();
+        if memory == "20MB" {
+            assert!(
+                run.stdout.contains("\"chunks\": ") && !run.stdout.contains("\"chunks\": 1,"),
+                "several time chunks: {}",
+                run.stdout
+            );
+        }
+        // The answer without the budget and the chunks it led to.
+        let answer: String = run
+            .stdout
+            .split("\"bounded\"")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        answers.push(answer);
+        files.push((
+            std::fs::read(&matrix).expect("the matrix"),
+            std::fs::read(&edges).expect("the edges"),
+        ));
+        if ranks == 1 {
+            let answer = dir.join("answer-bounded.json");
+            std::fs::write(&answer, &run.stdout).unwrap();
+            let reference = ["wide:pearson:1:exact", "when", &signals];
+            for check_args in [
+                vec!["corr", text(&answer)],
+                vec!["matrix", text(&matrix)],
+                vec!["edges", text(&edges), "0.3"],
+            ] {
+                let mut all = check_args;
+                all.extend(reference);
+                let said = check(&python, &all);
+                assert!(said.starts_with("ok: "), "{said}");
+            }
+        }
+    }
+    assert!(
+        answers.iter().all(|a| a == &answers[0]),
+        "the same answer at every budget and rank count"
+    );
+    assert!(
+        files.iter().all(|f| f == &files[0]),
+        "the same matrix and edge bytes at every budget and rank count"
+    );
 }
 
 #[test]
@@ -267,6 +389,41 @@ fn bad_tables_fail_with_the_file_and_the_place_and_leave_no_output() {
                 "symbol".into(),
             ],
             vec!["--layout long needs --by"],
+        ),
+        (
+            vec![
+                "correlate".into(),
+                text(&dir.join("wide.csv")).into(),
+                "--layout".into(),
+                "wide".into(),
+                "--memory".into(),
+                "1GB".into(),
+            ],
+            vec!["--memory reads wide Parquet tables", "convert --to parquet"],
+        ),
+        (
+            vec![
+                "correlate".into(),
+                text(&dir.join("signals.parquet")).into(),
+                "--layout".into(),
+                "wide".into(),
+                "--memory".into(),
+                "1MB".into(),
+            ],
+            vec!["--memory 976.6 KiB is too small for 40 series"],
+        ),
+        (
+            vec![
+                "correlate".into(),
+                text(&dir.join("signals.parquet")).into(),
+                "--layout".into(),
+                "wide".into(),
+                "--memory".into(),
+                "1GB".into(),
+                "--method".into(),
+                "spearman".into(),
+            ],
+            vec!["Spearman's ranks need each series whole"],
         ),
     ];
     for (args, expected) in cases {

@@ -96,6 +96,21 @@ for k in range(7):
 wide.to_csv(out / "wide.csv", index=False)
 pq.write_table(pa.Table.from_pandas(wide, preserve_index=False), out / "wide.parquet", row_group_size=100)
 
+# Long signals for the bounded-memory path: 40 series of 30,000 points in Parquet row
+# groups of 7,000, around a huge offset (what one-pass sums get wrong), with scattered
+# nulls, a series that starts late, a constant one and an infinity.
+rows, k = 30_000, 40
+factors = rng.normal(size=(rows, 3))
+signals = factors @ rng.normal(size=(3, k)) + rng.normal(size=(rows, k)) + 1e6
+signals[rng.random((rows, k)) < 0.02] = np.nan
+signals[:12_000, 4] = np.nan
+signals[:, 9] = 7.0
+signals[123, 11] = np.inf
+columns = {f"c{j:02d}": signals[:, j] for j in range(k)}
+columns["when"] = pd.date_range("2020-01-01", periods=rows, freq="min", tz="UTC")
+pq.write_table(pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False),
+               out / "signals.parquet", row_group_size=7_000)
+
 # Bad inputs.
 (out / "bad").mkdir(exist_ok=True)
 (out / "bad" / "extra.csv").write_text("a,b\n1,2\n3,4,5\n6,7\n")

@@ -134,7 +134,8 @@ impl Sums {
     }
 }
 
-/// One block's rows of one tile: values shifted, zero where missing.
+/// One block's rows of one tile: values shifted, zero where missing (NaN, or an infinity,
+/// which `DataFrame.corr` leaves out too).
 struct TileBlock {
     values: Array2<f64>,
     /// Whether no value is missing.
@@ -152,7 +153,7 @@ impl TileBlock {
         let mut complete = true;
         for (k, (chunk, shift)) in series.iter().zip(shifts).enumerate() {
             for (to, from) in values.row_mut(k).iter_mut().zip(&chunk[rows.clone()]) {
-                if from.is_nan() {
+                if !from.is_finite() {
                     complete = false;
                 } else {
                     *to = from - shift;
@@ -165,13 +166,13 @@ impl TileBlock {
             .into_iter()
             .map(|r| r.iter().map(|v| v * v).sum())
             .collect();
-        // A missing value is the only NaN: its mask is read from the source again.
+        // The mask, read from the source again.
         let masks = OnceCell::new();
         if !complete {
             let mut mask = Array2::zeros(values.raw_dim());
             for (k, chunk) in series.iter().enumerate() {
                 for (m, from) in mask.row_mut(k).iter_mut().zip(&chunk[rows.clone()]) {
-                    *m = if from.is_nan() { 0.0 } else { 1.0 };
+                    *m = if from.is_finite() { 1.0 } else { 0.0 };
                 }
             }
             let squared = values.mapv(|v| v * v);
@@ -197,11 +198,11 @@ impl TileBlock {
     }
 }
 
-/// The mean of the values of `values` that are not NaN, if there is one.
+/// The mean of the finite values of `values`, if there is one.
 fn mean_of_present(values: &[f64]) -> Option<f64> {
     let (sum, count) = values
         .iter()
-        .filter(|v| !v.is_nan())
+        .filter(|v| v.is_finite())
         .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
     (count > 0).then(|| sum / count as f64)
 }
