@@ -37,7 +37,9 @@ pub fn views() -> ViewMaker {
 
 /// Whether rank 0's output reaches a person's terminal. Under Open MPI's `mpirun`, rank 0's
 /// stdout is a pseudo-terminal whatever `mpirun`'s own is (a Slurm log, a file), so there
-/// the answer is where `mpirun`, the parent process, writes, when that can be read.
+/// the answer is where `mpirun` writes, when that can be read: the nearest ancestor named
+/// as Open MPI's launchers are (a wrapper such as `time` may stand between), or else the
+/// parent.
 fn reaches_terminal() -> bool {
     if std::io::stderr().is_terminal() {
         return true;
@@ -48,10 +50,32 @@ fn reaches_terminal() -> bool {
     if std::env::var_os("OMPI_COMM_WORLD_SIZE").is_none() {
         return true;
     }
-    let launcher_stdout = format!("/proc/{}/fd/1", std::os::unix::process::parent_id());
+    let launcher_stdout = format!("/proc/{}/fd/1", launcher());
     std::fs::read_link(launcher_stdout).map_or(true, |target| {
         target.starts_with("/dev/pts") || target.starts_with("/dev/tty")
     })
+}
+
+/// The process id of the launcher of this one (see [`reaches_terminal`]).
+fn launcher() -> u32 {
+    let parent = std::os::unix::process::parent_id();
+    let parent_of = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // After the command name in parentheses: the state, then the parent's id.
+        stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+    };
+    let mut pid = parent;
+    for _ in 0..4 {
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if ["mpirun", "mpiexec", "orterun", "orted", "prterun", "prted"].contains(&name.trim()) {
+            return pid;
+        }
+        match parent_of(pid) {
+            Some(up) if up > 1 => pid = up,
+            _ => break,
+        }
+    }
+    parent
 }
 
 /// A bar on a terminal, drawn once the step has run for [`BAR_DELAY`].
