@@ -170,6 +170,10 @@ pub struct CorrelateArgs {
     /// The numeric column of each file to correlate (--layout files)
     #[arg(long, default_value = "close")]
     pub column: String,
+    /// The frame or dataset of HDF5 inputs (default: `data` for pandas fixed-format
+    /// frames, else the file's only frame or dataset)
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
     /// The columns that are series (--layout wide; default: every numeric column)
     #[arg(long, value_delimiter = ',', value_name = "A,B,..")]
     pub columns: Option<Vec<String>>,
@@ -298,6 +302,10 @@ pub struct ConvertArgs {
     /// Write the outputs in this folder (made if missing) instead of beside the inputs
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// The frame or dataset of HDF5 inputs to --to parquet|csv|jsonl (default: the file's
+    /// only one)
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
     /// How files are divided among ranks: a block each, or handed out one by one
     #[arg(long, value_enum, default_value_t = ScheduleArg::Static)]
     pub schedule: ScheduleArg,
@@ -440,6 +448,7 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
                 ToArg::Jsonl => Some(TableFormat::JsonLines),
             },
             out: args.out,
+            key: args.key,
         })),
         Command::Correlate(args) => Ok(Task::Correlate(CorrelateOptions {
             paths: args.paths,
@@ -454,6 +463,7 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
                 by: args.by,
                 value: args.value,
                 time: args.time,
+                key: args.key,
             },
             top: args.top as usize,
             threshold: args.threshold,

@@ -1,10 +1,10 @@
 //! CSV files as Arrow tables, typed as `pandas.read_csv` types them.
 //!
 //! Semantics:
-//! - a header line names the columns unless [`CsvOptions::header`] is off (then the
+//! - a header line names the columns unless [`ReadOptions::header`] is off (then the
 //!   columns are `column_1`, `column_2`, ...); `.tsv` files are tab-separated;
 //! - quoting as RFC 4180 (`"a, b"`, `""` for a quote inside);
-//! - the types are inferred from the first [`CsvOptions::infer_rows`] records: int64,
+//! - the types are inferred from the first [`ReadOptions::infer_rows`] records: int64,
 //!   float64, bool (`true`/`false` in any case) or utf8; dates and times stay text, as
 //!   pandas leaves them without `parse_dates` ([`super::columns`] reads them as times
 //!   when asked to); a value further down that does not parse as its column's type is
@@ -20,13 +20,13 @@ use std::sync::Arc;
 use arrow::csv::reader::Format as CsvFormat;
 use arrow::datatypes::{DataType, Field, Schema};
 
-use super::{open_text, CsvOptions, Table, TableError, BATCH_ROWS};
+use super::{open_text, ReadOptions, Table, TableError, BATCH_ROWS};
 
 /// pandas' default NA spellings (`pandas.read_csv`'s `na_values` when not given).
 const PANDAS_NULLS: &str = r"^(|#N/A|#N/A N/A|#NA|-1\.#IND|-1\.#QNAN|-NaN|-nan|1\.#IND|1\.#QNAN|<NA>|N/A|NA|NULL|NaN|None|n/a|nan|null)$";
 
 /// The format of a CSV file as the options and its name say.
-fn format_of(path: &Path, options: &CsvOptions) -> Result<CsvFormat, TableError> {
+fn format_of(path: &Path, options: &ReadOptions) -> Result<CsvFormat, TableError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
@@ -47,7 +47,7 @@ fn format_of(path: &Path, options: &CsvOptions) -> Result<CsvFormat, TableError>
 }
 
 /// The schema inferred from the first records of `path`, with dates and times as text.
-pub fn infer(path: &Path, options: &CsvOptions) -> Result<Schema, TableError> {
+pub fn infer(path: &Path, options: &ReadOptions) -> Result<Schema, TableError> {
     let format = format_of(path, options)?;
     let reader = open_text(path)?;
     let (schema, _) = format
@@ -57,7 +57,7 @@ pub fn infer(path: &Path, options: &CsvOptions) -> Result<Schema, TableError> {
 }
 
 /// Reads all of `path` (see the module header for the types and nulls).
-pub fn read(path: &Path, options: &CsvOptions) -> Result<Table, TableError> {
+pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
     let schema = Arc::new(infer(path, options)?);
     let format = format_of(path, options)?;
     let reader = open_text(path)?;

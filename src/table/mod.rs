@@ -1,6 +1,7 @@
 //! The columnar data layer: the user's tables as Apache Arrow record batches.
 //!
-//! Readers for CSV ([`csv`]), JSON Lines ([`jsonl`]) and Parquet ([`parquet`]), chosen by
+//! Readers for CSV ([`csv`]), JSON Lines ([`jsonl`]), Parquet ([`parquet`]) and HDF5
+//! ([`h5`]: pandas' table and fixed formats, h5py datasets), chosen by
 //! the file's name ([`Format::of`]); writers for the same formats ([`write`](mod@write)); and the
 //! columns a computation needs, as plain values ([`columns`]: numbers with nulls as NaN,
 //! times as instants). Types follow what pandas gives for the same file: CSV columns are
@@ -12,11 +13,12 @@
 //! files, and Parquet row groups, so that one large Parquet file is read by every rank,
 //! each its own row groups.
 //!
-//! Not done yet: byte ranges of one large CSV or JSON Lines file per rank, HDF5 tables
-//! (pandas' fixed format is read by [`crate::io::frame`]), streaming with bounded memory.
+//! Not done yet: byte ranges of one large CSV or JSON Lines file per rank (a file is one
+//! piece); writing HDF5 tables. Streaming with bounded memory: [`stream`], for Parquet.
 
 pub mod columns;
 pub mod csv;
+pub mod h5;
 pub mod jsonl;
 pub mod parquet;
 pub mod pieces;
@@ -40,6 +42,8 @@ pub enum Format {
     JsonLines,
     /// Apache Parquet (`.parquet`, `.pq`).
     Parquet,
+    /// HDF5 (`.h5`, `.hdf5`, `.hdf`): pandas frames and h5py datasets, read only.
+    Hdf5,
 }
 
 impl Format {
@@ -53,7 +57,8 @@ impl Format {
     /// assert_eq!(Format::of(Path::new("trips.csv.gz")), Some(Format::Csv));
     /// assert_eq!(Format::of(Path::new("events.jsonl")), Some(Format::JsonLines));
     /// assert_eq!(Format::of(Path::new("flights.parquet")), Some(Format::Parquet));
-    /// assert_eq!(Format::of(Path::new("frame.h5")), None);
+    /// assert_eq!(Format::of(Path::new("frame.h5")), Some(Format::Hdf5));
+    /// assert_eq!(Format::of(Path::new("notes.txt")), None);
     /// ```
     pub fn of(path: &Path) -> Option<Format> {
         let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
@@ -66,6 +71,7 @@ impl Format {
             "csv" | "tsv" => Some(Format::Csv),
             "jsonl" | "ndjson" | "json" => Some(Format::JsonLines),
             "parquet" | "pq" => Some(Format::Parquet),
+            "h5" | "hdf5" | "hdf" => Some(Format::Hdf5),
             _ => None,
         }
     }
@@ -76,6 +82,7 @@ impl Format {
             Format::Csv => "csv",
             Format::JsonLines => "jsonl",
             Format::Parquet => "parquet",
+            Format::Hdf5 => "h5",
         }
     }
 }
@@ -169,23 +176,31 @@ impl Table {
     }
 }
 
-/// How to read CSV files (the other formats describe themselves).
+/// How to read the files: CSV's dialect, and what to read of an HDF5 file (the other
+/// formats describe themselves).
 #[derive(Debug, Clone)]
-pub struct CsvOptions {
+pub struct ReadOptions {
     /// The field separator (`,` by default; `\t` for `.tsv` files).
     pub delimiter: Option<u8>,
     /// Whether the first line names the columns (pandas' default: yes).
     pub header: bool,
     /// How many records the type inference looks at.
     pub infer_rows: usize,
+    /// The frame or dataset of an HDF5 file (its only one when `None`).
+    pub key: Option<String>,
+    /// Leave out text columns of HDF5 frames instead of refusing them (for computations
+    /// that need only numbers).
+    pub numbers_only: bool,
 }
 
-impl Default for CsvOptions {
-    fn default() -> CsvOptions {
-        CsvOptions {
+impl Default for ReadOptions {
+    fn default() -> ReadOptions {
+        ReadOptions {
             delimiter: None,
             header: true,
             infer_rows: 10_000,
+            key: None,
+            numbers_only: false,
         }
     }
 }
@@ -194,17 +209,18 @@ impl Default for CsvOptions {
 /// file).
 ///
 /// ```no_run
-/// use pardata::table::{read, CsvOptions};
+/// use pardata::table::{read, ReadOptions};
 /// use std::path::Path;
 ///
-/// let table = read(Path::new("flights.csv"), &CsvOptions::default()).unwrap();
+/// let table = read(Path::new("flights.csv"), &ReadOptions::default()).unwrap();
 /// println!("{} rows of {:?}", table.rows(), table.column_names());
 /// ```
-pub fn read(path: &Path, csv: &CsvOptions) -> Result<Table, TableError> {
+pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
     match Format::of(path) {
-        Some(Format::Csv) => csv::read(path, csv),
+        Some(Format::Csv) => csv::read(path, options),
         Some(Format::JsonLines) => jsonl::read(path),
         Some(Format::Parquet) => parquet::read(path, None),
+        Some(Format::Hdf5) => h5::read(path, options.key.as_deref(), None, options.numbers_only),
         None => Err(unknown(path)),
     }
 }
@@ -232,7 +248,7 @@ pub fn unknown(path: &Path) -> TableError {
         .map(|n| &head[..n])
         .unwrap_or_default();
     let detail = if looks.starts_with(b"\x89HDF") {
-        "an HDF5 file: correlate reads pandas frames (--layout files with --key); convert --to parquet does not read HDF5 yet".to_string()
+        "an HDF5 file without the .h5 extension: rename it to NAME.h5".to_string()
     } else if looks.starts_with(b"PAR1") {
         "a Parquet file without the .parquet extension: rename it to NAME.parquet".to_string()
     } else {

@@ -18,10 +18,10 @@ use crate::io::atomic::temporary_path;
 /// Writes `table` to `path` in `format`; returns the bytes written.
 ///
 /// ```no_run
-/// use pardata::table::{read, write::write, CsvOptions, Format};
+/// use pardata::table::{read, write::write, ReadOptions, Format};
 /// use std::path::Path;
 ///
-/// let table = read(Path::new("flights.csv"), &CsvOptions::default()).unwrap();
+/// let table = read(Path::new("flights.csv"), &ReadOptions::default()).unwrap();
 /// write(&table, Path::new("flights.parquet"), Format::Parquet).unwrap();
 /// ```
 pub fn write(table: &Table, path: &Path, format: Format) -> Result<u64, TableError> {
@@ -72,6 +72,7 @@ fn write_to(table: &Table, path: &Path, format: Format) -> Result<(), String> {
                 .into_inner()
                 .map_err(|e| e.to_string())?;
         }
+        Format::Hdf5 => return Err("writing tables as HDF5 is not done yet: write Parquet (--to parquet), which pandas, pyarrow, Polars and DuckDB read".into()),
         Format::JsonLines => {
             let mut writer = arrow::json::LineDelimitedWriter::new(file);
             let batches: Vec<&RecordBatch> = table.batches.iter().collect();

@@ -27,7 +27,7 @@ use crate::io::records::{read_stock_json, RecordError};
 use crate::patterns::map::{map, Schedule};
 use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, RankMetrics, World};
-use crate::table::{self, CsvOptions, Format, TableError};
+use crate::table::{self, Format, ReadOptions, TableError};
 
 /// What to convert.
 #[derive(Debug, Clone)]
@@ -39,6 +39,8 @@ pub struct ConvertOptions {
     pub to: Option<Format>,
     /// The folder of the outputs (default: beside each input).
     pub out: Option<PathBuf>,
+    /// The frame or dataset of HDF5 inputs (their only one when `None`).
+    pub key: Option<String>,
 }
 
 /// Why one file could not be converted.
@@ -146,7 +148,13 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
     let results = map(world, &files, options.schedule, |_, input| {
         let converted = match options.to {
             None => convert_file(world, input, options.out.as_deref()),
-            Some(format) => convert_table_file(world, input, format, options.out.as_deref()),
+            Some(format) => convert_table_file(
+                world,
+                input,
+                format,
+                options.out.as_deref(),
+                options.key.as_deref(),
+            ),
         };
         progress.advance(1);
         converted
@@ -202,6 +210,7 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
             Some(Format::Parquet) => "Parquet",
             Some(Format::Csv) => "CSV",
             Some(Format::JsonLines) => "JSON Lines",
+            Some(Format::Hdf5) => "HDF5",
         },
         schedule: match options.schedule {
             Schedule::Static => "static",
@@ -303,11 +312,16 @@ fn convert_table_file(
     input: &Path,
     format: Format,
     out: Option<&Path>,
+    key: Option<&str>,
 ) -> Result<Converted, ConvertError> {
     fault::checkpoint(world.rank(), "convert")?;
     let output = table_output_path(input, format, out);
     let table = world.time(Activity::Io, "read table", || {
-        table::read(input, &CsvOptions::default())
+        let options = ReadOptions {
+            key: key.map(str::to_string),
+            ..ReadOptions::default()
+        };
+        table::read(input, &options)
     })?;
     let bytes_out = world.time(Activity::Io, "write table", || {
         table::write::write(&table, &output, format)

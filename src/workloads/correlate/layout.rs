@@ -27,7 +27,7 @@ use crate::patterns::pairs::PairPlan;
 use crate::runtime::{Activity, JobFailure, World};
 use crate::table::columns::{is_numeric, numbers, texts, times};
 use crate::table::pieces::{pieces, read_block, stem};
-use crate::table::{read, CsvOptions, TableError};
+use crate::table::{read, ReadOptions, TableError};
 
 /// How the series lie in the tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,8 @@ pub struct Columns {
     pub value: Option<String>,
     /// The time column to align on.
     pub time: Option<String>,
+    /// The frame or dataset of HDF5 inputs.
+    pub key: Option<String>,
 }
 
 /// The series as the pair plan shares them out.
@@ -91,7 +93,11 @@ pub fn series(world: &World, files: &[PathBuf], columns: &Columns) -> Result<Ser
             "--layout long needs --by (the series name column), --value and --time",
         );
     }
-    let csv = CsvOptions::default();
+    let csv = ReadOptions {
+        key: columns.key.clone(),
+        numbers_only: true,
+        ..ReadOptions::default()
+    };
     let (names, owned_raw, plan) = match columns.layout {
         Layout::Files => files_layout(world, files, columns, &csv)?,
         Layout::Wide => wide_layout(world, files, columns, &csv)?,
@@ -145,7 +151,7 @@ fn files_layout(
     world: &World,
     files: &[PathBuf],
     columns: &Columns,
-    csv: &CsvOptions,
+    csv: &ReadOptions,
 ) -> Result<Read, JobFailure> {
     let names: Vec<String> = files.iter().map(|p| stem(p)).collect();
     let mut sorted: Vec<(&String, &PathBuf)> = names.iter().zip(files).collect();
@@ -210,9 +216,9 @@ fn wide_layout(
     world: &World,
     files: &[PathBuf],
     columns: &Columns,
-    csv: &CsvOptions,
+    csv: &ReadOptions,
 ) -> Result<Read, JobFailure> {
-    let all = world.agree(pieces(files).map_err(message))?;
+    let all = world.agree(pieces(files, csv).map_err(message))?;
     let tables = world.time(Activity::Io, "read tables", || {
         read_block(&all, world.size(), world.rank(), csv).map_err(message)
     });
@@ -278,13 +284,13 @@ fn long_layout(
     world: &World,
     files: &[PathBuf],
     columns: &Columns,
-    csv: &CsvOptions,
+    csv: &ReadOptions,
 ) -> Result<Read, JobFailure> {
     let (by, value, time) = match (&columns.by, &columns.value, &columns.time) {
         (Some(by), Some(value), Some(time)) => (by, value, time),
         _ => return world.fail_together("--layout long needs --by, --value and --time"),
     };
-    let all = world.agree(pieces(files).map_err(message))?;
+    let all = world.agree(pieces(files, csv).map_err(message))?;
     let rows = world.time(Activity::Io, "read tables", || {
         read_block(&all, world.size(), world.rank(), csv).and_then(|tables| {
             let mut rows = (Vec::new(), Vec::new(), Vec::new());

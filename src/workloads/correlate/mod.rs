@@ -268,7 +268,9 @@ pub fn correlate(
     options: &CorrelateOptions,
 ) -> Result<CorrelateSummary, JobFailure> {
     let started = Instant::now();
-    let inputs = world.agree(inputs_of(&options.paths))?;
+    let frames_fit =
+        options.columns.layout == layout::Layout::Files && options.columns.time.is_none();
+    let inputs = world.agree(inputs_of(&options.paths, frames_fit))?;
     if let Some(run) = bounded_run(world, &inputs, options)? {
         let (names, rows) = (run.names, run.rows);
         let (plan, computed, report) =
@@ -554,8 +556,9 @@ enum Inputs {
 }
 
 /// The input files of `paths` (a folder: its `.h5` files, or else its table files, by
-/// name), and which kind they are.
-fn inputs_of(paths: &[PathBuf]) -> Result<Inputs, String> {
+/// name), and which kind they are: HDF5 files, each one series (`frames_fit`: the files
+/// layout, no time column), are frames; anything else goes through the data layer.
+fn inputs_of(paths: &[PathBuf], frames_fit: bool) -> Result<Inputs, String> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -580,16 +583,15 @@ fn inputs_of(paths: &[PathBuf]) -> Result<Inputs, String> {
             return Err(format!("{}: no such file or folder", path.display()));
         }
     }
-    let tables = files.iter().filter(|p| Format::of(p).is_some()).count();
-    if tables == 0 {
-        Ok(Inputs::Frames(files))
-    } else if tables == files.len() {
-        Ok(Inputs::Tables(files))
-    } else {
-        Err(
-            "the inputs mix HDF5 frames and tables (CSV, JSON Lines, Parquet): give one kind"
-                .into(),
-        )
+    let hdf5 = files
+        .iter()
+        .filter(|p| Format::of(p) == Some(Format::Hdf5))
+        .count();
+    let unknown = files.iter().find(|p| Format::of(p).is_none());
+    match unknown {
+        Some(path) => Err(crate::table::unknown(path).to_string()),
+        None if hdf5 == files.len() && frames_fit => Ok(Inputs::Frames(files)),
+        None => Ok(Inputs::Tables(files)),
     }
 }
 
@@ -617,7 +619,12 @@ fn read_frames(
                         format!("{e} [rank {} on {}]", world.rank(), world.host())
                     };
                     fault::checkpoint(world.rank(), "correlate").map_err(|e| place(&e))?;
-                    read_float_column(path, "data", &options.columns.column).map_err(|e| place(&e))
+                    read_series(
+                        path,
+                        options.columns.key.as_deref(),
+                        &options.columns.column,
+                    )
+                    .map_err(|e| place(&e))
                 })
                 .collect()
         });
@@ -681,6 +688,34 @@ fn read_frames(
         .collect();
 
     Ok((names, plan, owned, skipped))
+}
+
+/// The column `column` of the HDF5 file at `path`: of the pandas fixed-format frame
+/// `key` (`data` by default, the tutorial's), or else through the data layer (a
+/// table-format frame, an h5py dataset, whose one column it is whatever its name).
+fn read_series(
+    path: &std::path::Path,
+    key: Option<&str>,
+    column: &str,
+) -> Result<Vec<f64>, String> {
+    use crate::io::frame::FrameError;
+    match read_float_column(path, key.unwrap_or("data"), column) {
+        Err(FrameError::NotAFrame { .. } | FrameError::MissingKey { .. }) => {
+            let options = crate::table::ReadOptions {
+                key: key.map(str::to_string),
+                numbers_only: true,
+                ..Default::default()
+            };
+            let table = crate::table::read(path, &options).map_err(|e| e.to_string())?;
+            let names = table.column_names();
+            let column = match &names[..] {
+                [only] if table.schema.index_of(column).is_err() => only.clone(),
+                _ => column.to_string(),
+            };
+            crate::table::columns::numbers(&table, &column).map_err(|e| e.to_string())
+        }
+        read => read.map_err(|e| e.to_string()),
+    }
 }
 
 /// The length most finite series have (the largest, among equally common ones).
