@@ -304,6 +304,76 @@ fn bounded_memory_gives_pandas_answers_with_the_same_bytes_at_any_budget_and_ran
 }
 
 #[test]
+fn hdf5_frames_and_datasets_read_as_pandas_and_h5py_read_them() {
+    let Some((python, dir)) = inputs("tables-hdf5") else {
+        return;
+    };
+    let hdf = dir.join("hdf");
+    let out = dir.join("out");
+    // pandas' table and fixed formats, and an h5py dataset, to every text format and Parquet.
+    for (file, key) in [
+        ("table.h5", "prices"),
+        ("fixed.h5", "prices"),
+        ("arrays.h5", "signals"),
+        ("arrays.h5", "labels"),
+    ] {
+        let input = hdf.join(file);
+        for to in ["parquet", "csv"] {
+            let target = out.join(format!("{key}-{to}"));
+            let args = [
+                "convert",
+                text(&input),
+                "--key",
+                key,
+                "--to",
+                to,
+                "--out",
+                text(&target),
+            ];
+            launch(2, &args, &[]).ok();
+            let stem = file.trim_end_matches(".h5");
+            let written = target.join(format!("{stem}.{to}"));
+            let source = format!("{}::{key}", text(&input));
+            let said = check(&python, &["convert", &source, text(&written)]);
+            assert!(said.starts_with("ok: "), "{said}");
+        }
+    }
+    // One 2-D dataset shared out by rows (3 pieces): the same answer at 1, 2 and 3 ranks,
+    // pandas' on the array h5py reads.
+    let arrays = text(&hdf.join("arrays.h5")).to_string();
+    let mut answers = Vec::new();
+    for ranks in [1, 2, 3] {
+        let args = [
+            "correlate", &arrays, "--key", "signals", "--layout", "wide", "--top", "10",
+            "--format", "json",
+        ];
+        answers.push(launch(ranks, &args, &[]).ok().stdout);
+    }
+    assert!(answers.iter().all(|a| a == &answers[0]), "same at 1-3 ranks");
+    let answer = dir.join("answer-hdf5.json");
+    std::fs::write(&answer, &answers[0]).unwrap();
+    let source = format!("{arrays}::signals");
+    let said = check(&python, &["corr", text(&answer), "wide", "-", &source]);
+    assert!(said.starts_with("ok: "), "{said}");
+    // A key that is not there, and a file with several: the keys it has.
+    let missing = launch(1, &["correlate", &arrays, "--key", "nope", "--layout", "wide"], &[]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing
+            .stderr
+            .contains("arrays.h5: no key \"nope\" (the keys are: labels, signals)"),
+        "{}",
+        missing.stderr
+    );
+    let several = launch(1, &["correlate", &arrays, "--layout", "wide"], &[]);
+    assert!(
+        several.stderr.contains("2 keys (labels, signals): name one with --key"),
+        "{}",
+        several.stderr
+    );
+}
+
+#[test]
 fn series_of_unequal_length_are_reported_when_paired_by_position() {
     let Some((_, dir)) = inputs("tables-position") else {
         return;

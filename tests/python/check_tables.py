@@ -23,6 +23,17 @@ import pandas as pd
 
 
 def read(path):
+    if "::" in path:  # FILE::KEY, an HDF5 frame or dataset
+        path, key = path.split("::")
+        try:
+            return pd.read_hdf(path, key).reset_index()
+        except (TypeError, KeyError, ValueError):
+            import h5py
+            with h5py.File(path, "r") as f:
+                values = f[key][:]
+            if values.ndim == 1:
+                return pd.DataFrame({key.rsplit("/", 1)[-1]: values.astype(np.float64 if values.dtype.kind == "f" else np.int64)})
+            return pd.DataFrame(values.astype(np.float64), columns=[str(k) for k in range(values.shape[1])])
     name = path.lower()
     if ".csv" in name or ".tsv" in name:
         return pd.read_csv(path)
@@ -37,6 +48,8 @@ def convert(source, target):
     for column in want.columns:
         if isinstance(want[column].dtype, pd.DatetimeTZDtype) and not isinstance(got[column].dtype, pd.DatetimeTZDtype):
             got[column] = pd.to_datetime(got[column], utc=True).astype(want[column].dtype)
+        elif want[column].dtype.kind == "M" and got[column].dtype.kind != "M":
+            got[column] = pd.to_datetime(got[column]).astype(want[column].dtype)
         if isinstance(want[column].dtype, pd.CategoricalDtype):
             want[column] = want[column].astype(object)
         if isinstance(got[column].dtype, pd.CategoricalDtype):
@@ -98,10 +111,10 @@ def pandas_frame(kind, args):
         df = pd.concat([read(p) for p in files])
         df[time] = pd.to_datetime(df[time])
         return df.pivot(index=time, columns=by, values=value)
-    if kind == "wide":  # args: time column, files...
+    if kind == "wide":  # args: time column (or -), files...
         time, files = args[0], args[1:]
         df = pd.concat([read(p) for p in files])
-        return df.drop(columns=[time])
+        return df if time == "-" else df.drop(columns=[time])
     raise SystemExit(f"unknown kind {kind}")
 
 
