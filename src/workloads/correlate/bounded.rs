@@ -374,7 +374,7 @@ pub(super) fn correlate_bounded(
     let report = Bounded {
         memory,
         rows,
-        chunk_rows,
+        chunk_rows: chunk_rows.min(total),
         chunks,
     };
     Ok((plan, (found, tiles, volume, seconds), report))
