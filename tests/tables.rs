@@ -344,19 +344,34 @@ fn hdf5_frames_and_datasets_read_as_pandas_and_h5py_read_them() {
     let mut answers = Vec::new();
     for ranks in [1, 2, 3] {
         let args = [
-            "correlate", &arrays, "--key", "signals", "--layout", "wide", "--top", "10",
-            "--format", "json",
+            "correlate",
+            &arrays,
+            "--key",
+            "signals",
+            "--layout",
+            "wide",
+            "--top",
+            "10",
+            "--format",
+            "json",
         ];
         answers.push(launch(ranks, &args, &[]).ok().stdout);
     }
-    assert!(answers.iter().all(|a| a == &answers[0]), "same at 1-3 ranks");
+    assert!(
+        answers.iter().all(|a| a == &answers[0]),
+        "same at 1-3 ranks"
+    );
     let answer = dir.join("answer-hdf5.json");
     std::fs::write(&answer, &answers[0]).unwrap();
     let source = format!("{arrays}::signals");
     let said = check(&python, &["corr", text(&answer), "wide", "-", &source]);
     assert!(said.starts_with("ok: "), "{said}");
     // A key that is not there, and a file with several: the keys it has.
-    let missing = launch(1, &["correlate", &arrays, "--key", "nope", "--layout", "wide"], &[]);
+    let missing = launch(
+        1,
+        &["correlate", &arrays, "--key", "nope", "--layout", "wide"],
+        &[],
+    );
     assert_eq!(missing.code, 1);
     assert!(
         missing
@@ -367,9 +382,67 @@ fn hdf5_frames_and_datasets_read_as_pandas_and_h5py_read_them() {
     );
     let several = launch(1, &["correlate", &arrays, "--layout", "wide"], &[]);
     assert!(
-        several.stderr.contains("2 keys (labels, signals): name one with --key"),
+        several
+            .stderr
+            .contains("2 keys (labels, signals): name one with --key"),
         "{}",
         several.stderr
+    );
+}
+
+#[test]
+fn a_csv_cut_in_byte_pieces_gives_the_same_bytes_as_whole() {
+    let Some((python, dir)) = inputs("tables-pieces") else {
+        return;
+    };
+    // 300 rows of 8 columns with NaN in about 40 kB: 2,000-byte pieces cut it in about 20,
+    // at line ends, read by 1 to 3 ranks.
+    let wide = text(&dir.join("wide.csv")).to_string();
+    let args = [
+        "correlate",
+        &wide,
+        "--layout",
+        "wide",
+        "--time",
+        "t",
+        "--top",
+        "100",
+        "--format",
+        "json",
+    ];
+    let whole = launch(1, &args, &[]).ok().stdout;
+    for ranks in [1, 2, 3] {
+        let cut = launch(ranks, &args, &[("PARDATA_PIECE_BYTES", "2000")])
+            .ok()
+            .stdout;
+        assert_eq!(cut, whole, "{ranks} ranks, 2,000-byte pieces");
+    }
+    let answer = dir.join("answer-pieces.json");
+    std::fs::write(&answer, &whole).unwrap();
+    let said = check(&python, &["corr", text(&answer), "wide", "t", &wide]);
+    assert!(said.starts_with("ok: "), "{said}");
+    // A bad line in a later piece names the file and its line (the type inference reads
+    // the first 10,000 records of the file, which hold it here).
+    let mut bad = std::fs::read_to_string(&wide).unwrap();
+    let at = bad.len() * 3 / 4;
+    let at = at + bad[at..].find('\n').unwrap() + 1;
+    bad.insert_str(at, "1,2,3\n");
+    let line = bad[..at].matches('\n').count() + 1;
+    let bad_path = dir.join("bad-piece.csv");
+    std::fs::write(&bad_path, bad).unwrap();
+    let run = launch(
+        2,
+        &["correlate", text(&bad_path), "--layout", "wide"],
+        &[("PARDATA_PIECE_BYTES", "2000")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bad-piece.csv")
+            && run
+                .stderr
+                .contains(&format!("found 3 records at line {line} ")),
+        "{}",
+        run.stderr
     );
 }
 

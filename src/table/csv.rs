@@ -64,6 +64,50 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
     read_with(path, reader, schema, format)
 }
 
+/// Reads the lines of `path` that start in the byte range `bytes` (the first line at or
+/// after `bytes.start` that follows a line end, to the end of the line `bytes.end - 1` is
+/// in), with the types inferred from the head of the file, so that every piece of the
+/// file has the same schema. The header line is the first piece's only. A quoted field
+/// with a line break inside cannot be cut at a line end: such a file fails with a parse
+/// error in the piece where it is cut.
+pub fn read_range(
+    path: &Path,
+    options: &ReadOptions,
+    bytes: std::ops::Range<u64>,
+) -> Result<Table, TableError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let schema = Arc::new(infer(path, options)?);
+    let format = format_of(path, options)?.with_header(options.header && bytes.start == 0);
+    let io = |source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let line_end_from = |file: &mut std::fs::File, at: u64| -> std::io::Result<u64> {
+        // The offset just past the first line end at or after `at`.
+        file.seek(SeekFrom::Start(at))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, &mut *file);
+        let mut skipped = Vec::new();
+        let read = reader.read_until(b'\n', &mut skipped)?;
+        Ok(at + read as u64)
+    };
+    let start = if bytes.start == 0 {
+        0
+    } else {
+        line_end_from(&mut file, bytes.start - 1).map_err(io)?
+    };
+    let end = line_end_from(&mut file, bytes.end.max(1) - 1).map_err(io)?;
+    file.seek(SeekFrom::Start(start)).map_err(io)?;
+    let piece = std::io::BufReader::with_capacity(1 << 20, file.take(end.saturating_sub(start)));
+    read_with(path, Box::new(piece), schema, format).map_err(|error| match error {
+        TableError::Malformed { path, detail } if start > 0 => TableError::Malformed {
+            path,
+            detail: format!("{detail} (lines counted from byte {start}, a piece of the file)"),
+        },
+        other => other,
+    })
+}
+
 /// Reads `reader` (the text of `path`) with a known schema.
 fn read_with(
     path: &Path,

@@ -9,12 +9,13 @@
 //! `parse_dates`), nulls are pandas' default NA spellings; JSON Lines keys may come in
 //! any order and be missing (null); Parquet keeps its own schema, time zones included.
 //!
-//! How a set of files is shared out over the ranks is [`pieces`]: whole CSV and JSON Lines
-//! files, and Parquet row groups, so that one large Parquet file is read by every rank,
-//! each its own row groups.
+//! How a set of files is shared out over the ranks is [`pieces`]: byte ranges of large
+//! CSV files, whole JSON Lines files, Parquet row groups and HDF5 row ranges, so that one
+//! large file is read by every rank, each its own part.
 //!
-//! Not done yet: byte ranges of one large CSV or JSON Lines file per rank (a file is one
-//! piece); writing HDF5 tables. Streaming with bounded memory: [`stream`], for Parquet.
+//! Not done yet: byte ranges of one large JSON Lines file (its types are inferred from
+//! every line, which a range cannot see); writing HDF5 tables. Streaming with bounded
+//! memory: [`stream`], for Parquet.
 
 pub mod columns;
 pub mod csv;

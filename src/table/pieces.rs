@@ -1,6 +1,8 @@
 //! How a set of table files is shared out over the ranks: each CSV or JSON Lines file is
-//! one piece, each row group of a Parquet file another, and each run of [`HDF5_ROWS`]
-//! rows of an HDF5 frame or dataset another (a hyperslab); rank r reads the r-th block of
+//! one piece (an uncompressed CSV file larger than [`csv_piece_bytes`] is cut in pieces
+//! of that many bytes, at line ends), each row group of a Parquet file another, and each
+//! run of [`HDF5_ROWS`] rows of an HDF5 frame or dataset another (a hyperslab); the
+//! pieces do not depend on the rank count; rank r reads the r-th block of
 //! the pieces in file order ([`crate::patterns::map::block`]), so one large Parquet file
 //! is read by every rank, and the rows of all ranks in rank order are the rows of the
 //! files in order.
@@ -8,7 +10,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::{h5, parquet, read, Format, ReadOptions, Table, TableError};
+use super::{csv, h5, parquet, read, Format, ReadOptions, Table, TableError};
 use crate::patterns::map::block;
 
 /// A part of a file that one rank reads whole.
@@ -20,6 +22,18 @@ pub struct Piece {
     pub row_group: Option<usize>,
     /// The rows of an HDF5 frame or dataset, or `None` for the whole file.
     pub rows: Option<Range<usize>>,
+    /// The bytes of a large uncompressed CSV file, or `None` for the whole file.
+    pub bytes: Option<Range<u64>>,
+}
+
+/// The bytes of one piece of a large uncompressed CSV file: 32 MiB, or
+/// `$PARDATA_PIECE_BYTES`.
+pub fn csv_piece_bytes() -> u64 {
+    std::env::var("PARDATA_PIECE_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&b| b > 0)
+        .unwrap_or(32 << 20)
 }
 
 /// The rows of one piece of an HDF5 frame or dataset.
@@ -38,6 +52,7 @@ pub fn pieces(files: &[PathBuf], options: &ReadOptions) -> Result<Vec<Piece>, Ta
                         path: path.clone(),
                         row_group: None,
                         rows: Some(start..(start + HDF5_ROWS).min(rows)),
+                        bytes: None,
                     });
                 }
             }
@@ -47,6 +62,24 @@ pub fn pieces(files: &[PathBuf], options: &ReadOptions) -> Result<Vec<Piece>, Ta
                         path: path.clone(),
                         row_group: Some(group),
                         rows: None,
+                        bytes: None,
+                    });
+                }
+            }
+            Some(Format::Csv) if !compressed(path) => {
+                let size = std::fs::metadata(path)
+                    .map_err(|source| TableError::Io {
+                        path: path.clone(),
+                        source,
+                    })?
+                    .len();
+                let step = csv_piece_bytes();
+                for start in (0..size.max(1)).step_by(step as usize) {
+                    all.push(Piece {
+                        path: path.clone(),
+                        row_group: None,
+                        rows: None,
+                        bytes: Some(start..(start + step).min(size)),
                     });
                 }
             }
@@ -54,6 +87,7 @@ pub fn pieces(files: &[PathBuf], options: &ReadOptions) -> Result<Vec<Piece>, Ta
                 path: path.clone(),
                 row_group: None,
                 rows: None,
+                bytes: None,
             }),
             None => return Err(super::unknown(path)),
         }
@@ -77,16 +111,26 @@ pub fn read_block(
 
 /// Reads one piece.
 pub fn read_piece(piece: &Piece, options: &ReadOptions) -> Result<Table, TableError> {
-    match (piece.row_group, &piece.rows) {
-        (Some(group), _) => parquet::read(&piece.path, Some(vec![group])),
-        (None, Some(rows)) => h5::read(
+    match (piece.row_group, &piece.rows, &piece.bytes) {
+        (Some(group), _, _) => parquet::read(&piece.path, Some(vec![group])),
+        (None, Some(rows), _) => h5::read(
             &piece.path,
             options.key.as_deref(),
             Some(rows.clone()),
             options.numbers_only,
         ),
-        (None, None) => read(&piece.path, options),
+        (None, None, Some(bytes)) => csv::read_range(&piece.path, options, bytes.clone()),
+        (None, None, None) => read(&piece.path, options),
     }
+}
+
+/// Whether the file's name says it is compressed (then it is one piece).
+fn compressed(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".gz") || name.ends_with(".zst")
 }
 
 /// The name of a series read from `path`: its file name without the compression and the
