@@ -131,7 +131,10 @@ fn broken_and_hostile_hdf5_files_are_refused_with_the_file_named() {
     let cases = [
         ("truncated", "not a readable HDF5 file"),
         ("flipped", ""),
-        ("foreign", "is not a pandas frame"),
+        (
+            "foreign",
+            "no pandas frame and no numeric dataset in the file",
+        ),
         ("wrongdtype", "is not float64"),
         ("wrongshape", "3 dimensions, not 2"),
         ("extlink", "is an external link to another file: refused"),

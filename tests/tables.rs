@@ -185,7 +185,7 @@ fn correlate_aligns_on_time_as_pandas_does_in_every_layout() {
                 "--time".into(),
                 "t".into(),
                 "--memory".into(),
-                "4MB".into(),
+                "5MB".into(),
             ],
             vec!["t".into(), text(&dir.join("wide.parquet")).into()],
         ),
@@ -236,7 +236,7 @@ fn bounded_memory_gives_pandas_answers_with_the_same_bytes_at_any_budget_and_ran
     let (matrix, edges) = (dir.join("matrix.parquet"), dir.join("edges.parquet"));
     let mut answers = Vec::new();
     let mut files = Vec::new();
-    for (ranks, memory) in [(1, "20MB"), (2, "20MB"), (3, "40MB"), (2, "1GiB")] {
+    for (ranks, memory) in [(1, "30MB"), (2, "30MB"), (3, "40MB"), (2, "1GiB")] {
         let args = [
             "correlate",
             &signals,
@@ -258,7 +258,7 @@ fn bounded_memory_gives_pandas_answers_with_the_same_bytes_at_any_budget_and_ran
             "json",
         ];
         let run = launch(ranks, &args, &[]).ok();
-        if memory == "20MB" {
+        if memory == "30MB" {
             assert!(
                 run.stdout.contains("\"chunks\": ") && !run.stdout.contains("\"chunks\": 1,"),
                 "several time chunks: {}",

@@ -92,8 +92,9 @@ impl<I: Ord + Copy> TopK<I> {
         }
     }
 
-    /// Offers a candidate.
-    pub fn offer(&mut self, candidate: Scored<I>) {
+    /// Offers a candidate (-0.0 counts as 0.0).
+    pub fn offer(&mut self, mut candidate: Scored<I>) {
+        candidate.value += 0.0;
         if candidate.value.is_nan() {
             self.nan += 1;
             return;

@@ -68,8 +68,9 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
 /// after `bytes.start` that follows a line end, to the end of the line `bytes.end - 1` is
 /// in), with the types inferred from the head of the file, so that every piece of the
 /// file has the same schema. The header line is the first piece's only. A quoted field
-/// with a line break inside cannot be cut at a line end: such a file fails with a parse
-/// error in the piece where it is cut.
+/// with a line break inside may be cut there: a piece then most often fails with a parse
+/// error, but a cut whose halves happen to parse reads wrong records, so files with line
+/// breaks inside fields must be read whole (compress them, `.csv.gz`, which is one piece).
 pub fn read_range(
     path: &Path,
     options: &ReadOptions,

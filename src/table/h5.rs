@@ -23,7 +23,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::record_batch::RecordBatch;
 use hdf5::types::{FixedAscii, FixedUnicode, TypeDescriptor, VarLenUnicode};
@@ -70,17 +70,24 @@ fn open(path: &Path) -> Result<File, TableError> {
     })
 }
 
-/// The longest text attribute or name read.
-const TEXT: usize = 4096;
+/// The longest text attribute read (PyTables' pickled lists of names: about 64,000
+/// bytes hold 4,000 names).
+const ATTR_TEXT: usize = 1 << 16;
+
+/// The longest name read from a dataset of names.
+const NAME_TEXT: usize = 1024;
 
 /// An attribute as text (fixed-length UTF-8, as PyTables writes them, ASCII, or
 /// variable-length).
 fn attr_text(location: &Location, name: &str) -> Option<String> {
     let attr = location.attr(name).ok()?;
-    if let Ok(text) = attr.read_scalar::<FixedUnicode<TEXT>>() {
+    if attr.dtype().is_ok_and(|t| t.size() > ATTR_TEXT) {
+        return None;
+    }
+    if let Ok(text) = attr.read_scalar::<FixedUnicode<ATTR_TEXT>>() {
         return Some(text.as_str().to_string());
     }
-    if let Ok(text) = attr.read_scalar::<FixedAscii<TEXT>>() {
+    if let Ok(text) = attr.read_scalar::<FixedAscii<ATTR_TEXT>>() {
         return Some(text.as_str().to_string());
     }
     attr.read_scalar::<VarLenUnicode>()
@@ -179,7 +186,7 @@ pub fn resolve(path: &Path, key: Option<&str>) -> Result<Entry, TableError> {
             [only] => Ok(only.clone()),
             [] => Err(TableError::Column {
                 path: path.to_path_buf(),
-                detail: "no pandas frame and no numeric dataset in the file".into(),
+                detail: "no pandas frame and no numeric dataset in the file (pardata reads pandas' fixed and table formats and h5py datasets of numbers)".into(),
             }),
             _ => Err(TableError::Column {
                 path: path.to_path_buf(),
@@ -318,14 +325,14 @@ fn block_columns(
 
 /// Names stored as a dataset of strings (pandas' `axis0`, `block<N>_items`).
 fn names_of(dataset: &Dataset) -> hdf5::Result<Vec<String>> {
-    if let Ok(names) = dataset.read_raw::<FixedUnicode<TEXT>>() {
+    if let Ok(names) = dataset.read_raw::<FixedUnicode<NAME_TEXT>>() {
         return Ok(names.iter().map(|n| n.as_str().to_string()).collect());
     }
     if let Ok(names) = dataset.read_raw::<VarLenUnicode>() {
         return Ok(names.iter().map(|n| n.as_str().to_string()).collect());
     }
     Ok(dataset
-        .read_raw::<FixedAscii<TEXT>>()?
+        .read_raw::<FixedAscii<NAME_TEXT>>()?
         .iter()
         .map(|n| n.as_str().to_string())
         .collect())
@@ -454,22 +461,14 @@ fn table_columns(
     rows: Range<usize>,
     numbers_only: bool,
 ) -> hdf5::Result<Vec<Column>> {
-    let TypeDescriptor::Compound(record) = table.dtype()?.to_descriptor()? else {
-        return Err(hdf5::Error::from(
-            "the table's records are not compound".to_string(),
-        ));
-    };
     // Missing text is stored as this text (pandas' `nan_rep`).
     let missing = "nan";
     let mut columns = Vec::new();
-    for field in &record.fields {
-        let (value, width, array) = match &field.ty {
-            TypeDescriptor::FixedArray(inner, width) => (inner.as_ref().clone(), *width, true),
-            other => (other.clone(), 1, false),
-        };
-        let shape = Shape { width, array };
+    for field in record_fields(table)? {
+        let shape = field.shape;
+        let width = shape.width;
         let read = |element| read_field(table, &field.name, element, shape, rows.clone());
-        if field.name == "index" {
+        if field.name == "index" && matches!(field.element, Some(Element::Integer)) {
             let values = integers(&read(Element::Integer)?);
             columns.push(index_column(
                 values,
@@ -477,48 +476,51 @@ fn table_columns(
             )?);
             continue;
         }
-        let names = attr_text(table, &format!("{}_kind", field.name))
-            .map(|p| pickled_names(&p))
-            .filter(|n| n.len() == width)
-            .unwrap_or_else(|| {
-                if width == 1 {
-                    vec![field.name.clone()]
-                } else {
-                    (0..width).map(|k| format!("{}_{k}", field.name)).collect()
-                }
-            });
-        let element = match value {
-            TypeDescriptor::Float(_) => Element::Float,
-            TypeDescriptor::Integer(_) | TypeDescriptor::Unsigned(_) => Element::Integer,
-            TypeDescriptor::FixedAscii(size) => Element::Text(size, false),
-            TypeDescriptor::FixedUnicode(size) => Element::Text(size, true),
-            _ if numbers_only => continue,
-            other => {
+        let kind = format!("{}_kind", field.name);
+        let pickled = (field.name != "index")
+            .then(|| attr_text(table, &kind))
+            .flatten()
+            .map(|p| pickled_names(&p));
+        let names = match pickled {
+            Some(names) if names.len() == width => names,
+            Some(_) => {
                 return Err(hdf5::Error::from(format!(
-                    "columns {} are of the HDF5 type {other}, which is not read",
+                    "the names of the field {} ({kind}) could not be read",
+                    field.name
+                )))
+            }
+            None if width == 1 => vec![field.name.clone()],
+            None => (0..width).map(|k| format!("{}_{k}", field.name)).collect(),
+        };
+        let element = match field.element {
+            Some(Element::Text(..) | Element::Bool) | None if numbers_only => continue,
+            Some(element) => element,
+            None => {
+                return Err(hdf5::Error::from(format!(
+                    "columns {} are of an HDF5 type this reader does not read",
                     names.join(", ")
                 )))
             }
         };
-        if numbers_only && matches!(element, Element::Text(..)) {
-            continue;
-        }
         let bytes = read(element)?;
         let at = |r: usize, k: usize| r * width + k;
+        // Each value decoded once, whatever the block's width.
+        let (values, ints) = match element {
+            Element::Float => (floats(&bytes), Vec::new()),
+            Element::Integer => (Vec::new(), integers(&bytes)),
+            Element::Text(..) | Element::Bool => (Vec::new(), Vec::new()),
+        };
         for (k, name) in names.into_iter().enumerate() {
             let column: ArrayRef = match element {
-                Element::Float => {
-                    let values = floats(&bytes);
-                    Arc::new(Float64Array::from_iter_values(
-                        (0..rows.len()).map(|r| values[at(r, k)]),
-                    ))
-                }
-                Element::Integer => {
-                    let values = integers(&bytes);
-                    Arc::new(Int64Array::from_iter_values(
-                        (0..rows.len()).map(|r| values[at(r, k)]),
-                    ))
-                }
+                Element::Float => Arc::new(Float64Array::from_iter_values(
+                    (0..rows.len()).map(|r| values[at(r, k)]),
+                )),
+                Element::Integer => Arc::new(Int64Array::from_iter_values(
+                    (0..rows.len()).map(|r| ints[at(r, k)]),
+                )),
+                Element::Bool => Arc::new(BooleanArray::from_iter(
+                    (0..rows.len()).map(|r| Some(bytes[at(r, k)] != 0)),
+                )),
                 Element::Text(size, _) => {
                     Arc::new(StringArray::from_iter((0..rows.len()).map(|r| {
                         let raw = &bytes[at(r, k) * size..(at(r, k) + 1) * size];
@@ -539,6 +541,8 @@ fn table_columns(
 enum Element {
     Float,
     Integer,
+    /// numpy's bool, as PyTables stores it (an 8-bit bitfield).
+    Bool,
     /// Fixed-length text of this many bytes, UTF-8 or ASCII.
     Text(usize, bool),
 }
@@ -547,6 +551,7 @@ impl Element {
     fn size(self) -> usize {
         match self {
             Element::Float | Element::Integer => 8,
+            Element::Bool => 1,
             Element::Text(size, _) => size,
         }
     }
@@ -558,6 +563,80 @@ impl Element {
 struct Shape {
     width: usize,
     array: bool,
+}
+
+/// A field of a table's records: its name, how its values read (`None`: a type this
+/// reader does not read) and how many there are per record.
+struct RecordField {
+    name: String,
+    element: Option<Element>,
+    shape: Shape,
+}
+
+/// The fields of a compound dataset's records, from the C API (hdf5-metno's type
+/// descriptors refuse a whole record for one bitfield member, which PyTables' bools are).
+fn record_fields(table: &Dataset) -> hdf5::Result<Vec<RecordField>> {
+    use hdf5_sys::h5::H5free_memory;
+    use hdf5_sys::h5d::H5Dget_type;
+    use hdf5_sys::h5t::{
+        H5T_class_t, H5T_cset_t, H5Tclose, H5Tcopy, H5Tget_class, H5Tget_cset, H5Tget_member_name,
+        H5Tget_member_type, H5Tget_nmembers, H5Tget_size, H5Tget_super, H5Tis_variable_str,
+    };
+
+    hdf5::sync::sync(|| {
+        // SAFETY: every id opened here is closed here, and each member name HDF5
+        // allocates is freed with its allocator once copied.
+        unsafe {
+            let record = H5Dget_type(table.id());
+            if record < 0 {
+                return Err(hdf5::Error::from(
+                    "cannot read the table's record type".to_string(),
+                ));
+            }
+            if H5Tget_class(record) != H5T_class_t::H5T_COMPOUND {
+                H5Tclose(record);
+                return Err(hdf5::Error::from(
+                    "the table's records are not compound".to_string(),
+                ));
+            }
+            let mut fields = Vec::new();
+            for k in 0..H5Tget_nmembers(record).max(0) as u32 {
+                let raw = H5Tget_member_name(record, k);
+                if raw.is_null() {
+                    continue;
+                }
+                let name = std::ffi::CStr::from_ptr(raw).to_string_lossy().into_owned();
+                H5free_memory(raw.cast());
+                let member = H5Tget_member_type(record, k);
+                let array = H5Tget_class(member) == H5T_class_t::H5T_ARRAY;
+                let value = if array {
+                    H5Tget_super(member)
+                } else {
+                    H5Tcopy(member)
+                };
+                let size = H5Tget_size(value);
+                let width = H5Tget_size(member).checked_div(size).unwrap_or(0);
+                let element = match H5Tget_class(value) {
+                    H5T_class_t::H5T_INTEGER => Some(Element::Integer),
+                    H5T_class_t::H5T_FLOAT => Some(Element::Float),
+                    H5T_class_t::H5T_BITFIELD if size == 1 => Some(Element::Bool),
+                    H5T_class_t::H5T_STRING if H5Tis_variable_str(value) <= 0 => Some(
+                        Element::Text(size, H5Tget_cset(value) == H5T_cset_t::H5T_CSET_UTF8),
+                    ),
+                    _ => None,
+                };
+                H5Tclose(value);
+                H5Tclose(member);
+                fields.push(RecordField {
+                    name,
+                    element,
+                    shape: Shape { width, array },
+                });
+            }
+            H5Tclose(record);
+            Ok(fields)
+        }
+    })
 }
 
 /// The float64 values of [`read_field`]'s bytes.
@@ -591,7 +670,7 @@ fn read_field(
     use hdf5_sys::h5s::{H5S_seloper_t, H5Sclose, H5Screate_simple, H5Sselect_hyperslab};
     use hdf5_sys::h5t::{
         H5T_class_t, H5T_cset_t, H5Tarray_create2, H5Tclose, H5Tcopy, H5Tcreate, H5Tinsert,
-        H5Tset_cset, H5Tset_size, H5T_C_S1, H5T_NATIVE_DOUBLE, H5T_NATIVE_INT64,
+        H5Tset_cset, H5Tset_size, H5T_C_S1, H5T_NATIVE_B8, H5T_NATIVE_DOUBLE, H5T_NATIVE_INT64,
     };
 
     let Shape { width, array } = shape;
@@ -609,6 +688,7 @@ fn read_field(
             let value = match element {
                 Element::Float => H5Tcopy(*H5T_NATIVE_DOUBLE),
                 Element::Integer => H5Tcopy(*H5T_NATIVE_INT64),
+                Element::Bool => H5Tcopy(*H5T_NATIVE_B8),
                 Element::Text(size, utf8) => {
                     let text = H5Tcopy(*H5T_C_S1);
                     H5Tset_size(text, size);

@@ -3,7 +3,8 @@
     python corrupt_frames.py GOOD.h5 OUT_DIR
 
 OUT_DIR/<case>.h5 for each case: truncated (the first half of GOOD), flipped (bytes of
-GOOD's metadata inverted), foreign (an HDF5 file with an array, not a frame, under 'data'),
+GOOD's metadata inverted), foreign (an HDF5 file with an array of text, neither a frame
+nor numbers, under 'data'),
 wrongdtype (pandas' frame with an int64 close column), wrongshape (a frame whose values are
 3-dimensional), extlink ('data' an external link to GOOD), plugin (pandas' frame compressed
 with blosc, a filter HDF5 loads as a plugin).
@@ -22,7 +23,7 @@ for i in range(200, 4200, 97):
     flipped[i] ^= 0x5A
 open(f"{out}/flipped.h5", "wb").write(bytes(flipped))
 with tables.open_file(f"{out}/foreign.h5", "w") as f:
-    f.create_array("/", "data", np.arange(10.0))
+    f.create_array("/", "data", np.array([b"not", b"numbers"]))
 pd.DataFrame({"close": np.arange(100, dtype="int64")}).to_hdf(f"{out}/wrongdtype.h5", key="data", format="fixed")
 with tables.open_file(f"{out}/wrongshape.h5", "w") as f:
     group = f.create_group("/", "data")

@@ -112,7 +112,7 @@ pq.write_table(pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False)
                out / "signals.parquet", row_group_size=7_000)
 
 # HDF5: a pandas frame in the table format (floats with NaN, ints, text with a missing
-# value, a DatetimeIndex) and the same in the fixed format (numbers only: its text is
+# value, booleans, a DatetimeIndex) and the same in the fixed format (numbers only: its text is
 # pickled objects), and h5py datasets: 150,000 x 4 float32 signals with NaN (3 pieces of
 # rows) and a 1-D int64 one.
 import h5py  # noqa: E402
@@ -123,11 +123,12 @@ frame = pd.DataFrame({
     "volume": rng.integers(0, 10_000, n),
     "venue": [None if i % 23 == 0 else f"v{i % 4}" for i in range(n)],
     "close": np.round(rng.normal(50, 5, n), 3),
+    "halted": [i % 11 == 0 for i in range(n)],
 }, index=hours)
 frame.loc[frame.index[::9], "open"] = np.nan
 (out / "hdf").mkdir(exist_ok=True)
 frame.to_hdf(out / "hdf" / "table.h5", key="prices", format="table")
-frame.drop(columns=["venue"]).to_hdf(out / "hdf" / "fixed.h5", key="prices")
+frame.drop(columns=["venue", "halted"]).to_hdf(out / "hdf" / "fixed.h5", key="prices")
 signals = (rng.normal(size=(150_000, 1)) + rng.normal(size=(150_000, 4)) * [0.5, 1, 2, 4]).astype(np.float32)
 signals[rng.random(signals.shape) < 0.01] = np.nan
 with h5py.File(out / "hdf" / "arrays.h5", "w") as f:

@@ -11,8 +11,9 @@
 //!
 //! The sums, for a pair (a, b) over the rows where both have a value (pairwise-complete,
 //! as pandas): the count `n`, `Σx`, `Σy`, `Σx²`, `Σy²`, `Σxy`, with every value first
-//! shifted by its series' mean over the first tile of [`TIME_TILE`] rows where it has
-//! values, so that the sums are of deviations and the one-pass formulas do not cancel:
+//! shifted by its series' first finite value, so that the sums are of deviations and the
+//! one-pass formulas do not cancel (and a constant series is exactly zero, its variance
+//! exactly 0, its pairs NaN as pandas gives them):
 //! `r = (Σxy - ΣxΣy/n) / sqrt((Σx² - (Σx)²/n) (Σy² - (Σy)²/n))`, NaN when a variance is
 //! not positive or `n` is below the rule's minimum. A tile of rows where no value of
 //! either block is missing costs one matrix product (`Σxy`) and the row sums; otherwise
@@ -198,22 +199,14 @@ impl TileBlock {
     }
 }
 
-/// The mean of the finite values of `values`, if there is one.
-fn mean_of_present(values: &[f64]) -> Option<f64> {
-    let (sum, count) = values
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
-    (count > 0).then(|| sum / count as f64)
-}
-
-/// The rows of a chunk this rank can hold in `memory` bytes, a multiple of [`TIME_TILE`],
-/// or what it needs at least.
+/// The rows of a chunk this rank can hold in `memory` bytes (with the matrix's tiles when
+/// `matrix`), a multiple of [`TIME_TILE`], or what it needs at least.
 fn chunk_rows_within(
     plan: &PairPlan,
     rank: usize,
     ranks: usize,
     memory: u64,
+    matrix: bool,
 ) -> Result<usize, u64> {
     let owned = plan.owned_by(rank);
     let needed = plan.needed_by(rank).len();
@@ -233,10 +226,13 @@ fn chunk_rows_within(
         .sum();
     // Six sums per block pair, a tile's values, masks and squares per needed series, the
     // reader's batch and leftover per owned series, and the tile of results.
-    let fixed = 8 * (6 * block_area + 3 * needed * TIME_TILE + 2 * owned.len() * TIME_TILE)
+    // (With the matrix, its tiles too.)
+    let sums = if matrix { 7 } else { 6 };
+    let fixed = 8 * (sums * block_area + 3 * needed * TIME_TILE + 2 * owned.len() * TIME_TILE)
         + 8 * BLOCK_SIZE * BLOCK_SIZE;
-    // Per row of a chunk: the owned values read, the values sent and those received.
-    let per_row = 8 * (owned.len() + sent + needed).max(1);
+    // Per row of a chunk: the owned values read, the values sent, and those received, twice
+    // (the exchange's buffer, and each series taken out of it).
+    let per_row = 8 * (owned.len() + sent + 2 * needed).max(1);
     let least = (fixed + per_row * TIME_TILE) as u64;
     if memory < least {
         return Err(least);
@@ -260,7 +256,8 @@ pub(super) fn correlate_bounded(
         );
     }
     let plan = PairPlan::new(names.len(), world.size());
-    let fits = chunk_rows_within(&plan, world.rank(), world.size(), memory).map_err(|least| {
+    let matrix = options.matrix.is_some();
+    let fits = chunk_rows_within(&plan, world.rank(), world.size(), memory, matrix).map_err(|least| {
         format!(
             "--memory {} is too small for {} series: a rank needs at least {} for one tile of {TIME_TILE} rows",
             show_bytes(memory),
@@ -324,7 +321,8 @@ pub(super) fn correlate_bounded(
                             .zip(&values)
                             .map(|(s, v)| {
                                 if shifts[s].is_none() {
-                                    shifts[s] = mean_of_present(&v[tile.clone()]);
+                                    shifts[s] =
+                                        v[tile.clone()].iter().copied().find(|x| x.is_finite());
                                 }
                                 shifts[s].unwrap_or(0.0)
                             })

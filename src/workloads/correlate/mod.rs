@@ -520,16 +520,25 @@ fn bounded_run(
         _ => return Ok(None),
     };
     let (rows, names) = bounded::inputs(world, files, options)?;
-    let node = bounded::node_memory().unwrap_or(8 << 30);
     let memory = match options.memory {
         Some(memory) => memory,
-        None if bounded::data_bytes(rows, names.len()) > node / 4 => {
+        // Spearman's ranks need each series whole: never switched to on its own.
+        None if options.rule.method != kernel::Method::Pearson => return Ok(None),
+        None => {
+            // Every rank decides alike: on the smallest node's memory, shared by the most
+            // ranks any node holds.
+            let node = bounded::node_memory().unwrap_or(8 << 30);
             let hosts = world.all_gather(&world.host().to_string());
-            let here = hosts.iter().filter(|h| *h == world.host()).count().max(1);
-            let mine = node / 2 / here as u64;
-            world.all_gather(&mine).into_iter().min().unwrap_or(mine)
+            let here = hosts.iter().filter(|h| *h == world.host()).count().max(1) as u64;
+            let (node, here) = world
+                .all_gather(&(node, here))
+                .into_iter()
+                .fold((u64::MAX, 1), |(n, h), (m, k)| (n.min(m), h.max(k)));
+            if bounded::data_bytes(rows, names.len()) <= node / 4 {
+                return Ok(None);
+            }
+            node / 2 / here
         }
-        None => return Ok(None),
     };
     Ok(Some(BoundedRun {
         files: files.clone(),
@@ -700,7 +709,16 @@ fn read_series(
 ) -> Result<Vec<f64>, String> {
     use crate::io::frame::FrameError;
     match read_float_column(path, key.unwrap_or("data"), column) {
-        Err(FrameError::NotAFrame { .. } | FrameError::MissingKey { .. }) => {
+        Err(error @ (FrameError::NotAFrame { .. } | FrameError::MissingKey { .. })) => {
+            // A broken fixed-format frame keeps its own error; anything else is for the
+            // data layer, which says what the file holds when it is nothing it reads.
+            match crate::table::h5::resolve(path, key) {
+                Ok(entry) if entry.kind == crate::table::h5::Kind::FixedFrame => {
+                    return Err(error.to_string())
+                }
+                Ok(_) => {}
+                Err(unreadable) => return Err(unreadable.to_string()),
+            }
             let options = crate::table::ReadOptions {
                 key: key.map(str::to_string),
                 numbers_only: true,
