@@ -669,8 +669,9 @@ fn read_field(
     use hdf5_sys::h5p::H5P_DEFAULT;
     use hdf5_sys::h5s::{H5S_seloper_t, H5Sclose, H5Screate_simple, H5Sselect_hyperslab};
     use hdf5_sys::h5t::{
-        H5T_class_t, H5T_cset_t, H5Tarray_create2, H5Tclose, H5Tcopy, H5Tcreate, H5Tinsert,
-        H5Tset_cset, H5Tset_size, H5T_C_S1, H5T_NATIVE_B8, H5T_NATIVE_DOUBLE, H5T_NATIVE_INT64,
+        H5T_class_t, H5T_cset_t, H5T_str_t, H5Tarray_create2, H5Tclose, H5Tcopy, H5Tcreate,
+        H5Tinsert, H5Tset_cset, H5Tset_size, H5Tset_strpad, H5T_C_S1, H5T_NATIVE_B8,
+        H5T_NATIVE_DOUBLE, H5T_NATIVE_INT64,
     };
 
     let Shape { width, array } = shape;
@@ -692,6 +693,9 @@ fn read_field(
                 Element::Text(size, utf8) => {
                     let text = H5Tcopy(*H5T_C_S1);
                     H5Tset_size(text, size);
+                    // Padded, not terminated: a value that fills the width keeps its
+                    // last byte (the text ends at the first NUL either way).
+                    H5Tset_strpad(text, H5T_str_t::H5T_STR_NULLPAD);
                     if utf8 {
                         H5Tset_cset(text, H5T_cset_t::H5T_CSET_UTF8);
                     }

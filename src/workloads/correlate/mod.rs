@@ -800,7 +800,7 @@ enum MatrixOut {
 }
 
 /// Writes the whole `matrix` at `path` as a Parquet table: a column `series` with the
-/// names, then one column per series (as pandas' `corr().reset_index()` would be).
+/// names (`series_name` if a series is called `series`), then one column per series (as pandas' `corr().reset_index()` would be).
 fn write_matrix_table(
     path: &std::path::Path,
     names: &[String],
@@ -810,7 +810,13 @@ fn write_matrix_table(
     use arrow::datatypes::{DataType, Field, Schema};
     use arrow::record_batch::RecordBatch;
 
-    let mut fields = vec![Field::new("series", DataType::Utf8, false)];
+    // The names' column: `series`, unless a series has that name.
+    let label = if names.iter().any(|n| n == "series") {
+        "series_name"
+    } else {
+        "series"
+    };
+    let mut fields = vec![Field::new(label, DataType::Utf8, false)];
     let mut columns: Vec<ArrayRef> =
         vec![std::sync::Arc::new(StringArray::from_iter_values(names))];
     for (name, column) in names.iter().zip(matrix.columns()) {
