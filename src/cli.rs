@@ -174,6 +174,10 @@ pub struct CorrelateArgs {
     /// frames, else the file's only frame or dataset)
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
+    /// Types of CSV and JSON Lines columns instead of the inferred ones: a JSON object of
+    /// column to pandas dtype ({"price": "float64", "date": "date"})
+    #[arg(long, value_name = "FILE.json")]
+    pub schema: Option<PathBuf>,
     /// The columns that are series (--layout wide; default: every numeric column)
     #[arg(long, value_delimiter = ',', value_name = "A,B,..")]
     pub columns: Option<Vec<String>>,
@@ -306,6 +310,10 @@ pub struct ConvertArgs {
     /// only one)
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
+    /// Types of CSV and JSON Lines columns instead of the inferred ones: a JSON object of
+    /// column to pandas dtype ({"id": "int64", "when": "datetime64[ns, UTC]"})
+    #[arg(long, value_name = "FILE.json")]
+    pub schema: Option<PathBuf>,
     /// How files are divided among ranks: a block each, or handed out one by one
     #[arg(long, value_enum, default_value_t = ScheduleArg::Static)]
     pub schedule: ScheduleArg,
@@ -449,6 +457,7 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             },
             out: args.out,
             key: args.key,
+            schema: args.schema,
         })),
         Command::Correlate(args) => Ok(Task::Correlate(CorrelateOptions {
             paths: args.paths,
@@ -483,6 +492,7 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
                 EngineArg::Bag => Engine::Bag,
             },
             memory: args.memory,
+            schema: args.schema,
         })),
         Command::Bench(BenchCommand::Overhead { tasks }) => {
             Ok(Task::BenchOverhead(OverheadOptions {

@@ -447,6 +447,51 @@ fn a_csv_cut_in_byte_pieces_gives_the_same_bytes_as_whole() {
 }
 
 #[test]
+fn a_schema_file_types_the_columns_that_inference_would_get_wrong() {
+    let Some((python, dir)) = inputs("tables-schema") else {
+        return;
+    };
+    let (csv, schema) = (dir.join("typed.csv"), dir.join("typed_schema.json"));
+    let out = dir.join("out");
+    let args = [
+        "convert",
+        text(&csv),
+        "--schema",
+        text(&schema),
+        "--to",
+        "parquet",
+        "--out",
+        text(&out),
+    ];
+    launch(2, &args, &[]).ok();
+    let said = check(
+        &python,
+        &[
+            "convert_typed",
+            text(&csv),
+            text(&out.join("typed.parquet")),
+            text(&schema),
+        ],
+    );
+    assert!(said.starts_with("ok: "), "{said}");
+    // A column the file does not have, and a type that is not one.
+    let wrong = dir.join("wrong.json");
+    for (content, says) in [
+        (r#"{"zipcode": "string"}"#, "--schema names the column \"zipcode\", which is not there (the columns are: zip, day, at, amount)"),
+        (r#"{"zip": "complex"}"#, "column \"zip\": \"complex\" is not a type"),
+    ] {
+        std::fs::write(&wrong, content).unwrap();
+        let run = launch(
+            1,
+            &["convert", text(&csv), "--schema", text(&wrong), "--to", "csv", "--out", text(&out)],
+            &[],
+        );
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stderr.contains(says), "{says:?} in {}", run.stderr);
+    }
+}
+
+#[test]
 fn series_of_unequal_length_are_reported_when_paired_by_position() {
     let Some((_, dir)) = inputs("tables-position") else {
         return;

@@ -46,14 +46,15 @@ fn format_of(path: &Path, options: &ReadOptions) -> Result<CsvFormat, TableError
         .with_null_regex(nulls))
 }
 
-/// The schema inferred from the first records of `path`, with dates and times as text.
+/// The schema inferred from the first records of `path`, with dates and times as text,
+/// and the types of `--schema` where it names a column.
 pub fn infer(path: &Path, options: &ReadOptions) -> Result<Schema, TableError> {
     let format = format_of(path, options)?;
     let reader = open_text(path)?;
     let (schema, _) = format
         .infer_schema(reader, Some(options.infer_rows))
         .map_err(|e| malformed(path, e))?;
-    Ok(as_pandas(schema))
+    super::schema::apply(as_pandas(schema), &options.types, path)
 }
 
 /// Reads all of `path` (see the module header for the types and nulls).

@@ -16,8 +16,8 @@ use arrow::record_batch::RecordBatch;
 
 use super::{open_text, Table, TableError, BATCH_ROWS};
 
-/// Reads all of `path`.
-pub fn read(path: &Path) -> Result<Table, TableError> {
+/// Reads all of `path`, with the types of `--schema` (`types`) where it names a column.
+pub fn read(path: &Path, types: &super::schema::Types) -> Result<Table, TableError> {
     let malformed = |error: arrow::error::ArrowError| TableError::Malformed {
         path: path.to_path_buf(),
         detail: error
@@ -27,7 +27,7 @@ pub fn read(path: &Path) -> Result<Table, TableError> {
     };
     let (schema, _) =
         arrow::json::reader::infer_json_schema(open_text(path)?, None).map_err(malformed)?;
-    let schema = Arc::new(schema);
+    let schema = Arc::new(super::schema::apply(schema, types, path)?);
     let reader = arrow::json::ReaderBuilder::new(schema.clone())
         .with_batch_size(BATCH_ROWS)
         .build(open_text(path)?)

@@ -23,6 +23,7 @@ pub mod h5;
 pub mod jsonl;
 pub mod parquet;
 pub mod pieces;
+pub mod schema;
 pub mod stream;
 pub mod write;
 
@@ -192,6 +193,8 @@ pub struct ReadOptions {
     /// Leave out text columns of HDF5 frames instead of refusing them (for computations
     /// that need only numbers).
     pub numbers_only: bool,
+    /// Types of CSV and JSON Lines columns instead of the inferred ones (`--schema`).
+    pub types: schema::Types,
 }
 
 impl Default for ReadOptions {
@@ -202,6 +205,7 @@ impl Default for ReadOptions {
             infer_rows: 10_000,
             key: None,
             numbers_only: false,
+            types: Vec::new(),
         }
     }
 }
@@ -219,7 +223,7 @@ impl Default for ReadOptions {
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
     match Format::of(path) {
         Some(Format::Csv) => csv::read(path, options),
-        Some(Format::JsonLines) => jsonl::read(path),
+        Some(Format::JsonLines) => jsonl::read(path, &options.types),
         Some(Format::Parquet) => parquet::read(path, None),
         Some(Format::Hdf5) => h5::read(path, options.key.as_deref(), None, options.numbers_only),
         None => Err(unknown(path)),

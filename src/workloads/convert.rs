@@ -41,6 +41,8 @@ pub struct ConvertOptions {
     pub out: Option<PathBuf>,
     /// The frame or dataset of HDF5 inputs (their only one when `None`).
     pub key: Option<String>,
+    /// A `--schema` file: types of CSV and JSON Lines columns.
+    pub schema: Option<PathBuf>,
 }
 
 /// Why one file could not be converted.
@@ -139,6 +141,10 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
         Some(format) => expand_tables(&options.paths, format, options.out.as_deref()),
     };
     let files: Vec<PathBuf> = world.agree(listed)?;
+    let types = match &options.schema {
+        Some(path) => world.agree(table::schema::load(path).map_err(|e| e.to_string()))?,
+        None => Vec::new(),
+    };
     if let Some(out) = &options.out {
         world.agree(
             std::fs::create_dir_all(out).map_err(|e| format!("cannot make {}: {e}", out.display())),
@@ -153,7 +159,11 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
                 input,
                 format,
                 options.out.as_deref(),
-                options.key.as_deref(),
+                &ReadOptions {
+                    key: options.key.clone(),
+                    types: types.clone(),
+                    ..ReadOptions::default()
+                },
             ),
         };
         progress.advance(1);
@@ -312,16 +322,12 @@ fn convert_table_file(
     input: &Path,
     format: Format,
     out: Option<&Path>,
-    key: Option<&str>,
+    read_options: &ReadOptions,
 ) -> Result<Converted, ConvertError> {
     fault::checkpoint(world.rank(), "convert")?;
     let output = table_output_path(input, format, out);
     let table = world.time(Activity::Io, "read table", || {
-        let options = ReadOptions {
-            key: key.map(str::to_string),
-            ..ReadOptions::default()
-        };
-        table::read(input, &options)
+        table::read(input, read_options)
     })?;
     let bytes_out = world.time(Activity::Io, "write table", || {
         table::write::write(&table, &output, format)

@@ -163,11 +163,27 @@ def edges(path, threshold, spec, args):
     print(f"ok: {len(pairs)} edges with |r| >= {threshold}, as pandas finds them, within {worst:.1e}")
 
 
+def convert_typed(source, target, schema):
+    """The output equals pandas' read_csv of the input with the schema's types."""
+    types = json.load(open(schema))
+    want = pd.read_csv(source, dtype={c: "str" for c, t in types.items() if t == "string"})
+    for column, kind in types.items():
+        if kind == "date":
+            want[column] = pd.to_datetime(want[column]).dt.date
+        elif kind.startswith("datetime64"):
+            want[column] = pd.to_datetime(want[column]).astype(kind)
+    got = read(target)
+    pd.testing.assert_frame_equal(want, got[list(want.columns)], check_dtype=True)
+    print(f"ok: {target} has the schema's types and pandas' values ({dict(got.dtypes.astype(str))})")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "convert":
         convert(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "corr":
         corr(sys.argv[2], sys.argv[3], sys.argv[4:])
+    elif sys.argv[1] == "convert_typed":
+        convert_typed(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "matrix":
         matrix(sys.argv[2], sys.argv[3], sys.argv[4:])
     elif sys.argv[1] == "edges":

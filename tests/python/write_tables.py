@@ -135,6 +135,17 @@ with h5py.File(out / "hdf" / "arrays.h5", "w") as f:
     f["signals"] = signals
     f["labels"] = np.arange(1000, dtype=np.int64)
 
+# A CSV whose inferred types are not the wanted ones, and the schema that says them:
+# zip codes with leading zeros (text, not int64), a date and a time stamp.
+typed = pd.DataFrame({
+    "zip": [f"{(i * 7919) % 100000:05d}" for i in range(n)],
+    "day": pd.date_range("2022-05-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+    "at": pd.date_range("2022-05-01 08:00", periods=n, freq="37min").strftime("%Y-%m-%d %H:%M:%S"),
+    "amount": np.round(rng.normal(10, 3, n), 2),
+})
+typed.to_csv(out / "typed.csv", index=False)
+(out / "typed_schema.json").write_text(json.dumps({"zip": "string", "day": "date", "at": "datetime64[us]"}))
+
 # Bad inputs.
 (out / "bad").mkdir(exist_ok=True)
 (out / "bad" / "extra.csv").write_text("a,b\n1,2\n3,4,5\n6,7\n")

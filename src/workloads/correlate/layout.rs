@@ -85,7 +85,12 @@ pub struct Alignment {
 }
 
 /// Reads the series of `files` as `columns` says (a collective).
-pub fn series(world: &World, files: &[PathBuf], columns: &Columns) -> Result<Series, JobFailure> {
+pub fn series(
+    world: &World,
+    files: &[PathBuf],
+    columns: &Columns,
+    types: &crate::table::schema::Types,
+) -> Result<Series, JobFailure> {
     if columns.layout == Layout::Long
         && (columns.by.is_none() || columns.value.is_none() || columns.time.is_none())
     {
@@ -96,6 +101,7 @@ pub fn series(world: &World, files: &[PathBuf], columns: &Columns) -> Result<Ser
     let csv = ReadOptions {
         key: columns.key.clone(),
         numbers_only: true,
+        types: types.clone(),
         ..ReadOptions::default()
     };
     let (names, owned_raw, plan) = match columns.layout {

@@ -47,6 +47,8 @@ pub struct CorrelateOptions {
     pub matrix: Option<PathBuf>,
     pub skip_bad: bool,
     pub engine: Engine,
+    /// A `--schema` file: types of CSV and JSON Lines columns.
+    pub schema: Option<PathBuf>,
     /// The memory budget per rank, in bytes: with it, wide Parquet tables are read in
     /// time chunks that fit ([`bounded`]).
     pub memory: Option<u64>,
@@ -316,7 +318,13 @@ pub fn correlate(
                     "--skip-bad skips unreadable HDF5 frames; with CSV, JSON Lines or Parquet tables, leave the bad files out",
                 );
             }
-            let series = layout::series(world, &files, &options.columns)?;
+            let types = match &options.schema {
+                Some(path) => {
+                    world.agree(crate::table::schema::load(path).map_err(|e| e.to_string()))?
+                }
+                None => Vec::new(),
+            };
+            let series = layout::series(world, &files, &options.columns, &types)?;
             let alignment =
                 Some(series.alignment).filter(|a| a.time.is_some() || a.shortest != a.longest);
             (
