@@ -103,103 +103,53 @@ fn correlate_aligns_on_time_as_pandas_does_in_every_layout() {
         .iter()
         .map(|f| text(&dir.join(f)).to_string())
         .collect();
+    let strings = |parts: &[&str]| parts.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let joined = |a: Vec<String>, b: &[String]| a.into_iter().chain(b.iter().cloned()).collect();
+    // The arguments and pandas' reference of each layout, and of its variants.
+    let stock_dir = text(&dir.join("stocks")).to_string();
+    let files_args = strings(&[&stock_dir, "--time", "date"]);
+    let files_reference: Vec<String> = joined(strings(&["date", "close"]), &stocks);
+    let long_args: Vec<String> = strings(&[
+        "--layout", "long", "--by", "symbol", "--time", "date", "--value", "price",
+    ]);
+    let long_reference: Vec<String> = joined(strings(&["symbol", "date", "price"]), &long);
+    let wide = |file: &str, extra: &[&str]| {
+        let path = text(&dir.join(file)).to_string();
+        let args = joined(
+            strings(&[&path, "--layout", "wide", "--time", "t"]),
+            &strings(extra),
+        );
+        (args, strings(&["t", &path]))
+    };
+    let (wide_parquet, wide_parquet_reference) = wide("wide.parquet", &[]);
+    let (wide_bounded, wide_bounded_reference) = wide("wide.parquet", &["--memory", "5MB"]);
+    let (wide_csv, wide_csv_reference) = wide("wide.csv", &[]);
     let cases: Vec<(&str, Vec<String>, Vec<String>)> = vec![
-        (
-            "files",
-            vec![
-                text(&dir.join("stocks")).into(),
-                "--time".into(),
-                "date".into(),
-            ],
-            ["date", "close"]
-                .iter()
-                .map(|s| s.to_string())
-                .chain(stocks.clone())
-                .collect(),
-        ),
+        ("files", files_args.clone(), files_reference.clone()),
         (
             "long",
-            [
-                "--layout", "long", "--by", "symbol", "--time", "date", "--value", "price",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .chain(long.iter().cloned())
-            .collect(),
-            ["symbol", "date", "price"]
-                .iter()
-                .map(|s| s.to_string())
-                .chain(long.iter().cloned())
-                .collect(),
+            joined(long_args.clone(), &long),
+            long_reference.clone(),
         ),
-        (
-            "wide",
-            vec![
-                text(&dir.join("wide.parquet")).into(),
-                "--layout".into(),
-                "wide".into(),
-                "--time".into(),
-                "t".into(),
-            ],
-            vec!["t".into(), text(&dir.join("wide.parquet")).into()],
-        ),
+        ("wide", wide_parquet, wide_parquet_reference),
         (
             "files:spearman:80",
-            vec![
-                text(&dir.join("stocks")).into(),
-                "--time".into(),
-                "date".into(),
-                "--method".into(),
-                "spearman".into(),
-                "--min-periods".into(),
-                "80".into(),
-            ],
-            ["date", "close"]
-                .iter()
-                .map(|s| s.to_string())
-                .chain(stocks.clone())
-                .collect(),
+            joined(
+                files_args,
+                &strings(&["--method", "spearman", "--min-periods", "80"]),
+            ),
+            files_reference,
         ),
         (
             "long:spearman",
-            [
-                "--layout", "long", "--by", "symbol", "--time", "date", "--value", "price",
-                "--method", "spearman",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .chain(long.iter().cloned())
-            .collect(),
-            ["symbol", "date", "price"]
-                .iter()
-                .map(|s| s.to_string())
-                .chain(long.iter().cloned())
-                .collect(),
+            joined(
+                joined(long_args, &strings(&["--method", "spearman"])),
+                &long,
+            ),
+            long_reference,
         ),
-        (
-            "wide",
-            vec![
-                text(&dir.join("wide.parquet")).into(),
-                "--layout".into(),
-                "wide".into(),
-                "--time".into(),
-                "t".into(),
-                "--memory".into(),
-                "5MB".into(),
-            ],
-            vec!["t".into(), text(&dir.join("wide.parquet")).into()],
-        ),
-        (
-            "wide",
-            vec![
-                text(&dir.join("wide.csv")).into(),
-                "--layout".into(),
-                "wide".into(),
-                "--time".into(),
-                "t".into(),
-            ],
-            vec!["t".into(), text(&dir.join("wide.csv")).into()],
-        ),
+        ("wide", wide_bounded, wide_bounded_reference),
+        ("wide", wide_csv, wide_csv_reference),
     ];
     for (kind, args, reference) in cases {
         let mut answers = Vec::new();

@@ -25,7 +25,7 @@ fn column<'t>(table: &'t Table, name: &str) -> Result<Vec<&'t ArrayRef>, TableEr
             path: table.path.clone(),
             detail: format!(
                 "no column {name:?} (the columns are: {})",
-                table.column_names().join(", ")
+                super::column_list(&table.schema)
             ),
         })?;
     Ok(table.batches.iter().map(|b| b.column(index)).collect())

@@ -178,6 +178,16 @@ impl Table {
     }
 }
 
+/// The column names of `schema`, comma-separated, for messages.
+pub(crate) fn column_list(schema: &arrow::datatypes::Schema) -> String {
+    schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// How to read the files: CSV's dialect, and what to read of an HDF5 file (the other
 /// formats describe themselves).
 #[derive(Debug, Clone)]

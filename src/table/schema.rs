@@ -91,12 +91,7 @@ pub fn apply(schema: Schema, types: &Types, path: &Path) -> Result<Schema, Table
             path: path.to_path_buf(),
             detail: format!(
                 "--schema names the column {missing:?}, which is not there (the columns are: {})",
-                schema
-                    .fields()
-                    .iter()
-                    .map(|f| f.name().as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                super::column_list(&schema)
             ),
         });
     }

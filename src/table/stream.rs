@@ -111,12 +111,7 @@ impl NumberStream {
                 path: path.clone(),
                 detail: format!(
                     "no column {name:?} (the first file has it; this one has: {})",
-                    schema
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    super::column_list(&schema)
                 ),
             })?;
             roots.push(index);
