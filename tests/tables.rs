@@ -58,7 +58,7 @@ fn convert_writes_every_format_as_pandas_reads_the_input() {
     let Some((python, dir)) = inputs("tables-convert") else {
         return;
     };
-    let sources = ["messy.csv", "records.jsonl", "trips.parquet"];
+    let sources = ["messy.csv", "spelled.csv", "records.jsonl", "trips.parquet"];
     for (to, extension) in [("parquet", "parquet"), ("csv", "csv"), ("jsonl", "jsonl")] {
         let mut outputs = Vec::new();
         for ranks in [1, 3] {
@@ -68,7 +68,7 @@ fn convert_writes_every_format_as_pandas_reads_the_input() {
             args.extend(["--to".into(), to.into(), "--out".into(), text(&out).into()]);
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let run = launch(ranks, &args, &[]).ok();
-            assert!(run.stdout.contains("convert: 3 files to"), "{}", run.stdout);
+            assert!(run.stdout.contains("convert: 4 files to"), "{}", run.stdout);
             outputs.push(common::read_tree(&out));
         }
         assert_eq!(
@@ -486,6 +486,17 @@ fn bad_tables_fail_with_the_file_and_the_place_and_leave_no_output() {
                 "a".into(),
             ],
             vec!["extra.csv", "line 3"],
+        ),
+        (
+            vec![
+                "convert".into(),
+                bad("late.csv"),
+                "--to".into(),
+                "parquet".into(),
+                "--out".into(),
+                text(&out).into(),
+            ],
+            vec!["late.csv", "line 100002, column \"n\": \"x\" is not"],
         ),
         (
             vec![

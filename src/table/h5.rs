@@ -30,7 +30,8 @@ use hdf5::types::{FixedAscii, FixedUnicode, TypeDescriptor, VarLenUnicode};
 use hdf5::{Dataset, File, Group, Location};
 use ndarray::s;
 
-use super::{Table, TableError};
+use super::pieces::HDF5_ROWS;
+use super::{Batches, Table, TableError};
 
 /// What a key of an HDF5 file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +62,7 @@ fn malformed(path: &Path, detail: impl std::fmt::Display) -> TableError {
     }
 }
 
-fn open(path: &Path) -> Result<File, TableError> {
+fn open_file(path: &Path) -> Result<File, TableError> {
     File::open(path).map_err(|e| {
         malformed(
             path,
@@ -105,7 +106,7 @@ fn numeric(descriptor: &TypeDescriptor) -> bool {
 
 /// Every frame and numeric dataset of the file at `path`, by key.
 pub fn entries(path: &Path) -> Result<Vec<Entry>, TableError> {
-    let file = open(path)?;
+    let file = open_file(path)?;
     let mut found = Vec::new();
     let root = file.group("/").map_err(|e| malformed(path, e))?;
     walk(path, &root, "", &mut found)?;
@@ -196,6 +197,33 @@ pub fn resolve(path: &Path, key: Option<&str>) -> Result<Entry, TableError> {
     }
 }
 
+/// The batches of all rows of `key` (see [`resolve`]) of the file at `path`, read
+/// [`HDF5_ROWS`](super::pieces::HDF5_ROWS) rows at a time; with `numbers_only`, text
+/// columns are left out instead of refused.
+pub fn open(path: &Path, key: Option<&str>, numbers_only: bool) -> Result<Batches, TableError> {
+    let entry = resolve(path, key)?;
+    let first = read(path, Some(&entry.key), Some(0..HDF5_ROWS), numbers_only)?;
+    let schema = first.schema.clone();
+    let (named, key) = (path.to_path_buf(), entry.key.clone());
+    let rest = (HDF5_ROWS..entry.rows)
+        .step_by(HDF5_ROWS)
+        .map(move |start| {
+            let table = read(
+                &named,
+                Some(&key),
+                Some(start..start + HDF5_ROWS),
+                numbers_only,
+            )?;
+            Ok(table.batches.into_iter().next())
+        });
+    let batches = first
+        .batches
+        .into_iter()
+        .map(Ok)
+        .chain(rest.filter_map(Result::transpose));
+    Ok(Batches::new(path, schema, batches, |e: TableError| e))
+}
+
 /// Reads rows `rows` (all when `None`) of `key` (see [`resolve`]) of the file at `path`;
 /// with `numbers_only`, text columns are left out instead of refused.
 pub fn read(
@@ -207,7 +235,7 @@ pub fn read(
     let entry = resolve(path, key)?;
     let rows = rows.unwrap_or(0..entry.rows);
     let rows = rows.start.min(entry.rows)..rows.end.min(entry.rows);
-    let file = open(path)?;
+    let file = open_file(path)?;
     let place = |e: &dyn std::fmt::Display| malformed(path, format!("key {:?}: {e}", entry.key));
     let columns = match entry.kind {
         Kind::Dataset => {

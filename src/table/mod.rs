@@ -13,10 +13,15 @@
 //! CSV files, whole JSON Lines files, Parquet row groups and HDF5 row ranges, so that one
 //! large file is read by every rank, each its own part.
 //!
+//! Every reader gives its rows a batch at a time ([`open`], [`Batches`]), and the writers
+//! take them so ([`write::write_batches`]): `convert` holds one batch, not the file.
+//! [`stream`] reads chosen numeric columns of wide Parquet tables in chunks of rows, for
+//! bounded-memory correlation.
+//!
 //! Not done yet: byte ranges of one large JSON Lines file (its types are inferred from
-//! every line, which a range cannot see); writing HDF5 tables. Streaming with bounded
-//! memory: [`stream`], for Parquet.
+//! every line, which a range cannot see); writing HDF5 tables.
 
+pub mod batches;
 pub mod columns;
 pub mod csv;
 pub mod h5;
@@ -28,6 +33,8 @@ pub mod stream;
 pub mod write;
 
 use std::path::{Path, PathBuf};
+
+pub use batches::Batches;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -148,21 +155,6 @@ pub struct Table {
 }
 
 impl Table {
-    /// The table of the batches that `reader` gives, or the first error, as `error` makes
-    /// it.
-    pub(crate) fn collect<E>(
-        path: &Path,
-        schema: SchemaRef,
-        reader: impl Iterator<Item = Result<RecordBatch, E>>,
-        error: impl Fn(E) -> TableError,
-    ) -> Result<Table, TableError> {
-        Ok(Table {
-            path: path.to_path_buf(),
-            schema,
-            batches: reader.collect::<Result<Vec<_>, E>>().map_err(error)?,
-        })
-    }
-
     /// The number of rows.
     pub fn rows(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()
@@ -231,11 +223,30 @@ impl Default for ReadOptions {
 /// println!("{} rows of {:?}", table.rows(), table.column_names());
 /// ```
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
+    open(path, options)?.into_table()
+}
+
+/// The record batches of a whole file of any of the data layer's formats, read as they
+/// are asked for: a CSV, JSON Lines or Parquet file one batch of rows at a time, an HDF5
+/// frame or dataset [`pieces::HDF5_ROWS`] rows at a time.
+///
+/// ```no_run
+/// use pardata::table::{open, ReadOptions};
+/// use std::path::Path;
+///
+/// let mut rows = 0;
+/// for batch in open(Path::new("trips.csv"), &ReadOptions::default())? {
+///     rows += batch?.num_rows();
+/// }
+/// println!("{rows} rows");
+/// # Ok::<(), pardata::table::TableError>(())
+/// ```
+pub fn open(path: &Path, options: &ReadOptions) -> Result<Batches, TableError> {
     match Format::of(path) {
-        Some(Format::Csv) => csv::read(path, options),
-        Some(Format::JsonLines) => jsonl::read(path, &options.types),
-        Some(Format::Parquet) => parquet::read(path, None),
-        Some(Format::Hdf5) => h5::read(path, options.key.as_deref(), None, options.numbers_only),
+        Some(Format::Csv) => csv::open(path, options),
+        Some(Format::JsonLines) => jsonl::open(path, &options.types),
+        Some(Format::Parquet) => parquet::open(path, None),
+        Some(Format::Hdf5) => h5::open(path, options.key.as_deref(), options.numbers_only),
         None => Err(unknown(path)),
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::{Table, TableError, BATCH_ROWS};
+use super::{Batches, Table, TableError, BATCH_ROWS};
 
 /// The error for a file that is not a readable Parquet file.
 fn malformed(path: &Path, error: impl std::fmt::Display) -> TableError {
@@ -29,6 +29,12 @@ pub fn row_groups(path: &Path) -> Result<usize, TableError> {
 
 /// Reads the row groups `groups` of `path` (all of them when `None`), in file order.
 pub fn read(path: &Path, groups: Option<Vec<usize>>) -> Result<Table, TableError> {
+    open(path, groups)?.into_table()
+}
+
+/// The batches of the row groups `groups` of `path` (all when `None`), read as they are
+/// asked for.
+pub fn open(path: &Path, groups: Option<Vec<usize>>) -> Result<Batches, TableError> {
     let file = File::open(path).map_err(|source| TableError::Io {
         path: path.to_path_buf(),
         source,
@@ -41,5 +47,8 @@ pub fn read(path: &Path, groups: Option<Vec<usize>>) -> Result<Table, TableError
     }
     let schema = builder.schema().clone();
     let reader = builder.build().map_err(|e| malformed(path, e))?;
-    Table::collect(path, schema, reader, |e| malformed(path, e))
+    let named = path.to_path_buf();
+    Ok(Batches::new(path, schema, reader, move |e| {
+        malformed(&named, e)
+    }))
 }

@@ -326,17 +326,15 @@ fn convert_table_file(
 ) -> Result<Converted, ConvertError> {
     fault::checkpoint(world.rank(), "convert")?;
     let output = table_output_path(input, format, out);
-    let table = world.time(Activity::Io, "read table", || {
-        table::read(input, read_options)
-    })?;
-    let bytes_out = world.time(Activity::Io, "write table", || {
-        table::write::write(&table, &output, format)
+    // Read and written a batch at a time: the memory of one batch, whatever the file's size.
+    let written = world.time(Activity::Io, "convert table", || {
+        table::write::write_batches(table::open(input, read_options)?, &output, format)
     })?;
     Ok(Converted {
         input: input.to_path_buf(),
-        rows: table.rows() as u64,
+        rows: written.rows,
         bytes_in: std::fs::metadata(input).map(|m| m.len()).unwrap_or(0),
-        bytes_out,
+        bytes_out: written.bytes,
         output,
         rank: world.rank(),
         kept: false,

@@ -39,6 +39,20 @@ lines = [text[0]] + [
 ]
 (out / "messy.csv").write_text("\n".join(lines) + "\n")
 
+# A longer CSV (several of the reader's batches of 65,536 rows) whose first NA spelling in
+# a column of integers comes late, on row 100,000, after rows that parsed as integers;
+# spellings in text, float and bool columns all through; and "NAN", which is not one of
+# pandas' spellings and stays text.
+long_rows = 150_000
+words = ["NA", "None", "<NA>", "n/a", "NAN", "word"]
+floats = ["nan", "NaN", "", "-NaN", "2.5", "1e3"]
+with open(out / "spelled.csv", "w") as f:
+    f.write("n,x,s,b\n")
+    for i in range(long_rows):
+        whole = "NA" if i == 100_000 else ("" if i % 50_000 == 7 else str(i))
+        flag = "NULL" if i % 11 == 0 else ("True" if i % 2 else "False")
+        f.write(f"{whole},{floats[i % 6]},{words[i % 6]},{flag}\n")
+
 # JSON Lines: keys in varying order, some missing, a nested object.
 with open(out / "records.jsonl", "w") as f:
     for i in range(n):
@@ -149,6 +163,8 @@ typed.to_csv(out / "typed.csv", index=False)
 # Bad inputs.
 (out / "bad").mkdir(exist_ok=True)
 (out / "bad" / "extra.csv").write_text("a,b\n1,2\n3,4,5\n6,7\n")
+# A value that is not an integer on line 100,002, after 100,000 rows that were.
+(out / "bad" / "late.csv").write_text("n,x\n" + "".join(f"{i},{i}.5\n" for i in range(100_000)) + "x,1.5\n7,8.5\n")
 data = (out / "trips.parquet").read_bytes()
 (out / "bad" / "truncated.parquet").write_bytes(data[: len(data) - 100])
 dup = parts["aapl"].copy()

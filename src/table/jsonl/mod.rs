@@ -3,8 +3,13 @@
 //! Semantics: keys may come in any order and be missing on some lines (null there); the
 //! types are inferred from every line (int64, float64, bool, utf8; an integer column
 //! with a fractional value is float64, a column with text and numbers is an error naming
-//! the column); nested objects and arrays become Arrow structs and lists. Blank lines are
+//! the column); nested objects and arrays are kept as their JSON text. Blank lines are
 //! skipped. A line that is not a JSON object is an error naming its line.
+//!
+//! The types of a flat file come from a quick pass ([`infer`]); a file with nested
+//! values, or one the quick pass does not settle, from arrow-json's inference.
+
+mod infer;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,25 +19,41 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 
-use super::{open_text, Table, TableError, BATCH_ROWS};
+use super::{open_text, Batches, Table, TableError, BATCH_ROWS};
 
 /// Reads all of `path`, with the types of `--schema` (`types`) where it names a column.
 pub fn read(path: &Path, types: &super::schema::Types) -> Result<Table, TableError> {
-    let malformed = |error: arrow::error::ArrowError| TableError::Malformed {
-        path: path.to_path_buf(),
+    open(path, types)?.into_table()
+}
+
+/// The batches of all of `path` (its types inferred from every line first), read as
+/// they are asked for.
+pub fn open(path: &Path, types: &super::schema::Types) -> Result<Batches, TableError> {
+    let named = path.to_path_buf();
+    let malformed = move |error: ArrowError| TableError::Malformed {
+        path: named.clone(),
         detail: error
             .to_string()
             .trim_start_matches("Json error: ")
             .to_string(),
     };
-    let (schema, _) =
-        arrow::json::reader::infer_json_schema(open_text(path)?, None).map_err(malformed)?;
+    let quick = infer::flat_schema(open_text(path)?).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let schema = match quick {
+        Some(schema) => schema,
+        None => {
+            arrow::json::reader::infer_json_schema(open_text(path)?, None)
+                .map_err(&malformed)?
+                .0
+        }
+    };
     let schema = Arc::new(super::schema::apply(schema, types, path)?);
     let reader = arrow::json::ReaderBuilder::new(schema.clone())
         .with_batch_size(BATCH_ROWS)
         .build(open_text(path)?)
-        .map_err(malformed)?;
-    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(malformed)?;
+        .map_err(&malformed)?;
     let nested: Vec<usize> = schema
         .fields()
         .iter()
@@ -41,11 +62,7 @@ pub fn read(path: &Path, types: &super::schema::Types) -> Result<Table, TableErr
         .map(|(i, _)| i)
         .collect();
     if nested.is_empty() {
-        return Ok(Table {
-            path: path.to_path_buf(),
-            schema,
-            batches,
-        });
+        return Ok(Batches::new(path, schema, reader, malformed));
     }
     let fields: Vec<Field> = schema
         .fields()
@@ -61,27 +78,26 @@ pub fn read(path: &Path, types: &super::schema::Types) -> Result<Table, TableErr
         })
         .collect();
     let text_schema = Arc::new(Schema::new(fields));
-    let batches = batches
-        .iter()
-        .map(|batch| {
-            let columns = (0..batch.num_columns())
-                .map(|i| {
-                    if nested.contains(&i) {
-                        as_json_text(schema.field(i), batch.column(i))
-                    } else {
-                        Ok(batch.column(i).clone())
-                    }
-                })
-                .collect::<Result<Vec<ArrayRef>, _>>()?;
-            RecordBatch::try_new(text_schema.clone(), columns)
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(malformed)?;
-    Ok(Table {
-        path: path.to_path_buf(),
-        schema: text_schema,
-        batches,
-    })
+    let out_schema = text_schema.clone();
+    let as_text = move |batch: Result<RecordBatch, ArrowError>| {
+        let batch = batch?;
+        let columns = (0..batch.num_columns())
+            .map(|i| {
+                if nested.contains(&i) {
+                    as_json_text(schema.field(i), batch.column(i))
+                } else {
+                    Ok(batch.column(i).clone())
+                }
+            })
+            .collect::<Result<Vec<ArrayRef>, _>>()?;
+        RecordBatch::try_new(out_schema.clone(), columns)
+    };
+    Ok(Batches::new(
+        path,
+        text_schema,
+        reader.map(as_text),
+        malformed,
+    ))
 }
 
 /// A nested column as JSON text, one value per row (null stays null): the column is

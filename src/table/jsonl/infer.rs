@@ -1,0 +1,230 @@
+//! The types of a flat JSON Lines file's keys, found in one quick pass: each line is
+//! scanned by serde_json without building its values, and each key's kinds of value
+//! (null, bool, integer, float, text) are merged into an Arrow type as arrow-json's
+//! inference merges them (integers and floats: float64; only nulls: null), keys in the
+//! order they first appear.
+//!
+//! Semantics: the answer is arrow-json's `infer_json_schema` over every line whenever
+//! this pass gives one; a file it does not settle (a nested value, text and numbers in
+//! one key, an integer beyond int64, a line that is not an object or not JSON) gives
+//! `None`, and the caller asks arrow-json, whose answer or error stands.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::BufRead;
+
+use arrow::datatypes::{DataType, Field, Schema};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// The kinds of value seen for one key, as bits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Kinds(u8);
+
+impl Kinds {
+    const BOOL: u8 = 1;
+    const INT: u8 = 2;
+    const FLOAT: u8 = 4;
+    const TEXT: u8 = 8;
+
+    /// The Arrow type of a key that had these kinds, or `None` for a mix arrow-json
+    /// settles otherwise.
+    fn data_type(self) -> Option<DataType> {
+        match self.0 {
+            0 => Some(DataType::Null),
+            Self::BOOL => Some(DataType::Boolean),
+            Self::INT => Some(DataType::Int64),
+            Self::FLOAT => Some(DataType::Float64),
+            x if x == Self::INT | Self::FLOAT => Some(DataType::Float64),
+            Self::TEXT => Some(DataType::Utf8),
+            _ => None,
+        }
+    }
+}
+
+/// One value's kind, or why the quick pass cannot settle the file.
+enum Seen {
+    Null,
+    Kind(u8),
+    Unsettled,
+}
+
+/// The keys seen so far, in first-seen order, with their kinds.
+#[derive(Default)]
+struct Keys {
+    names: Vec<String>,
+    kinds: Vec<Kinds>,
+    /// Where the last key was found: lines mostly repeat one order.
+    next: usize,
+    unsettled: bool,
+}
+
+impl Keys {
+    fn note(&mut self, name: &str, seen: Seen) {
+        let at = if self.names.get(self.next).is_some_and(|n| n == name) {
+            self.next
+        } else if let Some(at) = self.names.iter().position(|n| n == name) {
+            at
+        } else {
+            self.names.push(name.to_string());
+            self.kinds.push(Kinds::default());
+            self.names.len() - 1
+        };
+        self.next = at + 1;
+        match seen {
+            Seen::Null => {}
+            Seen::Kind(kind) => self.kinds[at].0 |= kind,
+            Seen::Unsettled => self.unsettled = true,
+        }
+    }
+}
+
+/// The schema of every line of `reader`, or `None` when the quick pass cannot settle it
+/// (see the module header).
+pub(super) fn flat_schema(mut reader: impl BufRead) -> std::io::Result<Option<Schema>> {
+    let mut keys = Keys::default();
+    let mut line = Vec::with_capacity(1 << 12);
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(&line);
+        let object = deserializer.deserialize_map(Line(&mut keys));
+        if object.is_err() || deserializer.end().is_err() || keys.unsettled {
+            return Ok(None);
+        }
+        keys.next = 0;
+    }
+    let mut fields = Vec::with_capacity(keys.names.len());
+    for (name, kinds) in keys.names.iter().zip(&keys.kinds) {
+        match kinds.data_type() {
+            Some(data_type) => fields.push(Field::new(name, data_type, true)),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(Schema::new(fields)))
+}
+
+/// One line's object: each key noted with its value's kind.
+struct Line<'k>(&'k mut Keys);
+
+impl<'de> Visitor<'de> for Line<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(name)) = map.next_key()? {
+            let seen = map.next_value_seed(Value)?;
+            self.0.note(&name, seen);
+        }
+        Ok(())
+    }
+}
+
+/// A key, borrowed from the line unless it had escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(text)))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(text.to_string())))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
+}
+
+/// A value's kind, the value itself skipped.
+struct Value;
+
+impl<'de> DeserializeSeed<'de> for Value {
+    type Value = Seen;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Seen, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Value {
+    type Value = Seen;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Seen, E> {
+        Ok(Seen::Null)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Seen, E> {
+        Ok(Seen::Kind(Kinds::BOOL))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Seen, E> {
+        Ok(Seen::Kind(Kinds::INT))
+    }
+    fn visit_u64<E>(self, value: u64) -> Result<Seen, E> {
+        Ok(if i64::try_from(value).is_ok() {
+            Seen::Kind(Kinds::INT)
+        } else {
+            Seen::Unsettled
+        })
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Seen, E> {
+        Ok(Seen::Kind(Kinds::FLOAT))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Seen, E> {
+        Ok(Seen::Kind(Kinds::TEXT))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Seen, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Seen::Unsettled)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Seen, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Seen::Unsettled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quick pass and arrow-json's inference agree where the quick pass answers.
+    #[test]
+    fn agrees_with_arrow_json_or_defers() {
+        let cases: [(&str, bool); 7] = [
+            (
+                "{\"a\":1,\"b\":\"x\"}\n{\"b\":null,\"a\":2.5,\"c\":true}\n",
+                true,
+            ),
+            ("{\"a\":null}\n\n{\"a\":null}\n", true),
+            ("{\"k\\u00e9y\":1}\n", true),
+            ("{\"a\":{\"b\":1}}\n", false),
+            ("{\"a\":1}\n{\"a\":\"x\"}\n", false),
+            ("{\"a\":18446744073709551615}\n", false),
+            ("[1,2]\n", false),
+        ];
+        for (text, settled) in cases {
+            let quick = flat_schema(text.as_bytes()).unwrap();
+            assert_eq!(quick.is_some(), settled, "{text}");
+            if let Some(quick) = quick {
+                let (arrow, _) =
+                    arrow::json::reader::infer_json_schema(text.as_bytes(), None).unwrap();
+                assert_eq!(quick, arrow, "{text}");
+            }
+        }
+    }
+}
