@@ -198,7 +198,7 @@ pub fn resolve(path: &Path, key: Option<&str>) -> Result<Entry, TableError> {
 }
 
 /// The batches of all rows of `key` (see [`resolve`]) of the file at `path`, read
-/// [`HDF5_ROWS`](super::pieces::HDF5_ROWS) rows at a time; with `numbers_only`, text
+/// [`HDF5_ROWS`] rows at a time; with `numbers_only`, text
 /// columns are left out instead of refused.
 pub fn open(path: &Path, key: Option<&str>, numbers_only: bool) -> Result<Batches, TableError> {
     let entry = resolve(path, key)?;

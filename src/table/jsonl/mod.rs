@@ -6,7 +6,7 @@
 //! the column); nested objects and arrays are kept as their JSON text. Blank lines are
 //! skipped. A line that is not a JSON object is an error naming its line.
 //!
-//! The types of a flat file come from a quick pass ([`infer`]); a file with nested
+//! The types of a flat file come from a quick pass (`infer.rs`); a file with nested
 //! values, or one the quick pass does not settle, from arrow-json's inference.
 
 mod infer;
