@@ -295,19 +295,19 @@ pub enum EngineArg {
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
     /// The stock JSON Lines files, or folders holding them (every *.json inside, by name);
-    /// with --to parquet|csv|jsonl, CSV, JSON Lines or Parquet tables (a folder: every
-    /// such file inside)
+    /// with --to, CSV, JSON Lines, Parquet or HDF5 tables (a folder: every such file
+    /// inside)
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// What to write: pandas HDF5 frames of the stock JSON (hdf5, the default), or the
-    /// tables as Parquet (zstd), CSV or JSON Lines
-    #[arg(long, value_enum, default_value_t = ToArg::Hdf5)]
-    pub to: ToArg,
+    /// What to write from the tables: Parquet (zstd), pandas HDF5 frames (numbers and
+    /// times), CSV or JSON Lines. Without it, the stock JSON Lines become pandas HDF5
+    /// frames (the tutorial's convert)
+    #[arg(long, value_enum)]
+    pub to: Option<ToArg>,
     /// Write the outputs in this folder (made if missing) instead of beside the inputs
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// The frame or dataset of HDF5 inputs to --to parquet|csv|jsonl (default: the file's
-    /// only one)
+    /// The frame or dataset of HDF5 inputs to --to (default: the file's only one)
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
     /// Types of CSV and JSON Lines columns instead of the inferred ones: a JSON object of
@@ -449,12 +449,12 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
             paths: args.paths,
             schedule: args.schedule.into(),
             skip_bad: args.skip_bad,
-            to: match args.to {
-                ToArg::Hdf5 => None,
-                ToArg::Parquet => Some(TableFormat::Parquet),
-                ToArg::Csv => Some(TableFormat::Csv),
-                ToArg::Jsonl => Some(TableFormat::JsonLines),
-            },
+            to: args.to.map(|to| match to {
+                ToArg::Hdf5 => TableFormat::Hdf5,
+                ToArg::Parquet => TableFormat::Parquet,
+                ToArg::Csv => TableFormat::Csv,
+                ToArg::Jsonl => TableFormat::JsonLines,
+            }),
             out: args.out,
             key: args.key,
             schema: args.schema,

@@ -91,6 +91,61 @@ fn convert_writes_every_format_as_pandas_reads_the_input() {
 }
 
 #[test]
+fn convert_writes_hdf5_frames_that_pandas_reads_as_the_input() {
+    let Some((python, dir)) = inputs("tables-hdf5-out") else {
+        return;
+    };
+    let sources = ["numbers.parquet", "counts.csv"];
+    let mut outputs = Vec::new();
+    for ranks in [1, 2] {
+        let out = dir.join(format!("h5-{ranks}"));
+        let mut args = vec!["convert".to_string()];
+        args.extend(sources.iter().map(|s| text(&dir.join(s)).to_string()));
+        args.extend([
+            "--to".into(),
+            "hdf5".into(),
+            "--out".into(),
+            text(&out).into(),
+        ]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = launch(ranks, &args, &[]).ok();
+        assert!(
+            run.stdout.contains("convert: 2 files to pandas HDF5"),
+            "{}",
+            run.stdout
+        );
+        outputs.push(common::read_tree(&out));
+    }
+    assert_eq!(outputs[0], outputs[1], "the same bytes at 1 and 2 ranks");
+    for source in sources {
+        let stem = source.split('.').next().unwrap_or_default();
+        let output = dir.join(format!("h5-2/{stem}.h5"));
+        let said = check(
+            &python,
+            &["convert", text(&dir.join(source)), text(&output)],
+        );
+        assert!(said.starts_with("ok: "), "{said}");
+    }
+    // And back: pardata reads its frames (times with their zone) as pandas does.
+    let back = dir.join("back");
+    let frame = dir.join("h5-2/numbers.h5");
+    let args = [
+        "convert",
+        text(&frame),
+        "--to",
+        "parquet",
+        "--out",
+        text(&back),
+    ];
+    launch(2, &args, &[]).ok();
+    let said = check(
+        &python,
+        &["convert", text(&frame), text(&back.join("numbers.parquet"))],
+    );
+    assert!(said.starts_with("ok: "), "{said}");
+}
+
+#[test]
 fn correlate_aligns_on_time_as_pandas_does_in_every_layout() {
     let Some((python, dir)) = inputs("tables-correlate") else {
         return;
@@ -486,6 +541,20 @@ fn bad_tables_fail_with_the_file_and_the_place_and_leave_no_output() {
                 "a".into(),
             ],
             vec!["extra.csv", "line 3"],
+        ),
+        (
+            vec![
+                "convert".into(),
+                text(&dir.join("messy.csv")).into(),
+                "--to".into(),
+                "hdf5".into(),
+                "--out".into(),
+                text(&out).into(),
+            ],
+            vec![
+                "messy.h5",
+                "column \"name\" is Utf8, which pardata does not write to HDF5",
+            ],
         ),
         (
             vec![

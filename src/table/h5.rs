@@ -379,6 +379,17 @@ fn time_type(kind: Option<&str>) -> Option<DataType> {
     Some(DataType::Timestamp(unit, None))
 }
 
+/// A block's int64 column of times as `time` (a timestamp type), pandas' NaT (the
+/// smallest int64) as null.
+fn as_times(ints: &ArrayRef, time: &DataType) -> Result<ArrayRef, hdf5::Error> {
+    let ints = ints
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .ok_or_else(|| hdf5::Error::from("a datetime64 block that is not of int64"))?;
+    let with_nat: Int64Array = ints.iter().map(|v| v.filter(|&v| v != i64::MIN)).collect();
+    arrow::compute::cast(&with_nat, time).map_err(|e| hdf5::Error::from(e.to_string()))
+}
+
 /// The index column from its raw integers and pandas' kind.
 fn index_column(values: Vec<i64>, kind: Option<&str>) -> Result<Column, hdf5::Error> {
     let ints: ArrayRef = Arc::new(Int64Array::from(values));
@@ -423,13 +434,22 @@ fn fixed_columns(
         }
         // pandas writes the block as rows x columns with `transposed` set.
         let by_rows = values.shape()[1] == names.len();
-        columns.extend(block_columns(
+        let block = block_columns(
             &values,
             &descriptor,
             rows.clone(),
             |k| names[k].clone(),
             by_rows,
-        )?);
+        )?;
+        match time_type(attr_text(&values, "value_type").as_deref()) {
+            Some(DataType::Timestamp(unit, _)) => {
+                let zoned = DataType::Timestamp(unit, attr_text(&values, "tz").map(Into::into));
+                for (name, ints) in block {
+                    columns.push((name, as_times(&ints, &zoned)?));
+                }
+            }
+            _ => columns.extend(block),
+        }
     }
     let order = names_of(&group.dataset("axis0")?)?;
     Ok(in_order(columns, &order))

@@ -9,10 +9,11 @@
 //! command then fails, with it the file is skipped. Each frame is written to a temporary
 //! name and renamed, so no half-written `.h5` is ever left under its final name.
 //!
-//! `--to parquet|csv|jsonl` converts the user's tables instead: any CSV, JSON Lines or
-//! Parquet file (read by [`crate::table`], typed as pandas types it) to any of those
-//! formats, a file per input file (`trips.csv.gz` -> `trips.parquet`), beside it or under
-//! `--out DIR`. `--to hdf5` is the stock path above.
+//! `--to parquet|hdf5|csv|jsonl` converts the user's tables instead: any CSV, JSON Lines,
+//! Parquet or HDF5 file (read by [`crate::table`], typed as pandas types it) to any of
+//! those formats (HDF5: numbers and times, see [`crate::table::write::hdf5`]), a file per
+//! input file (`trips.csv.gz` -> `trips.parquet`), beside it or under `--out DIR`, read
+//! and written a batch of rows at a time.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -35,7 +36,7 @@ pub struct ConvertOptions {
     pub paths: Vec<PathBuf>,
     pub schedule: Schedule,
     pub skip_bad: bool,
-    /// What to write: the stock frames (`None`, `--to hdf5`) or a table format.
+    /// What to write: the stock frames (`None`, no `--to`) or a table format.
     pub to: Option<Format>,
     /// The folder of the outputs (default: beside each input).
     pub out: Option<PathBuf>,
@@ -220,7 +221,7 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
             Some(Format::Parquet) => "Parquet",
             Some(Format::Csv) => "CSV",
             Some(Format::JsonLines) => "JSON Lines",
-            Some(Format::Hdf5) => "HDF5",
+            Some(Format::Hdf5) => "pandas HDF5",
         },
         schedule: match options.schedule {
             Schedule::Static => "static",

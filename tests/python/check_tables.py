@@ -35,6 +35,8 @@ def read(path):
                 return pd.DataFrame({key.rsplit("/", 1)[-1]: values.astype(np.float64 if values.dtype.kind == "f" else np.int64)})
             return pd.DataFrame(values.astype(np.float64), columns=[str(k) for k in range(values.shape[1])])
     name = path.lower()
+    if name.endswith(".h5"):
+        return pd.read_hdf(path)
     if ".csv" in name or ".tsv" in name:
         return pd.read_csv(path)
     if ".parquet" in name:

@@ -53,6 +53,20 @@ with open(out / "spelled.csv", "w") as f:
         flag = "NULL" if i % 11 == 0 else ("True" if i % 2 else "False")
         f.write(f"{whole},{floats[i % 6]},{words[i % 6]},{flag}\n")
 
+# Numbers and times for HDF5 frames: an int column whose only null comes on row 70,000
+# (after the first HDF5 chunk of 65,536 rows), floats with nulls, times with and without
+# a zone, in row groups of 30,000; and the CSV pandas writes of ints, floats and blanks.
+count = 100_000
+pq.write_table(pa.table({
+    "i": pa.array([None if k == 70_000 else k for k in range(count)], pa.int64()),
+    "x": pa.array([None if k % 7 == 0 else k / 3 for k in range(count)]),
+    "at": pa.array(pd.date_range("2022-01-01", periods=count, freq="min", tz="Europe/Paris")),
+    "naive": pa.array(pd.date_range("2022-01-01", periods=count, freq="s").astype("datetime64[us]")),
+}), out / "numbers.parquet", row_group_size=30_000)
+numbers = pd.DataFrame({"k": np.arange(500), "v": rng.normal(0, 1, 500), "w": np.arange(500.0)})
+numbers.loc[numbers.index % 9 == 0, "w"] = np.nan
+numbers.to_csv(out / "counts.csv", index=False)
+
 # JSON Lines: keys in varying order, some missing, a nested object.
 with open(out / "records.jsonl", "w") as f:
     for i in range(n):

@@ -1,6 +1,7 @@
 //! Writing tables: Parquet (zstd-compressed), CSV (a header line, nulls as empty fields,
-//! which pandas reads back as NaN) and JSON Lines (one object per row, null keys left
-//! out, which pandas reads back as NaN). The output goes to a temporary file beside the
+//! which pandas reads back as NaN), JSON Lines (one object per row, null keys left
+//! out, which pandas reads back as NaN) and pandas HDF5 frames of numbers and times
+//! ([`hdf5`]). The output goes to a temporary file beside the
 //! final name and is renamed when complete: a failure leaves no half-written file.
 
 use std::fs::File;
@@ -11,6 +12,8 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+
+pub mod hdf5;
 
 use super::{Batches, Format, Table, TableError};
 use crate::io::atomic::temporary_path;
@@ -92,7 +95,9 @@ impl<E: std::fmt::Display> From<E> for Failure {
 
 /// Writes `batches` to `path`; returns the rows written.
 fn write_to(batches: Batches, path: &Path, format: Format) -> Result<u64, Failure> {
-    let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let file = || -> Result<BufWriter<File>, Failure> {
+        Ok(BufWriter::with_capacity(1 << 20, File::create(path)?))
+    };
     let schema = batches.schema.clone();
     let each = |write: &mut dyn FnMut(&RecordBatch) -> Result<(), Failure>| {
         let mut rows = 0u64;
@@ -109,25 +114,35 @@ fn write_to(batches: Batches, path: &Path, format: Format) -> Result<u64, Failur
             let properties = WriterProperties::builder()
                 .set_compression(Compression::ZSTD(ZstdLevel::default()))
                 .build();
-            let mut writer = ArrowWriter::try_new(file, schema, Some(properties))?;
+            let mut writer = ArrowWriter::try_new(file()?, schema, Some(properties))?;
             rows = each(&mut |batch| Ok(writer.write(batch)?))?;
             writer.close()?;
         }
         Format::Csv => {
             let mut writer = arrow::csv::WriterBuilder::new()
                 .with_header(true)
-                .build(file);
+                .build(file()?);
             // The header line even for a table without rows.
             writer.write(&RecordBatch::new_empty(schema))?;
             rows = each(&mut |batch| Ok(writer.write(batch)?))?;
-            writer.into_inner().into_inner().map_err(|e| e.to_string())?;
+            writer
+                .into_inner()
+                .into_inner()
+                .map_err(|e| e.to_string())?;
         }
-        Format::Hdf5 => return Err(Failure::Write("writing tables as HDF5 is not done yet: write Parquet (--to parquet), which pandas, pyarrow, Polars and DuckDB read".into())),
+        Format::Hdf5 => {
+            let mut frame = hdf5::create(path, &schema).map_err(Failure::Write)?;
+            rows = each(&mut |batch| hdf5::append(&mut frame, batch).map_err(Failure::Write))?;
+            frame.finish()?;
+        }
         Format::JsonLines => {
-            let mut writer = arrow::json::LineDelimitedWriter::new(file);
+            let mut writer = arrow::json::LineDelimitedWriter::new(file()?);
             rows = each(&mut |batch| Ok(writer.write(batch)?))?;
             writer.finish()?;
-            writer.into_inner().into_inner().map_err(|e| e.to_string())?;
+            writer
+                .into_inner()
+                .into_inner()
+                .map_err(|e| e.to_string())?;
         }
     }
     Ok(rows)

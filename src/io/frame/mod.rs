@@ -17,6 +17,8 @@
 //! Reading finds a named float64 column in whichever block holds it, so frames that pandas
 //! wrote (with any block order) read the same as pardata's. Files are opened read-only.
 
+pub mod append;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 

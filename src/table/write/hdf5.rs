@@ -1,0 +1,108 @@
+//! Tables as pandas HDF5 frames (the fixed format, under the key `data`), written a
+//! batch at a time by [`FrameAppender`]: what `pandas.read_hdf(path)` reads back with the
+//! values, dtypes and nulls that `read_csv` / `read_parquet` give for the input.
+//!
+//! Semantics, column by column: floats are float64; integers (int8 to int64, uint8 to
+//! uint32) are int64, or float64 with NaN once a null comes, as pandas types integers with
+//! missing values; timestamps keep their unit and time zone (a null is NaT). Text, bool,
+//! dates and other types are refused before anything is written, naming the column:
+//! pandas' fixed format keeps text as Python pickles, which pardata does not write
+//! (Parquet keeps every type).
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Float64Type, Int64Type, Schema, TimeUnit};
+use arrow::record_batch::RecordBatch;
+
+use crate::io::frame::append::{FrameAppender, Kind, Values};
+
+/// The key of the frame in the file.
+pub const KEY: &str = "data";
+
+/// The frame column types of `schema`, or why one column cannot be written.
+pub fn kinds(schema: &Schema) -> Result<Vec<Kind>, String> {
+    schema
+        .fields()
+        .iter()
+        .map(|field| match field.data_type() {
+            DataType::Float16 | DataType::Float32 | DataType::Float64 => Ok(Kind::Float64),
+            // uint64 may not fit in int64.
+            integer if integer.is_integer() && *integer != DataType::UInt64 => Ok(Kind::Int64),
+            DataType::Timestamp(unit, tz) => Ok(Kind::Time {
+                unit: match unit {
+                    TimeUnit::Second => "s",
+                    TimeUnit::Millisecond => "ms",
+                    TimeUnit::Microsecond => "us",
+                    TimeUnit::Nanosecond => "ns",
+                },
+                tz: tz.as_ref().map(|tz| tz.to_string()),
+            }),
+            other => Err(format!(
+                "column {:?} is {other}, which pardata does not write to HDF5 (pandas' fixed format keeps text as Python pickles); numbers and times are written: write Parquet (--to parquet) for every type",
+                field.name()
+            )),
+        })
+        .collect()
+}
+
+/// The file's frame, created with `schema`'s columns.
+pub fn create(path: &std::path::Path, schema: &Schema) -> Result<FrameAppender, String> {
+    let kinds = kinds(schema)?;
+    let columns: Vec<(&str, Kind)> = schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .zip(kinds)
+        .collect();
+    FrameAppender::create(path, KEY, &columns).map_err(|e| e.to_string())
+}
+
+/// One column of a batch as the frame's values.
+enum Column {
+    Floats(Vec<f64>),
+    Ints(Vec<i64>, Option<Vec<bool>>),
+}
+
+/// Appends `batch` to `frame`.
+pub fn append(frame: &mut FrameAppender, batch: &RecordBatch) -> Result<(), String> {
+    let text = |e: arrow::error::ArrowError| e.to_string();
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|column| -> Result<Column, String> {
+            let nulls = |array: &ArrayRef| {
+                array
+                    .nulls()
+                    .map(|n| (0..array.len()).map(|i| n.is_null(i)).collect())
+            };
+            if matches!(column.data_type(), DataType::Timestamp(..))
+                || column.data_type().is_integer()
+            {
+                let ints = cast(column, &DataType::Int64).map_err(text)?;
+                let values = ints.as_primitive::<Int64Type>().values().to_vec();
+                Ok(Column::Ints(values, nulls(&ints)))
+            } else {
+                let floats = cast(column, &DataType::Float64).map_err(text)?;
+                let floats = floats.as_primitive::<Float64Type>();
+                let values = (0..floats.len())
+                    .map(|i| {
+                        if floats.is_null(i) {
+                            f64::NAN
+                        } else {
+                            floats.value(i)
+                        }
+                    })
+                    .collect();
+                Ok(Column::Floats(values))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let values: Vec<Values<'_>> = columns
+        .iter()
+        .map(|column| match column {
+            Column::Floats(values) => Values::Float64(values),
+            Column::Ints(values, nulls) => Values::Int64(values, nulls.as_deref()),
+        })
+        .collect();
+    frame.append(&values).map_err(|e| e.to_string())
+}
