@@ -7,6 +7,7 @@
 #   pyarrow.csv.read_csv / pyarrow.json.read_json + pq.write_table
 # Prints the best of 3 wall times and the MB/s of input for each, and the ratios.
 #   bench/tables.sh [ROWS]      (needs target/release/pardata and target/pyenv)
+# Then the parse rate alone: cargo bench --bench table_parse on the same two files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-2000000}
@@ -50,3 +51,5 @@ for kind in csv jsonl; do
   printf '%-6s %6s MB: pardata %6.2f s (%4s MB/s)  pandas %6.2f s (%4s MB/s, %4.1fx)  pyarrow %6.2f s (%4s MB/s, %4.1fx)\n' \
     "$kind" "$mb" "$p" "$(rate "$p")" "$pd_" "$(rate "$pd_")" "$(echo "$pd_ / $p" | bc -l)" "$pa_" "$(rate "$pa_")" "$(echo "$pa_ / $p" | bc -l)"
 done
+# The parse rate alone (no writing), one core, best of 5 rounds in one process.
+cargo bench --quiet --bench table_parse -- "$work/t.csv" "$work/t.jsonl" 2>/dev/null | grep 'MB/s'

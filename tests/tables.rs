@@ -58,7 +58,13 @@ fn convert_writes_every_format_as_pandas_reads_the_input() {
     let Some((python, dir)) = inputs("tables-convert") else {
         return;
     };
-    let sources = ["messy.csv", "spelled.csv", "records.jsonl", "trips.parquet"];
+    let sources = [
+        "messy.csv",
+        "spelled.csv",
+        "records.jsonl",
+        "flat.jsonl",
+        "trips.parquet",
+    ];
     for (to, extension) in [("parquet", "parquet"), ("csv", "csv"), ("jsonl", "jsonl")] {
         let mut outputs = Vec::new();
         for ranks in [1, 3] {
@@ -68,7 +74,7 @@ fn convert_writes_every_format_as_pandas_reads_the_input() {
             args.extend(["--to".into(), to.into(), "--out".into(), text(&out).into()]);
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let run = launch(ranks, &args, &[]).ok();
-            assert!(run.stdout.contains("convert: 4 files to"), "{}", run.stdout);
+            assert!(run.stdout.contains("convert: 5 files to"), "{}", run.stdout);
             outputs.push(common::read_tree(&out));
         }
         assert_eq!(
@@ -555,6 +561,17 @@ fn bad_tables_fail_with_the_file_and_the_place_and_leave_no_output() {
                 "messy.h5",
                 "column \"name\" is Utf8, which pardata does not write to HDF5",
             ],
+        ),
+        (
+            vec![
+                "convert".into(),
+                bad("twice.jsonl"),
+                "--to".into(),
+                "parquet".into(),
+                "--out".into(),
+                text(&out).into(),
+            ],
+            vec!["twice.jsonl", "line 2: key \"a\" appears twice in the object"],
         ),
         (
             vec![

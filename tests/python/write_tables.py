@@ -67,6 +67,30 @@ numbers = pd.DataFrame({"k": np.arange(500), "v": rng.normal(0, 1, 500), "w": np
 numbers.loc[numbers.index % 9 == 0, "w"] = np.nan
 numbers.to_csv(out / "counts.csv", index=False)
 
+# Flat JSON Lines over more than one batch, as pandas writes them (slashes and non-ASCII
+# escaped) and then edited as people's files are: keys missing and in another order with
+# spaces after the separators (json.dumps), blank lines, and an integer key whose values
+# turn fractional late, on line 66,001.
+count = 70_000
+flat = pd.DataFrame({
+    "id": np.arange(count),
+    "name": [f"n/{k}" if k % 3 else f"\u00e9t\u00e9 \"{k}\"" for k in range(count)],
+    "score": [None if k % 5 == 0 else k / 4 for k in range(count)],
+    "ok": [bool(k % 2) for k in range(count)],
+    "qty": np.arange(count),
+})
+flat_lines = flat.to_json(orient="records", lines=True).splitlines()
+for k in range(0, count, 7):
+    record = json.loads(flat_lines[k])
+    del record["score"]
+    flat_lines[k] = json.dumps(dict(reversed(list(record.items()))))
+late = json.loads(flat_lines[66_000])
+late["qty"] = 2.5
+flat_lines[66_000] = json.dumps(late)
+for k in (10, 40_000):
+    flat_lines[k] += "\n"
+(out / "flat.jsonl").write_text("\n".join(flat_lines) + "\n")
+
 # JSON Lines: keys in varying order, some missing, a nested object.
 with open(out / "records.jsonl", "w") as f:
     for i in range(n):
@@ -177,6 +201,8 @@ typed.to_csv(out / "typed.csv", index=False)
 # Bad inputs.
 (out / "bad").mkdir(exist_ok=True)
 (out / "bad" / "extra.csv").write_text("a,b\n1,2\n3,4,5\n6,7\n")
+# A key given twice in one object (which value is meant?), on line 2.
+(out / "bad" / "twice.jsonl").write_text('{"a": 1, "b": 2}\n{"a": 3, "a": 4}\n')
 # A value that is not an integer on line 100,002, after 100,000 rows that were.
 (out / "bad" / "late.csv").write_text("n,x\n" + "".join(f"{i},{i}.5\n" for i in range(100_000)) + "x,1.5\n7,8.5\n")
 data = (out / "trips.parquet").read_bytes()

@@ -1,5 +1,6 @@
 //! The types of a flat JSON Lines file's keys, found in one quick pass: each line is
-//! scanned by serde_json without building its values, and each key's kinds of value
+//! scanned by [`flat::members`], or by serde_json without building its values where that
+//! scanner gives up, and each key's kinds of value
 //! (null, bool, integer, float, text) are merged into an Arrow type as arrow-json's
 //! inference merges them (integers and floats: float64; only nulls: null), keys in the
 //! order they first appear.
@@ -14,6 +15,8 @@ use std::fmt;
 use std::io::BufRead;
 
 use arrow::datatypes::{DataType, Field, Schema};
+
+use super::flat::{self, Raw};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The kinds of value seen for one key, as bits.
@@ -83,10 +86,29 @@ impl Keys {
 pub(super) fn flat_schema(mut reader: impl BufRead) -> std::io::Result<Option<Schema>> {
     let mut keys = Keys::default();
     let mut line = Vec::with_capacity(1 << 12);
+    let mut found = Vec::new();
     loop {
         line.clear();
         if reader.read_until(b'\n', &mut line)? == 0 {
             break;
+        }
+        if flat::members(&line, &mut found).is_some() {
+            let Ok(text) = std::str::from_utf8(&line) else {
+                return Ok(None);
+            };
+            for (key, raw) in &found {
+                let name = &text[key.clone()];
+                let seen = match raw {
+                    Raw::Null => Seen::Null,
+                    Raw::Bool(_) => Seen::Kind(Kinds::BOOL),
+                    Raw::Int(_) => Seen::Kind(Kinds::INT),
+                    Raw::Float(_) => Seen::Kind(Kinds::FLOAT),
+                    Raw::Text(_) | Raw::Escaped(_) => Seen::Kind(Kinds::TEXT),
+                };
+                keys.note(name, seen);
+            }
+            keys.next = 0;
+            continue;
         }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;

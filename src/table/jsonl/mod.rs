@@ -9,8 +9,10 @@
 //! The types of a flat file come from a quick pass (`infer.rs`); a file with nested
 //! values, or one the quick pass does not settle, from arrow-json's inference.
 
+mod flat;
 mod infer;
 
+use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -41,6 +43,7 @@ pub fn open(path: &Path, types: &super::schema::Types) -> Result<Batches, TableE
         path: path.to_path_buf(),
         source,
     })?;
+    let settled = quick.is_some();
     let schema = match quick {
         Some(schema) => schema,
         None => {
@@ -49,7 +52,11 @@ pub fn open(path: &Path, types: &super::schema::Types) -> Result<Batches, TableE
                 .0
         }
     };
+    let inferred = schema.clone();
     let schema = Arc::new(super::schema::apply(schema, types, path)?);
+    if settled && *schema == inferred && flat::decodes(&schema) {
+        return flat_batches(path, schema);
+    }
     let reader = arrow::json::ReaderBuilder::new(schema.clone())
         .with_batch_size(BATCH_ROWS)
         .build(open_text(path)?)
@@ -98,6 +105,53 @@ pub fn open(path: &Path, types: &super::schema::Types) -> Result<Batches, TableE
         reader.map(as_text),
         malformed,
     ))
+}
+
+/// The batches of a flat file whose every line the quick pass read, decoded by
+/// [`flat::Decoder`].
+fn flat_batches(path: &Path, schema: Arc<Schema>) -> Result<Batches, TableError> {
+    let mut reader = open_text(path)?;
+    let mut decoder = flat::Decoder::new(schema.clone(), BATCH_ROWS);
+    let named = path.to_path_buf();
+    let mut line = Vec::with_capacity(1 << 12);
+    let mut number = 0usize;
+    let mut done = false;
+    let batches = std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let failed = |detail: String| TableError::Malformed {
+            path: named.clone(),
+            detail,
+        };
+        while decoder.rows() < BATCH_ROWS {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => {
+                    done = true;
+                    break;
+                }
+                Ok(_) => number += 1,
+                Err(source) => {
+                    done = true;
+                    return Some(Err(TableError::Io {
+                        path: named.clone(),
+                        source,
+                    }));
+                }
+            }
+            if let Err(detail) = decoder.line(&line) {
+                done = true;
+                return Some(Err(failed(format!("line {number}: {detail}"))));
+            }
+        }
+        if done && decoder.rows() == 0 && number > 0 {
+            return None;
+        }
+        let batch = decoder.batch().map_err(|e| failed(e.to_string()));
+        Some(batch)
+    });
+    Ok(Batches::new(path, schema, batches, |e: TableError| e))
 }
 
 /// A nested column as JSON text, one value per row (null stays null): the column is
