@@ -402,36 +402,40 @@ fn hdf5_frames_and_datasets_read_as_pandas_and_h5py_read_them() {
 }
 
 #[test]
-fn a_csv_cut_in_byte_pieces_gives_the_same_bytes_as_whole() {
+fn a_csv_or_json_lines_file_cut_in_byte_pieces_gives_the_same_bytes_as_whole() {
     let Some((python, dir)) = inputs("tables-pieces") else {
         return;
     };
     // 300 rows of 8 columns with NaN in about 40 kB: 2,000-byte pieces cut it in about 20,
-    // at line ends, read by 1 to 3 ranks.
-    let wide = text(&dir.join("wide.csv")).to_string();
-    let args = [
-        "correlate",
-        &wide,
-        "--layout",
-        "wide",
-        "--time",
-        "t",
-        "--top",
-        "100",
-        "--format",
-        "json",
-    ];
-    let whole = launch(1, &args, &[]).ok().stdout;
-    for ranks in [1, 2, 3] {
-        let cut = launch(ranks, &args, &[("PARDATA_PIECE_BYTES", "2000")])
-            .ok()
-            .stdout;
-        assert_eq!(cut, whole, "{ranks} ranks, 2,000-byte pieces");
+    // at line ends, read by 1 to 3 ranks. The JSON Lines file has a key that only its
+    // later pieces hold: the ranks agree the types of all pieces.
+    for name in ["wide.csv", "wide.jsonl"] {
+        let wide = text(&dir.join(name)).to_string();
+        let args = [
+            "correlate",
+            &wide,
+            "--layout",
+            "wide",
+            "--time",
+            "t",
+            "--top",
+            "100",
+            "--format",
+            "json",
+        ];
+        let whole = launch(1, &args, &[]).ok().stdout;
+        for ranks in [1, 2, 3] {
+            let cut = launch(ranks, &args, &[("PARDATA_PIECE_BYTES", "2000")])
+                .ok()
+                .stdout;
+            assert_eq!(cut, whole, "{name}: {ranks} ranks, 2,000-byte pieces");
+        }
+        let answer = dir.join(format!("answer-{name}.json"));
+        std::fs::write(&answer, &whole).unwrap();
+        let said = check(&python, &["corr", text(&answer), "wide", "t", &wide]);
+        assert!(said.starts_with("ok: "), "{name}: {said}");
     }
-    let answer = dir.join("answer-pieces.json");
-    std::fs::write(&answer, &whole).unwrap();
-    let said = check(&python, &["corr", text(&answer), "wide", "t", &wide]);
-    assert!(said.starts_with("ok: "), "{said}");
+    let wide = text(&dir.join("wide.csv")).to_string();
     // A bad line in a later piece names the file and its line (the type inference reads
     // the first 10,000 records of the file, which hold it here).
     let mut bad = std::fs::read_to_string(&wide).unwrap();
@@ -571,7 +575,10 @@ fn bad_tables_fail_with_the_file_and_the_place_and_leave_no_output() {
                 "--out".into(),
                 text(&out).into(),
             ],
-            vec!["twice.jsonl", "line 2: key \"a\" appears twice in the object"],
+            vec![
+                "twice.jsonl",
+                "line 2: key \"a\" appears twice in the object",
+            ],
         ),
         (
             vec![

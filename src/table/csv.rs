@@ -108,52 +108,14 @@ pub fn open_range(
     options: &ReadOptions,
     bytes: std::ops::Range<u64>,
 ) -> Result<Batches, TableError> {
-    use std::io::{Read, Seek, SeekFrom};
     let schema = Arc::new(infer(path, options)?);
     let format = format_of(path, options)?.with_header(options.header && bytes.start == 0);
-    let io = |source| TableError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let line_end_from = |file: &mut std::fs::File, at: u64| -> std::io::Result<u64> {
-        // The offset just past the first line end at or after `at`.
-        file.seek(SeekFrom::Start(at))?;
-        let mut reader = std::io::BufReader::with_capacity(1 << 16, &mut *file);
-        let mut skipped = Vec::new();
-        let read = reader.read_until(b'\n', &mut skipped)?;
-        Ok(at + read as u64)
-    };
-    let start = if bytes.start == 0 {
-        0
-    } else {
-        line_end_from(&mut file, bytes.start - 1).map_err(io)?
-    };
-    let end = line_end_from(&mut file, bytes.end.max(1) - 1).map_err(io)?;
-    let named = path.to_path_buf();
-    let piece = move || -> Result<Box<dyn BufRead>, TableError> {
-        let mut file = std::fs::File::open(&named).map_err(|source| TableError::Io {
-            path: named.clone(),
-            source,
-        })?;
-        file.seek(SeekFrom::Start(start))
-            .map_err(|source| TableError::Io {
-                path: named.clone(),
-                source,
-            })?;
-        let piece = file.take(end.saturating_sub(start));
-        Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, piece)))
-    };
-    let in_piece = move |error| match error {
-        TableError::Malformed { path, detail } if start > 0 => TableError::Malformed {
-            path,
-            detail: format!("{detail} (lines counted from byte {start}, a piece of the file)"),
-        },
-        other => other,
-    };
-    let batches = read_with(path, piece, schema, format).map_err(in_piece)?;
+    let lines = super::pieces::LineRange::of(path, bytes)?;
+    let note = lines.note();
+    let piece = move || lines.open();
+    let batches = read_with(path, piece, schema, format).map_err(&note)?;
     let (path, schema) = (batches.path.clone(), batches.schema.clone());
-    Ok(Batches::new(&path, schema, batches, in_piece))
+    Ok(Batches::new(&path, schema, batches, note))
 }
 
 /// A reader of CSV text as arrow-csv gives it.

@@ -18,8 +18,7 @@
 //! [`stream`] reads chosen numeric columns of wide Parquet tables in chunks of rows, for
 //! bounded-memory correlation.
 //!
-//! Not done yet: byte ranges of one large JSON Lines file (its types are inferred from
-//! every line, which a range cannot see); writing HDF5 tables.
+//! Not done yet: text and bool columns in HDF5 outputs.
 
 pub mod batches;
 pub mod columns;
@@ -197,6 +196,9 @@ pub struct ReadOptions {
     pub numbers_only: bool,
     /// Types of CSV and JSON Lines columns instead of the inferred ones (`--schema`).
     pub types: schema::Types,
+    /// The types of JSON Lines files read in byte pieces, as the ranks agreed them from
+    /// every piece ([`jsonl::typing_of`]); a file not here is typed by reading it whole.
+    pub json_typings: std::collections::BTreeMap<PathBuf, jsonl::Typing>,
 }
 
 impl Default for ReadOptions {
@@ -208,6 +210,7 @@ impl Default for ReadOptions {
             key: None,
             numbers_only: false,
             types: Vec::new(),
+            json_typings: Default::default(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! How a set of table files is shared out over the ranks: each CSV or JSON Lines file is
-//! one piece (an uncompressed CSV file larger than [`csv_piece_bytes`] is cut in pieces
-//! of that many bytes, at line ends), each row group of a Parquet file another, and each
+//! one piece (an uncompressed one larger than [`csv_piece_bytes`] is cut in pieces of
+//! that many bytes, at line ends: [`LineRange`]), each row group of a Parquet file another, and each
 //! run of [`HDF5_ROWS`] rows of an HDF5 frame or dataset another (a hyperslab); the
 //! pieces do not depend on the rank count; rank r reads the r-th block of
 //! the pieces in file order ([`crate::patterns::map::block`]), so one large Parquet file
@@ -10,7 +10,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::{csv, h5, parquet, read, Format, ReadOptions, Table, TableError};
+use super::{csv, h5, jsonl, parquet, read, Format, ReadOptions, Table, TableError};
 use crate::patterns::map::block;
 
 /// A part of a file that one rank reads whole.
@@ -22,11 +22,12 @@ pub struct Piece {
     pub row_group: Option<usize>,
     /// The rows of an HDF5 frame or dataset, or `None` for the whole file.
     pub rows: Option<Range<usize>>,
-    /// The bytes of a large uncompressed CSV file, or `None` for the whole file.
+    /// The bytes of a large uncompressed CSV or JSON Lines file, or `None` for the whole
+    /// file.
     pub bytes: Option<Range<u64>>,
 }
 
-/// The bytes of one piece of a large uncompressed CSV file: 32 MiB, or
+/// The bytes of one piece of a large uncompressed CSV or JSON Lines file: 32 MiB, or
 /// `$PARDATA_PIECE_BYTES`.
 pub fn csv_piece_bytes() -> u64 {
     std::env::var("PARDATA_PIECE_BYTES")
@@ -66,7 +67,7 @@ pub fn pieces(files: &[PathBuf], options: &ReadOptions) -> Result<Vec<Piece>, Ta
                     });
                 }
             }
-            Some(Format::Csv) if !compressed(path) => {
+            Some(Format::Csv | Format::JsonLines) if !compressed(path) => {
                 let size = std::fs::metadata(path)
                     .map_err(|source| TableError::Io {
                         path: path.clone(),
@@ -119,8 +120,86 @@ pub fn read_piece(piece: &Piece, options: &ReadOptions) -> Result<Table, TableEr
             Some(rows.clone()),
             options.numbers_only,
         ),
-        (None, None, Some(bytes)) => csv::read_range(&piece.path, options, bytes.clone()),
+        (None, None, Some(bytes)) => match Format::of(&piece.path) {
+            Some(Format::JsonLines) => {
+                let typing = match options.json_typings.get(&piece.path) {
+                    Some(typing) => typing.clone(),
+                    None => jsonl::typing(&piece.path, &options.types)?,
+                };
+                jsonl::open_range(&piece.path, &typing, bytes.clone())?.into_table()
+            }
+            _ => csv::read_range(&piece.path, options, bytes.clone()),
+        },
         (None, None, None) => read(&piece.path, options),
+    }
+}
+
+/// The lines of a file that start in a byte range: from the first line end at or after
+/// its start (the file's start for 0) to the end of the line its last byte is in, so
+/// that the ranges of a file's pieces share its lines out, each line once.
+#[derive(Debug, Clone)]
+pub struct LineRange {
+    path: PathBuf,
+    /// The first byte of the first line.
+    pub start: u64,
+    /// The byte after the last line's end.
+    pub end: u64,
+}
+
+impl LineRange {
+    /// The lines of `path` that start in `bytes`.
+    pub fn of(path: &Path, bytes: Range<u64>) -> Result<LineRange, TableError> {
+        use std::io::{BufRead, Seek, SeekFrom};
+        let io = |source| TableError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let mut line_end_from = |at: u64| -> std::io::Result<u64> {
+            // The offset just past the first line end at or after `at`.
+            file.seek(SeekFrom::Start(at))?;
+            let mut reader = std::io::BufReader::with_capacity(1 << 16, &mut file);
+            let mut skipped = Vec::new();
+            let read = reader.read_until(b'\n', &mut skipped)?;
+            Ok(at + read as u64)
+        };
+        let start = if bytes.start == 0 {
+            0
+        } else {
+            line_end_from(bytes.start - 1).map_err(io)?
+        };
+        let end = line_end_from(bytes.end.max(1) - 1).map_err(io)?;
+        Ok(LineRange {
+            path: path.to_path_buf(),
+            start,
+            end: end.max(start),
+        })
+    }
+
+    /// A reader of the lines.
+    pub fn open(&self) -> Result<Box<dyn std::io::BufRead>, TableError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let io = |source| TableError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let mut file = std::fs::File::open(&self.path).map_err(io)?;
+        file.seek(SeekFrom::Start(self.start)).map_err(io)?;
+        let piece = file.take(self.end - self.start);
+        Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, piece)))
+    }
+
+    /// What adds to an error's message that its line numbers count from the range's
+    /// start (nothing for a range at the file's start).
+    pub fn note(&self) -> impl Fn(TableError) -> TableError + Clone + 'static {
+        let start = self.start;
+        move |error| match error {
+            TableError::Malformed { path, detail } if start > 0 => TableError::Malformed {
+                path,
+                detail: format!("{detail} (lines counted from byte {start}, a piece of the file)"),
+            },
+            other => other,
+        }
     }
 }
 

@@ -146,6 +146,14 @@ for k in range(7):
     col[rng.integers(0, 300, 15)] = np.nan
     wide[f"x{k}"] = col
 wide.to_csv(out / "wide.csv", index=False)
+# The same as JSON Lines, NaN as a missing key, and a key that first appears on row 250
+# (a later piece when the file is cut): pandas gives NaN where a key is missing.
+with open(out / "wide.jsonl", "w") as f:
+    for k, row in enumerate(wide.to_dict("records")):
+        record = {key: value for key, value in row.items() if not (isinstance(value, float) and np.isnan(value))}
+        if k >= 250:
+            record["late"] = float(np.sin(k)) * base[k]
+        f.write(json.dumps(record) + "\n")
 pq.write_table(pa.Table.from_pandas(wide, preserve_index=False), out / "wide.parquet", row_group_size=100)
 
 # Long signals for the bounded-memory path: 40 series of 30,000 points in Parquet row

@@ -20,7 +20,7 @@ use super::flat::{self, Raw};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The kinds of value seen for one key, as bits.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Kinds(u8);
 
 impl Kinds {
@@ -51,17 +51,44 @@ enum Seen {
     Unsettled,
 }
 
-/// The keys seen so far, in first-seen order, with their kinds.
-#[derive(Default)]
-struct Keys {
+/// The keys of some lines (a file, or a piece of one), in first-seen order, with the
+/// kinds of value each had: what pieces' inferences merge.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Keys {
     names: Vec<String>,
     kinds: Vec<Kinds>,
     /// Where the last key was found: lines mostly repeat one order.
+    #[serde(skip)]
     next: usize,
+    #[serde(skip)]
     unsettled: bool,
 }
 
 impl Keys {
+    /// `later`'s keys added after this one's (the lines of a later piece): kinds merged,
+    /// new keys in their order.
+    pub fn merge(&mut self, later: &Keys) {
+        for (name, kinds) in later.names.iter().zip(&later.kinds) {
+            match self.names.iter().position(|n| n == name) {
+                Some(at) => self.kinds[at].0 |= kinds.0,
+                None => {
+                    self.names.push(name.clone());
+                    self.kinds.push(*kinds);
+                }
+            }
+        }
+    }
+
+    /// The schema of these keys, or `None` for a mix of kinds arrow-json settles
+    /// otherwise.
+    pub fn schema(&self) -> Option<Schema> {
+        let mut fields = Vec::with_capacity(self.names.len());
+        for (name, kinds) in self.names.iter().zip(&self.kinds) {
+            fields.push(Field::new(name, kinds.data_type()?, true));
+        }
+        Some(Schema::new(fields))
+    }
+
     fn note(&mut self, name: &str, seen: Seen) {
         let at = if self.names.get(self.next).is_some_and(|n| n == name) {
             self.next
@@ -81,9 +108,9 @@ impl Keys {
     }
 }
 
-/// The schema of every line of `reader`, or `None` when the quick pass cannot settle it
-/// (see the module header).
-pub(super) fn flat_schema(mut reader: impl BufRead) -> std::io::Result<Option<Schema>> {
+/// The keys of every line of `reader` with their kinds, or `None` when a line has what
+/// the quick pass does not settle (see the module header).
+pub(super) fn keys(mut reader: impl BufRead) -> std::io::Result<Option<Keys>> {
     let mut keys = Keys::default();
     let mut line = Vec::with_capacity(1 << 12);
     let mut found = Vec::new();
@@ -120,14 +147,7 @@ pub(super) fn flat_schema(mut reader: impl BufRead) -> std::io::Result<Option<Sc
         }
         keys.next = 0;
     }
-    let mut fields = Vec::with_capacity(keys.names.len());
-    for (name, kinds) in keys.names.iter().zip(&keys.kinds) {
-        match kinds.data_type() {
-            Some(data_type) => fields.push(Field::new(name, data_type, true)),
-            None => return Ok(None),
-        }
-    }
-    Ok(Some(Schema::new(fields)))
+    Ok(Some(keys))
 }
 
 /// One line's object: each key noted with its value's kind.
@@ -240,7 +260,7 @@ mod tests {
             ("[1,2]\n", false),
         ];
         for (text, settled) in cases {
-            let quick = flat_schema(text.as_bytes()).unwrap();
+            let quick = keys(text.as_bytes()).unwrap().and_then(|k| k.schema());
             assert_eq!(quick.is_some(), settled, "{text}");
             if let Some(quick) = quick {
                 let (arrow, _) =

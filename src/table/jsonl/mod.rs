@@ -12,6 +12,8 @@
 mod flat;
 mod infer;
 
+pub use infer::Keys;
+
 use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
@@ -31,35 +33,98 @@ pub fn read(path: &Path, types: &super::schema::Types) -> Result<Table, TableErr
 /// The batches of all of `path` (its types inferred from every line first), read as
 /// they are asked for.
 pub fn open(path: &Path, types: &super::schema::Types) -> Result<Batches, TableError> {
-    let named = path.to_path_buf();
-    let malformed = move |error: ArrowError| TableError::Malformed {
-        path: named.clone(),
+    decode(path, &typing(path, types)?, open_text(path)?)
+}
+
+/// The batches of the lines of `path` that start in `bytes` (see
+/// [`LineRange`](super::pieces::LineRange)), decoded with `typing` (the whole file's).
+pub fn open_range(
+    path: &Path,
+    typing: &Typing,
+    bytes: std::ops::Range<u64>,
+) -> Result<Batches, TableError> {
+    let lines = super::pieces::LineRange::of(path, bytes)?;
+    let batches = decode(path, typing, lines.open()?)?;
+    let schema = batches.schema.clone();
+    Ok(Batches::new(path, schema, batches, lines.note()))
+}
+
+/// How a JSON Lines file's lines are decoded: with which schema, and whether by the flat
+/// decoder or arrow-json.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typing {
+    /// The schema the lines are decoded with (before nested columns become text).
+    pub schema: Arc<Schema>,
+    /// Whether the flat decoder reads the lines (every key of a plain type, as the quick
+    /// pass found them).
+    pub flat: bool,
+}
+
+/// The typing of all of `path`, with the types of `--schema` (`types`) where it names a
+/// column.
+pub fn typing(path: &Path, types: &super::schema::Types) -> Result<Typing, TableError> {
+    let keys = infer::keys(open_text(path)?).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    typing_of(path, keys.as_ref(), types)
+}
+
+/// The keys and kinds of the lines of `path` that start in `bytes`, or `None` when a line
+/// has what the quick pass does not settle: what each rank finds for its pieces, merged
+/// ([`Keys::merge`]) in piece order into the file's [`typing_of`].
+pub fn piece_keys(path: &Path, bytes: std::ops::Range<u64>) -> Result<Option<Keys>, TableError> {
+    let lines = super::pieces::LineRange::of(path, bytes)?;
+    infer::keys(lines.open()?).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The typing of `path` from the keys of all its lines (`None`: arrow-json infers the
+/// types from the whole file), with `--schema`'s `types` applied.
+pub fn typing_of(
+    path: &Path,
+    keys: Option<&Keys>,
+    types: &super::schema::Types,
+) -> Result<Typing, TableError> {
+    let quick = keys.and_then(Keys::schema);
+    let settled = quick.is_some();
+    let inferred = match quick {
+        Some(schema) => schema,
+        None => {
+            arrow::json::reader::infer_json_schema(open_text(path)?, None)
+                .map_err(|e| malformed(path, e))?
+                .0
+        }
+    };
+    let schema = Arc::new(super::schema::apply(inferred.clone(), types, path)?);
+    let flat = settled && *schema == inferred && flat::decodes(&schema);
+    Ok(Typing { schema, flat })
+}
+
+/// arrow-json's error as the data layer's, naming the file.
+fn malformed(path: &Path, error: ArrowError) -> TableError {
+    TableError::Malformed {
+        path: path.to_path_buf(),
         detail: error
             .to_string()
             .trim_start_matches("Json error: ")
             .to_string(),
-    };
-    let quick = infer::flat_schema(open_text(path)?).map_err(|source| TableError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let settled = quick.is_some();
-    let schema = match quick {
-        Some(schema) => schema,
-        None => {
-            arrow::json::reader::infer_json_schema(open_text(path)?, None)
-                .map_err(&malformed)?
-                .0
-        }
-    };
-    let inferred = schema.clone();
-    let schema = Arc::new(super::schema::apply(schema, types, path)?);
-    if settled && *schema == inferred && flat::decodes(&schema) {
-        return flat_batches(path, schema);
     }
+}
+
+/// The batches of `source` (lines of `path`) decoded as `typing` says.
+fn decode(path: &Path, typing: &Typing, source: Box<dyn BufRead>) -> Result<Batches, TableError> {
+    let schema = typing.schema.clone();
+    if typing.flat {
+        return flat_batches(path, schema, source);
+    }
+    let named = path.to_path_buf();
+    let malformed = move |error: ArrowError| malformed(&named, error);
     let reader = arrow::json::ReaderBuilder::new(schema.clone())
         .with_batch_size(BATCH_ROWS)
-        .build(open_text(path)?)
+        .build(source)
         .map_err(&malformed)?;
     let nested: Vec<usize> = schema
         .fields()
@@ -109,8 +174,11 @@ pub fn open(path: &Path, types: &super::schema::Types) -> Result<Batches, TableE
 
 /// The batches of a flat file whose every line the quick pass read, decoded by
 /// [`flat::Decoder`].
-fn flat_batches(path: &Path, schema: Arc<Schema>) -> Result<Batches, TableError> {
-    let mut reader = open_text(path)?;
+fn flat_batches(
+    path: &Path,
+    schema: Arc<Schema>,
+    mut reader: Box<dyn BufRead>,
+) -> Result<Batches, TableError> {
     let mut decoder = flat::Decoder::new(schema.clone(), BATCH_ROWS);
     let named = path.to_path_buf();
     let mut line = Vec::with_capacity(1 << 12);
