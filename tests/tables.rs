@@ -568,6 +568,19 @@ fn bad_tables_fail_with_the_file_and_the_place_and_leave_no_output() {
         ),
         (
             vec![
+                "correlate".into(),
+                bad("mixed.jsonl"),
+                "--layout".into(),
+                "wide".into(),
+            ],
+            vec![
+                "mixed.jsonl",
+                "key \"x\" holds floats and text on different lines",
+                "--schema",
+            ],
+        ),
+        (
+            vec![
                 "convert".into(),
                 bad("twice.jsonl"),
                 "--to".into(),

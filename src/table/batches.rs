@@ -33,7 +33,16 @@ impl Batches {
         Batches {
             path: path.to_path_buf(),
             schema,
-            inner: Box::new(reader.map(move |batch| batch.map_err(&error))),
+            // Nothing after the first error (arrow-csv would go on, its lines astray).
+            inner: Box::new(reader.map(move |batch| batch.map_err(&error)).scan(
+                false,
+                |failed, batch| {
+                    (!*failed).then(|| {
+                        *failed = batch.is_err();
+                        batch
+                    })
+                },
+            )),
         }
     }
 

@@ -176,10 +176,14 @@ impl Lenient {
         } else {
             self.format.clone()
         };
-        arrow::csv::ReaderBuilder::new(self.schema.clone())
+        let mut builder = arrow::csv::ReaderBuilder::new(self.schema.clone())
             .with_format(format)
-            .with_batch_size(BATCH_ROWS)
-            .with_bounds(skip, usize::MAX)
+            .with_batch_size(BATCH_ROWS);
+        if skip > 0 {
+            // arrow-csv adds the header line to the end bound: leave room for it.
+            builder = builder.with_bounds(skip, usize::MAX / 2);
+        }
+        builder
             .build_buffered((self.source)()?)
             .map_err(|e| malformed(&self.path, e))
     }
@@ -205,6 +209,9 @@ impl Iterator for Lenient {
             }
         }
         let batch = self.careful.as_mut()?.next()?;
+        // NaN in float columns made null as in the fast batches (lexical reads `NAN` and
+        // `+nan` as NaN, which the spellings do not match).
+        let batch = batch.and_then(spellings_as_nulls);
         Some(batch.map_err(|e| {
             let detail = placed(&detail_of(e), &self.schema);
             TableError::Malformed {
@@ -215,9 +222,9 @@ impl Iterator for Lenient {
     }
 }
 
-/// arrow-csv's message for a value that does not parse, with the line counted from 1 as
-/// editors count it (arrow-csv counts from 0) and the column by name; other messages as
-/// they are.
+/// arrow-csv's message for a value that does not parse, with the line counted from 1
+/// (arrow-csv counts records from 0, the header included: the line, unless blank lines or
+/// quoted line breaks come before) and the column by name; other messages as they are.
 fn placed(message: &str, schema: &Schema) -> String {
     let pattern = r"(?s)Error while parsing value '(.*)' as type '(.*)' for column (\d+) at line (\d+)\. Row data: .*$";
     let parts = regex::Regex::new(pattern)

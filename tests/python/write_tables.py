@@ -209,6 +209,8 @@ typed.to_csv(out / "typed.csv", index=False)
 # Bad inputs.
 (out / "bad").mkdir(exist_ok=True)
 (out / "bad" / "extra.csv").write_text("a,b\n1,2\n3,4,5\n6,7\n")
+# A key with numbers on some lines and text on others.
+(out / "bad" / "mixed.jsonl").write_text("".join(json.dumps({"t": k, "x": k / 2 if k < 200 else "n/a"}) + "\n" for k in range(300)))
 # A key given twice in one object (which value is meant?), on line 2.
 (out / "bad" / "twice.jsonl").write_text('{"a": 1, "b": 2}\n{"a": 3, "a": 4}\n')
 # A value that is not an integer on line 100,002, after 100,000 rows that were.

@@ -37,22 +37,32 @@ pub(super) enum Raw {
 /// A member: where its key is on the line (UTF-8, checked) and its value.
 pub(super) type Member = (Range<usize>, Raw);
 
+/// What a scanned line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Line<'a> {
+    /// Only white space: no row.
+    Blank,
+    /// An object (`{}` too: a row of nulls), the line as text.
+    Object(&'a str),
+}
+
 /// The members of the flat object on `line` into `members` (cleared first), or `None`
-/// when the line needs serde_json (see the module header). A blank line gives no members.
-pub(super) fn members(line: &[u8], members: &mut Vec<Member>) -> Option<()> {
+/// when the line needs serde_json (see the module header).
+pub(super) fn members<'a>(line: &'a [u8], members: &mut Vec<Member>) -> Option<Line<'a>> {
     members.clear();
     // Valid UTF-8 as a whole: then every run between two quotes is too.
-    std::str::from_utf8(line).ok()?;
+    let whole = std::str::from_utf8(line).ok()?;
     let mut at = skip_space(line, 0);
     if at == line.len() {
-        return Some(());
+        return Some(Line::Blank);
     }
     if line[at] != b'{' {
         return None;
     }
+    let object = Some(Line::Object(whole));
     at = skip_space(line, at + 1);
     if line.get(at) == Some(&b'}') {
-        return (skip_space(line, at + 1) == line.len()).then_some(());
+        return (skip_space(line, at + 1) == line.len()).then_some(object?);
     }
     loop {
         if line.get(at) != Some(&b'"') {
@@ -69,7 +79,7 @@ pub(super) fn members(line: &[u8], members: &mut Vec<Member>) -> Option<()> {
         at = skip_space(line, next);
         match line.get(at) {
             Some(b',') => at = skip_space(line, at + 1),
-            Some(b'}') => return (skip_space(line, at + 1) == line.len()).then_some(()),
+            Some(b'}') => return (skip_space(line, at + 1) == line.len()).then_some(object?),
             _ => return None,
         }
     }
@@ -154,6 +164,7 @@ fn number(line: &[u8], at: usize) -> Option<(Raw, usize)> {
         }
         integer = false;
     }
+    let mut exponent_digits = 0;
     if matches!(line.get(end), Some(b'e' | b'E')) {
         let mut from = end + 1;
         if matches!(line.get(from), Some(b'+' | b'-')) {
@@ -163,11 +174,19 @@ fn number(line: &[u8], at: usize) -> Option<(Raw, usize)> {
         if end == from {
             return None;
         }
+        exponent_digits = end - from;
         integer = false;
     }
     let literal = at..end;
+    if integer && &line[literal.clone()] == b"-0" {
+        // serde_json reads -0 as the float -0.0.
+        return Some((Raw::Float(literal), end));
+    }
     if integer {
         (whole_digits <= 18).then_some((Raw::Int(literal), end))
+    } else if exponent_digits > 2 {
+        // 1e400 overflows, which serde_json refuses: let it say so.
+        None
     } else {
         Some((Raw::Float(literal), end))
     }
@@ -243,6 +262,11 @@ impl Builder {
                 }
             }
             (Builder::Text(b), Raw::Text(text)) => b.append_value(&line[text.clone()]),
+            // A text column (by --schema) keeps numbers and booleans as written.
+            (Builder::Text(b), Raw::Int(literal) | Raw::Float(literal)) => {
+                b.append_value(&line[literal.clone()])
+            }
+            (Builder::Text(b), Raw::Bool(v)) => b.append_value(if *v { "true" } else { "false" }),
             (Builder::Text(b), Raw::Escaped(quoted)) => {
                 match serde_json::from_str::<std::borrow::Cow<'_, str>>(&line[quoted.clone()]) {
                     Ok(text) => b.append_value(text),
@@ -269,6 +293,8 @@ impl Builder {
                 None => return false,
             },
             (Builder::Text(b), Value::String(text)) => b.append_value(text),
+            (Builder::Text(b), Value::Number(n)) => b.append_value(n.to_string()),
+            (Builder::Text(b), Value::Bool(v)) => b.append_value(if *v { "true" } else { "false" }),
             _ => return false,
         }
         true
@@ -329,22 +355,17 @@ impl Decoder {
     /// fit the schema.
     pub(super) fn line(&mut self, line: &[u8]) -> Result<(), String> {
         let mut found = std::mem::take(&mut self.members);
-        let fast = members(line, &mut found).is_some();
-        let decoded = if fast {
-            self.members_of(line, &found)
-        } else {
-            self.parsed(line)
+        let decoded = match members(line, &mut found) {
+            Some(Line::Blank) => Ok(()),
+            Some(Line::Object(text)) => self.members_of(text, &found),
+            None => self.parsed(line),
         };
         self.members = found;
         decoded
     }
 
-    /// Decodes the scanned members of `line` (UTF-8: the scanner checked it).
-    fn members_of(&mut self, line: &[u8], found: &[Member]) -> Result<(), String> {
-        if found.is_empty() {
-            return Ok(());
-        }
-        let line = std::str::from_utf8(line).map_err(|e| e.to_string())?;
+    /// Decodes the scanned members of `line`.
+    fn members_of(&mut self, line: &str, found: &[Member]) -> Result<(), String> {
         for (key, raw) in found {
             let key = &line[key.clone()];
             let column = match self.schema.fields().get(self.next) {
@@ -356,6 +377,12 @@ impl Decoder {
                 return Err(format!("key {key:?} appears twice in the object"));
             }
             if !self.columns[column].push(line, raw) {
+                if let Raw::Escaped(quoted) = raw {
+                    return Err(format!(
+                        "key {key:?}: {} is not a valid JSON string",
+                        &line[quoted.clone()]
+                    ));
+                }
                 return Err(self.mismatch(column));
             }
         }
@@ -411,9 +438,11 @@ impl Decoder {
 
     /// The rows decoded since the last batch, as a batch.
     pub(super) fn batch(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
+        let options =
+            arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(self.rows));
         self.rows = 0;
         let columns = self.columns.iter_mut().map(Builder::finish).collect();
-        RecordBatch::try_new(self.schema.clone(), columns)
+        RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)
     }
 }
 
@@ -447,12 +476,27 @@ impl<'de> serde::Deserialize<'de> for Members {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{Field, Int64Type};
+
+    #[test]
+    fn an_empty_object_is_a_row_of_nulls_and_a_blank_line_no_row() {
+        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, true)]));
+        let mut decoder = Decoder::new(schema, 8);
+        for line in ["{\"a\":1}\n", "{}\n", "  \n", "{\"a\": 2}\n"] {
+            decoder.line(line.as_bytes()).unwrap();
+        }
+        let batch = decoder.batch().unwrap();
+        let a = batch.column(0).as_primitive::<Int64Type>();
+        assert_eq!(a.len(), 3);
+        assert_eq!((a.value(0), a.is_null(1), a.value(2)), (1, true, 2));
+    }
 
     #[test]
     fn members_are_what_json_says_or_none() {
         let mut found = Vec::new();
         let line = br#" {"a": 1, "b":-2.5e3,"c":"x y","d":null,"e":true,"f":"x\"y"} "#;
-        assert!(members(line, &mut found).is_some());
+        assert!(matches!(members(line, &mut found), Some(Line::Object(_))));
         let text =
             |range: &Range<usize>| String::from_utf8_lossy(&line[range.clone()]).into_owned();
         let seen: Vec<(String, String)> = found
@@ -482,6 +526,13 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         assert_eq!(seen, expected);
+        assert_eq!(members(b"  \n", &mut found), Some(Line::Blank));
+        assert!(matches!(members(b"{ }", &mut found), Some(Line::Object(_))) && found.is_empty());
+        assert!(members(b"{\"a\":-0}", &mut found).is_some());
+        assert!(
+            matches!(found[0].1, Raw::Float(_)),
+            "serde_json reads -0 as a float"
+        );
         for unusual in [
             &br#"{"a\u00e9":1}"#[..],
             br#"{"a":{"b":1}}"#,
@@ -490,6 +541,7 @@ mod tests {
             br#"{"a":1.}"#,
             br#"{"a":1} x"#,
             br#"{"a":1234567890123456789}"#,
+            br#"{"a":1e400}"#,
             br#"{"a":1"#,
             br#"[1]"#,
         ] {

@@ -3,10 +3,10 @@
 //! scanner gives up, and each key's kinds of value
 //! (null, bool, integer, float, text) are merged into an Arrow type as arrow-json's
 //! inference merges them (integers and floats: float64; only nulls: null), keys in the
-//! order they first appear.
+//! order they first appear (pandas' order; arrow-json sorts them).
 //!
-//! Semantics: the answer is arrow-json's `infer_json_schema` over every line whenever
-//! this pass gives one; a file it does not settle (a nested value, text and numbers in
+//! Semantics: the types are arrow-json's `infer_json_schema` over every line whenever
+//! this pass gives them; a file it does not settle (a nested value, text and numbers in
 //! one key, an integer beyond int64, a line that is not an object or not JSON) gives
 //! `None`, and the caller asks arrow-json, whose answer or error stands.
 
@@ -29,8 +29,23 @@ impl Kinds {
     const FLOAT: u8 = 4;
     const TEXT: u8 = 8;
 
-    /// The Arrow type of a key that had these kinds, or `None` for a mix arrow-json
-    /// settles otherwise.
+    /// The kinds in words.
+    fn described(self) -> String {
+        let names = [
+            (Self::BOOL, "booleans"),
+            (Self::INT, "integers"),
+            (Self::FLOAT, "floats"),
+            (Self::TEXT, "text"),
+        ];
+        let seen: Vec<&str> = names
+            .iter()
+            .filter(|(bit, _)| self.0 & bit != 0)
+            .map(|(_, name)| *name)
+            .collect();
+        seen.join(" and ")
+    }
+
+    /// The Arrow type of a key that had these kinds, or `None` for a mix of kinds.
     fn data_type(self) -> Option<DataType> {
         match self.0 {
             0 => Some(DataType::Null),
@@ -79,14 +94,25 @@ impl Keys {
         }
     }
 
-    /// The schema of these keys, or `None` for a mix of kinds arrow-json settles
-    /// otherwise.
-    pub fn schema(&self) -> Option<Schema> {
+    /// The schema of these keys; a key whose values mix kinds (text and numbers, booleans
+    /// and numbers) is text if `typed` says `--schema` gives its type (which then
+    /// replaces it), and otherwise the error names it and the kinds.
+    pub fn schema(&self, typed: &dyn Fn(&str) -> bool) -> Result<Schema, String> {
         let mut fields = Vec::with_capacity(self.names.len());
         for (name, kinds) in self.names.iter().zip(&self.kinds) {
-            fields.push(Field::new(name, kinds.data_type()?, true));
+            let data_type = match kinds.data_type() {
+                Some(data_type) => data_type,
+                None if typed(name) => DataType::Utf8,
+                None => {
+                    return Err(format!(
+                        "key {name:?} holds {} on different lines, which pandas keeps as Python objects: give it one type with --schema FILE.json, e.g. {{\"{name}\": \"string\"}}",
+                        kinds.described()
+                    ))
+                }
+            };
+            fields.push(Field::new(name, data_type, true));
         }
-        Some(Schema::new(fields))
+        Ok(Schema::new(fields))
     }
 
     fn note(&mut self, name: &str, seen: Seen) {
@@ -119,9 +145,9 @@ pub(super) fn keys(mut reader: impl BufRead) -> std::io::Result<Option<Keys>> {
         if reader.read_until(b'\n', &mut line)? == 0 {
             break;
         }
-        if flat::members(&line, &mut found).is_some() {
-            let Ok(text) = std::str::from_utf8(&line) else {
-                return Ok(None);
+        if let Some(scanned) = flat::members(&line, &mut found) {
+            let flat::Line::Object(text) = scanned else {
+                continue;
             };
             for (key, raw) in &found {
                 let name = &text[key.clone()];
@@ -141,7 +167,7 @@ pub(super) fn keys(mut reader: impl BufRead) -> std::io::Result<Option<Keys>> {
             continue;
         }
         let mut deserializer = serde_json::Deserializer::from_slice(&line);
-        let object = deserializer.deserialize_map(Line(&mut keys));
+        let object = deserializer.deserialize_map(Object(&mut keys));
         if object.is_err() || deserializer.end().is_err() || keys.unsettled {
             return Ok(None);
         }
@@ -151,9 +177,9 @@ pub(super) fn keys(mut reader: impl BufRead) -> std::io::Result<Option<Keys>> {
 }
 
 /// One line's object: each key noted with its value's kind.
-struct Line<'k>(&'k mut Keys);
+struct Object<'k>(&'k mut Keys);
 
-impl<'de> Visitor<'de> for Line<'_> {
+impl<'de> Visitor<'de> for Object<'_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -247,7 +273,7 @@ mod tests {
     /// The quick pass and arrow-json's inference agree where the quick pass answers.
     #[test]
     fn agrees_with_arrow_json_or_defers() {
-        let cases: [(&str, bool); 7] = [
+        let cases: [(&str, bool); 6] = [
             (
                 "{\"a\":1,\"b\":\"x\"}\n{\"b\":null,\"a\":2.5,\"c\":true}\n",
                 true,
@@ -255,12 +281,13 @@ mod tests {
             ("{\"a\":null}\n\n{\"a\":null}\n", true),
             ("{\"k\\u00e9y\":1}\n", true),
             ("{\"a\":{\"b\":1}}\n", false),
-            ("{\"a\":1}\n{\"a\":\"x\"}\n", false),
             ("{\"a\":18446744073709551615}\n", false),
             ("[1,2]\n", false),
         ];
         for (text, settled) in cases {
-            let quick = keys(text.as_bytes()).unwrap().and_then(|k| k.schema());
+            let quick = keys(text.as_bytes())
+                .unwrap()
+                .and_then(|k| k.schema(&|_| false).ok());
             assert_eq!(quick.is_some(), settled, "{text}");
             if let Some(quick) = quick {
                 let (arrow, _) =

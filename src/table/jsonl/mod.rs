@@ -88,7 +88,17 @@ pub fn typing_of(
     keys: Option<&Keys>,
     types: &super::schema::Types,
 ) -> Result<Typing, TableError> {
-    let quick = keys.and_then(Keys::schema);
+    let typed = |name: &str| types.iter().any(|(typed, _)| typed == name);
+    let quick = match keys.map(|keys| keys.schema(&typed)) {
+        Some(Err(detail)) => {
+            return Err(TableError::Column {
+                path: path.to_path_buf(),
+                detail,
+            })
+        }
+        Some(Ok(schema)) => Some(schema),
+        None => None,
+    };
     let settled = quick.is_some();
     let inferred = match quick {
         Some(schema) => schema,
@@ -98,8 +108,9 @@ pub fn typing_of(
                 .0
         }
     };
-    let schema = Arc::new(super::schema::apply(inferred.clone(), types, path)?);
-    let flat = settled && *schema == inferred && flat::decodes(&schema);
+    let schema = Arc::new(super::schema::apply(inferred, types, path)?);
+    // The flat decoder takes --schema's plain types too (numbers read as text when asked).
+    let flat = settled && flat::decodes(&schema);
     Ok(Typing { schema, flat })
 }
 
@@ -213,7 +224,7 @@ fn flat_batches(
                 return Some(Err(failed(format!("line {number}: {detail}"))));
             }
         }
-        if done && decoder.rows() == 0 && number > 0 {
+        if done && decoder.rows() == 0 {
             return None;
         }
         let batch = decoder.batch().map_err(|e| failed(e.to_string()));

@@ -5,9 +5,9 @@
 //! Semantics, column by column: floats are float64; integers (int8 to int64, uint8 to
 //! uint32) are int64, or float64 with NaN once a null comes, as pandas types integers with
 //! missing values; timestamps keep their unit and time zone (a null is NaT). Text, bool,
-//! dates and other types are refused before anything is written, naming the column:
-//! pandas' fixed format keeps text as Python pickles, which pardata does not write
-//! (Parquet keeps every type).
+//! dates, uint64 and other types, and names that are not ASCII, are refused before
+//! anything is written, naming the column: pandas' fixed format keeps text as Python
+//! pickles, which pardata does not write (Parquet keeps every type).
 
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
@@ -21,6 +21,12 @@ pub const KEY: &str = "data";
 
 /// The frame column types of `schema`, or why one column cannot be written.
 pub fn kinds(schema: &Schema) -> Result<Vec<Kind>, String> {
+    if let Some(field) = schema.fields().iter().find(|f| !f.name().is_ascii()) {
+        return Err(format!(
+            "column {:?}: pandas' fixed format names columns in ASCII: rename it, or write Parquet (--to parquet)",
+            field.name()
+        ));
+    }
     schema
         .fields()
         .iter()
@@ -37,10 +43,21 @@ pub fn kinds(schema: &Schema) -> Result<Vec<Kind>, String> {
                 },
                 tz: tz.as_ref().map(|tz| tz.to_string()),
             }),
-            other => Err(format!(
-                "column {:?} is {other}, which pardata does not write to HDF5 (pandas' fixed format keeps text as Python pickles); numbers and times are written: write Parquet (--to parquet) for every type",
-                field.name()
-            )),
+            other => {
+                let why = match other {
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => {
+                        "pandas' fixed format keeps text as Python pickles"
+                    }
+                    DataType::Boolean => "PyTables keeps booleans as HDF5 bitfields, not written yet",
+                    DataType::Null => "a column with only nulls has no numeric type",
+                    DataType::UInt64 => "uint64 values may not fit in int64",
+                    _ => "not a number or a time",
+                };
+                Err(format!(
+                    "column {:?} is {other}, which pardata does not write to HDF5 ({why}); numbers and times are written: write Parquet (--to parquet) for every type",
+                    field.name()
+                ))
+            }
         })
         .collect()
 }

@@ -122,8 +122,11 @@ fn write_to(batches: Batches, path: &Path, format: Format) -> Result<u64, Failur
             let mut writer = arrow::csv::WriterBuilder::new()
                 .with_header(true)
                 .build(file()?);
-            // The header line even for a table without rows.
-            writer.write(&RecordBatch::new_empty(schema))?;
+            // The header line even for a table without rows (but none without columns,
+            // which pandas reads as an empty frame).
+            if !schema.fields().is_empty() {
+                writer.write(&RecordBatch::new_empty(schema))?;
+            }
             rows = each(&mut |batch| Ok(writer.write(batch)?))?;
             writer
                 .into_inner()
