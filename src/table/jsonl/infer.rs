@@ -6,9 +6,10 @@
 //! order they first appear (pandas' order; arrow-json sorts them).
 //!
 //! Semantics: the types are arrow-json's `infer_json_schema` over every line whenever
-//! this pass gives them; a file it does not settle (a nested value, text and numbers in
-//! one key, an integer beyond int64, a line that is not an object or not JSON) gives
-//! `None`, and the caller asks arrow-json, whose answer or error stands.
+//! this pass gives them; a file it does not settle (a nested value, an integer beyond
+//! int64, a line that is not an object or not JSON) is marked unsettled, and the caller
+//! asks arrow-json, whose types or error stand, in this pass's order of keys. Text and
+//! numbers in one key are an error naming the key ([`Keys::schema`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -75,14 +76,17 @@ pub struct Keys {
     /// Where the last key was found: lines mostly repeat one order.
     #[serde(skip)]
     next: usize,
-    #[serde(skip)]
-    unsettled: bool,
+    /// Whether a line had what the quick pass does not settle (a nested value, an
+    /// integer beyond int64, a line that is not an object): then only the keys' order
+    /// stands, and arrow-json gives the types.
+    pub unsettled: bool,
 }
 
 impl Keys {
     /// `later`'s keys added after this one's (the lines of a later piece): kinds merged,
     /// new keys in their order.
     pub fn merge(&mut self, later: &Keys) {
+        self.unsettled |= later.unsettled;
         for (name, kinds) in later.names.iter().zip(&later.kinds) {
             match self.names.iter().position(|n| n == name) {
                 Some(at) => self.kinds[at].0 |= kinds.0,
@@ -134,9 +138,10 @@ impl Keys {
     }
 }
 
-/// The keys of every line of `reader` with their kinds, or `None` when a line has what
-/// the quick pass does not settle (see the module header).
-pub(super) fn keys(mut reader: impl BufRead) -> std::io::Result<Option<Keys>> {
+/// The keys of every line of `reader` with their kinds, unsettled when a line has what
+/// the quick pass does not settle (see the module header; the keys' order still stands
+/// then, up to a line that is not a JSON object).
+pub(super) fn keys(mut reader: impl BufRead) -> std::io::Result<Keys> {
     let mut keys = Keys::default();
     let mut line = Vec::with_capacity(1 << 12);
     let mut found = Vec::new();
@@ -168,12 +173,21 @@ pub(super) fn keys(mut reader: impl BufRead) -> std::io::Result<Option<Keys>> {
         }
         let mut deserializer = serde_json::Deserializer::from_slice(&line);
         let object = deserializer.deserialize_map(Object(&mut keys));
-        if object.is_err() || deserializer.end().is_err() || keys.unsettled {
-            return Ok(None);
+        if object.is_err() || deserializer.end().is_err() {
+            // Not JSON, or not an object: arrow-json words the error.
+            keys.unsettled = true;
+            return Ok(keys);
         }
         keys.next = 0;
     }
-    Ok(Some(keys))
+    Ok(keys)
+}
+
+impl Keys {
+    /// The names of the keys in the order they first appear.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
 }
 
 /// One line's object: each key noted with its value's kind.
@@ -285,9 +299,10 @@ mod tests {
             ("[1,2]\n", false),
         ];
         for (text, settled) in cases {
-            let quick = keys(text.as_bytes())
-                .unwrap()
-                .and_then(|k| k.schema(&|_| false).ok());
+            let keys = keys(text.as_bytes()).unwrap();
+            let quick = (!keys.unsettled)
+                .then(|| keys.schema(&|_| false).ok())
+                .flatten();
             assert_eq!(quick.is_some(), settled, "{text}");
             if let Some(quick) = quick {
                 let (arrow, _) =

@@ -67,13 +67,12 @@ pub fn typing(path: &Path, types: &super::schema::Types) -> Result<Typing, Table
         path: path.to_path_buf(),
         source,
     })?;
-    typing_of(path, keys.as_ref(), types)
+    typing_of(path, &keys, types)
 }
 
-/// The keys and kinds of the lines of `path` that start in `bytes`, or `None` when a line
-/// has what the quick pass does not settle: what each rank finds for its pieces, merged
-/// ([`Keys::merge`]) in piece order into the file's [`typing_of`].
-pub fn piece_keys(path: &Path, bytes: std::ops::Range<u64>) -> Result<Option<Keys>, TableError> {
+/// The keys and kinds of the lines of `path` that start in `bytes`: what each rank finds
+/// for its pieces, merged ([`Keys::merge`]) in piece order into the file's [`typing_of`].
+pub fn piece_keys(path: &Path, bytes: std::ops::Range<u64>) -> Result<Keys, TableError> {
     let lines = super::pieces::LineRange::of(path, bytes)?;
     infer::keys(lines.open()?).map_err(|source| TableError::Io {
         path: path.to_path_buf(),
@@ -81,37 +80,37 @@ pub fn piece_keys(path: &Path, bytes: std::ops::Range<u64>) -> Result<Option<Key
     })
 }
 
-/// The typing of `path` from the keys of all its lines (`None`: arrow-json infers the
-/// types from the whole file), with `--schema`'s `types` applied.
+/// The typing of `path` from the keys of all its lines (unsettled: arrow-json infers the
+/// types from the whole file, in the keys' order of first appearance, pandas' order),
+/// with `--schema`'s `types` applied.
 pub fn typing_of(
     path: &Path,
-    keys: Option<&Keys>,
+    keys: &Keys,
     types: &super::schema::Types,
 ) -> Result<Typing, TableError> {
     let typed = |name: &str| types.iter().any(|(typed, _)| typed == name);
-    let quick = match keys.map(|keys| keys.schema(&typed)) {
-        Some(Err(detail)) => {
-            return Err(TableError::Column {
-                path: path.to_path_buf(),
-                detail,
-            })
-        }
-        Some(Ok(schema)) => Some(schema),
-        None => None,
-    };
-    let settled = quick.is_some();
-    let inferred = match quick {
-        Some(schema) => schema,
-        None => {
-            arrow::json::reader::infer_json_schema(open_text(path)?, None)
-                .map_err(|e| malformed(path, e))?
-                .0
-        }
+    let inferred = if keys.unsettled {
+        let (arrow, _) = arrow::json::reader::infer_json_schema(open_text(path)?, None)
+            .map_err(|e| malformed(path, e))?;
+        in_order_of(arrow, keys.names())
+    } else {
+        keys.schema(&typed).map_err(|detail| TableError::Column {
+            path: path.to_path_buf(),
+            detail,
+        })?
     };
     let schema = Arc::new(super::schema::apply(inferred, types, path)?);
     // The flat decoder takes --schema's plain types too (numbers read as text when asked).
-    let flat = settled && flat::decodes(&schema);
+    let flat = !keys.unsettled && flat::decodes(&schema);
     Ok(Typing { schema, flat })
+}
+
+/// `schema`'s fields in the order of `names` (arrow-json sorts them), any others after.
+fn in_order_of(schema: Schema, names: &[String]) -> Schema {
+    let place = |name: &str| names.iter().position(|n| n == name).unwrap_or(usize::MAX);
+    let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
+    fields.sort_by_key(|f| place(f.name()));
+    Schema::new(fields)
 }
 
 /// arrow-json's error as the data layer's, naming the file.

@@ -235,7 +235,7 @@ fn agreed_pieces(
         return Ok((all, options.clone()));
     }
     let mine = block(all.len(), world.size(), world.rank());
-    let found: Result<Vec<(usize, Option<jsonl::Keys>)>, TableError> = all[mine.clone()]
+    let found: Result<Vec<(usize, jsonl::Keys)>, TableError> = all[mine.clone()]
         .iter()
         .zip(mine)
         .filter(|(piece, _)| in_pieces(piece))
@@ -246,22 +246,14 @@ fn agreed_pieces(
         .collect();
     let found = world.agree(found.map_err(message))?;
     // Rank order is piece order: each rank's block follows the one before.
-    let mut keys: BTreeMap<&PathBuf, Option<jsonl::Keys>> = BTreeMap::new();
+    let mut keys: BTreeMap<&PathBuf, jsonl::Keys> = BTreeMap::new();
     for (index, piece_keys) in world.all_gather(&found).into_iter().flatten() {
-        let file = &all[index].path;
-        match (keys.get_mut(file), piece_keys) {
-            (None, first) => {
-                keys.insert(file, first);
-            }
-            (Some(Some(so_far)), Some(later)) => so_far.merge(&later),
-            (Some(so_far), None) => *so_far = None,
-            (Some(None), Some(_)) => {}
-        }
+        keys.entry(&all[index].path).or_default().merge(&piece_keys);
     }
     let typings: Result<Vec<(PathBuf, jsonl::Typing)>, TableError> = keys
         .into_iter()
         .map(|(file, keys)| {
-            let typing = jsonl::typing_of(file, keys.as_ref(), &options.types)?;
+            let typing = jsonl::typing_of(file, &keys, &options.types)?;
             Ok((file.clone(), typing))
         })
         .collect();
