@@ -50,7 +50,8 @@ pub enum Format {
     JsonLines,
     /// Apache Parquet (`.parquet`, `.pq`).
     Parquet,
-    /// HDF5 (`.h5`, `.hdf5`, `.hdf`): pandas frames and h5py datasets, read only.
+    /// HDF5 (`.h5`, `.hdf5`, `.hdf`): pandas frames and h5py datasets read; pandas frames
+    /// of numbers and times written ([`write::hdf5`]).
     Hdf5,
 }
 
