@@ -8,11 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 . scripts/env.sh
-# The Python environment of the cross-checks against pandas, pyarrow and scikit-learn
+# The Python environment of the cross-checks against pandas, pyarrow, DuckDB and scikit-learn
 # (tests skip, saying why, without it).
-if ! target/pyenv/bin/python -c 'import pandas, tables, sklearn, pyarrow, h5py' 2>/dev/null; then
+if ! target/pyenv/bin/python -c 'import pandas, tables, sklearn, pyarrow, h5py, duckdb' 2>/dev/null; then
   rm -rf target/pyenv
-  python3 -m venv target/pyenv.new && target/pyenv.new/bin/pip install -q pandas tables scikit-learn pyarrow h5py && mv target/pyenv.new target/pyenv \
+  python3 -m venv target/pyenv.new && target/pyenv.new/bin/pip install -q pandas tables scikit-learn pyarrow h5py duckdb && mv target/pyenv.new target/pyenv \
     || { rm -rf target/pyenv.new; echo "test: no Python environment: the pandas and scikit-learn cross-checks will be skipped" >&2; }
 fi
 # Headless Chromium for the HTML report's browser test (it skips, saying why, without it).

@@ -23,6 +23,7 @@ use crate::workloads::cvsearch::{CvsearchOptions, Grid, Part};
 use crate::workloads::doctor::DoctorOptions;
 use crate::workloads::job::{Job, JobFile, Step};
 use crate::workloads::prep::{intraday, symbols, PrepOptions};
+use crate::workloads::sql::SqlOptions;
 use crate::workloads::stats::StatsOptions;
 use crate::workloads::{Settings, Task};
 
@@ -65,6 +66,8 @@ pub struct GlobalArgs {
 pub enum Format {
     Text,
     Json,
+    /// CSV rows (`sql` only)
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,6 +89,27 @@ pub enum Command {
     Run(RunArgs),
     /// Show the MPI library, the launcher, where every rank runs, and what looks wrong
     Doctor(DoctorArgs),
+    /// Answer a SQL query over CSV, JSON Lines, Parquet or HDF5 files, on every rank together
+    Sql(SqlArgs),
+}
+
+/// `pardata sql`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "FROM takes a file, a folder, a glob ('trips/*.parquet') or \
+read_csv('t.csv', header = false, delim = ';'). Functions: count(*), count([DISTINCT] x), \
+sum, avg, min, max, stddev, variance, first, last; year, month, day, hour, minute, \
+dayofweek, weekday, date, coalesce, starts_with, CAST, LIKE, BETWEEN, IN."
+)]
+pub struct SqlArgs {
+    /// The query: SELECT ... FROM 'file' [WHERE] [GROUP BY] [HAVING] [ORDER BY] [LIMIT]
+    pub query: String,
+    /// Write the rows to this file (.parquet, .csv, .jsonl or .h5) instead of printing them
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the plan's stages and exchanges, do not run it
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]
@@ -433,7 +457,7 @@ pub fn parse() -> Result<Request, clap::Error> {
         json: cli.global.format == Format::Json,
     };
     Ok(Request {
-        task: task_of(cli.command)?,
+        task: task_of(cli.command, cli.global.format)?,
         settings,
         trace: cli.global.trace,
         report: cli.global.report,
@@ -442,7 +466,13 @@ pub fn parse() -> Result<Request, clap::Error> {
     })
 }
 
-fn task_of(command: Command) -> Result<Task, clap::Error> {
+fn task_of(command: Command, format: Format) -> Result<Task, clap::Error> {
+    if format == Format::Csv && !matches!(command, Command::Sql(_)) {
+        return Err(Cli::command().error(
+            clap::error::ErrorKind::InvalidValue,
+            "--format csv is for sql; the other commands print text or json",
+        ));
+    }
     match command {
         Command::Prep(args) => prep_options(args).map(Task::Prep),
         Command::Convert(args) => Ok(Task::Convert(ConvertOptions {
@@ -526,6 +556,12 @@ fn task_of(command: Command) -> Result<Task, clap::Error> {
         Command::Doctor(args) => Ok(Task::Doctor(DoctorOptions {
             hostfile: args.hostfile,
         })),
+        Command::Sql(args) => Ok(Task::Sql(SqlOptions {
+            query: args.query,
+            out: args.out,
+            explain: args.explain,
+            csv: format == Format::Csv,
+        })),
     }
 }
 
@@ -570,7 +606,7 @@ fn job_of(path: PathBuf, set: &[(String, String)]) -> Result<Job, clap::Error> {
         if let Command::Run(_) = cli.command {
             return Err(invalid(format!("{place}: a job cannot run another job")));
         }
-        let task = task_of(cli.command)
+        let task = task_of(cli.command, cli.global.format)
             .map_err(|e| invalid(format!("{place}: {}", first_line(&e.to_string()))))?;
         let name = spec.name.unwrap_or_else(|| spec.args[0].clone());
         steps.push(Step {
@@ -600,7 +636,7 @@ mod tests {
     fn prep(args: &[&str]) -> Result<PrepOptions, String> {
         let argv = ["pardata", "prep"].iter().chain(args);
         let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
-        match task_of(cli.command).map_err(|e| e.to_string())? {
+        match task_of(cli.command, cli.global.format).map_err(|e| e.to_string())? {
             Task::Prep(options) => Ok(options),
             other => Err(format!("not prep: {other:?}")),
         }

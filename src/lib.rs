@@ -38,6 +38,7 @@
 
 #![warn(missing_docs)]
 
+pub mod frame;
 pub mod io;
 pub mod patterns;
 pub mod report;

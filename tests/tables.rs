@@ -11,26 +11,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{launch, scratch};
+use common::launch;
 
 /// The test inputs, written once per test by pandas and pyarrow, or `None` (with the
 /// reason printed) where the Python environment is missing.
 fn inputs(name: &str) -> Option<(PathBuf, PathBuf)> {
-    let python = match common::python::python() {
-        Ok(python) => python,
-        Err(reason) => {
-            eprintln!("skipped: {reason}");
-            return None;
-        }
-    };
-    let dir = scratch(name);
-    let status = Command::new(&python)
-        .arg(common::python::script("write_tables.py"))
-        .arg(&dir)
-        .status()
-        .expect("python runs");
-    assert!(status.success(), "write_tables.py");
-    Some((python, dir))
+    common::python::inputs(name, "write_tables.py", &[])
 }
 
 /// Runs check_tables.py with `args` and returns its output, failing the test if it fails.

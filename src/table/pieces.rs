@@ -7,11 +7,14 @@
 //! is read by every rank, and the rows of all ranks in rank order are the rows of the
 //! files in order.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::{csv, h5, jsonl, parquet, read, Format, ReadOptions, Table, TableError};
+
 use crate::patterns::map::block;
+use crate::runtime::{JobFailure, World};
 
 /// A part of a file that one rank reads whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +97,52 @@ pub fn pieces(files: &[PathBuf], options: &ReadOptions) -> Result<Vec<Piece>, Ta
         }
     }
     Ok(all)
+}
+
+/// The pieces of `files`, and the read options with the types of each JSON Lines file
+/// read in byte pieces agreed: each rank finds the keys of its own pieces, all ranks
+/// merge them in piece order (a file whose keys the quick pass does not settle is typed
+/// by arrow-json from the whole file, by every rank alike).
+pub fn agreed(
+    world: &World,
+    files: &[PathBuf],
+    options: &ReadOptions,
+) -> Result<(Vec<Piece>, ReadOptions), JobFailure> {
+    let all = world.agree(pieces(files, options).map_err(|e| e.to_string()))?;
+    let in_pieces =
+        |piece: &Piece| piece.bytes.is_some() && Format::of(&piece.path) == Some(Format::JsonLines);
+    if !all.iter().any(in_pieces) {
+        return Ok((all, options.clone()));
+    }
+    let mine = block(all.len(), world.size(), world.rank());
+    let found: Result<Vec<(usize, jsonl::Keys)>, TableError> = all[mine.clone()]
+        .iter()
+        .zip(mine)
+        .filter(|(piece, _)| in_pieces(piece))
+        .map(|(piece, index)| {
+            let bytes = piece.bytes.clone().unwrap_or_default();
+            Ok((index, jsonl::piece_keys(&piece.path, bytes)?))
+        })
+        .collect();
+    let found = world.agree(found.map_err(|e| e.to_string()))?;
+    // Rank order is piece order: each rank's block follows the one before.
+    let mut keys: BTreeMap<&PathBuf, jsonl::Keys> = BTreeMap::new();
+    for (index, piece_keys) in world.all_gather(&found).into_iter().flatten() {
+        keys.entry(&all[index].path).or_default().merge(&piece_keys);
+    }
+    let typings: Result<Vec<(PathBuf, jsonl::Typing)>, TableError> = keys
+        .into_iter()
+        .map(|(file, keys)| {
+            let typing = jsonl::typing_of(file, &keys, &options.types)?;
+            Ok((file.clone(), typing))
+        })
+        .collect();
+    let mut agreed = options.clone();
+    agreed.json_typings = world
+        .agree(typings.map_err(|e| e.to_string()))?
+        .into_iter()
+        .collect();
+    Ok((all, agreed))
 }
 
 /// Reads this rank's block of `pieces` (rank `rank` of `ranks`): a table per piece, in

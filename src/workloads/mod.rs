@@ -1,4 +1,4 @@
-//! The workloads (prep, convert, correlate, stats, cvsearch, the benchmarks, and jobs that
+//! The workloads (prep, convert, correlate, stats, cvsearch, sql, the benchmarks, and jobs that
 //! chain them): each a function of the runtime and its options, called the same way on
 //! every rank. `Task` is what the command line (or a job file) asks for, and `execute`
 //! runs it.
@@ -10,6 +10,7 @@ pub mod cvsearch;
 pub mod doctor;
 pub mod job;
 pub mod prep;
+pub mod sql;
 pub mod stats;
 
 use std::fmt;
@@ -37,6 +38,7 @@ pub enum Task {
     Stats(stats::StatsOptions),
     Cvsearch(cvsearch::CvsearchOptions),
     Doctor(doctor::DoctorOptions),
+    Sql(sql::SqlOptions),
     Job(job::Job),
 }
 
@@ -51,6 +53,7 @@ pub enum Outcome {
     Stats(stats::StatsSummary),
     Cvsearch(cvsearch::CvsearchSummary),
     Doctor(doctor::DoctorSummary),
+    Sql(sql::SqlSummary),
     Job(job::JobSummary),
 }
 
@@ -64,6 +67,7 @@ impl fmt::Display for Outcome {
             Outcome::Stats(summary) => summary.fmt(f),
             Outcome::Cvsearch(summary) => summary.fmt(f),
             Outcome::Doctor(summary) => summary.fmt(f),
+            Outcome::Sql(summary) => summary.fmt(f),
             Outcome::Job(summary) => summary.fmt(f),
         }
     }
@@ -79,6 +83,7 @@ pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome
         Task::Stats(options) => stats::stats(world, options).map(Outcome::Stats),
         Task::Cvsearch(options) => cvsearch::cvsearch(world, options).map(Outcome::Cvsearch),
         Task::Doctor(options) => doctor::doctor(world, options).map(Outcome::Doctor),
+        Task::Sql(options) => sql::sql(world, options).map(Outcome::Sql),
         Task::Job(job) => job::run(world, job, settings).map(Outcome::Job),
     }
 }

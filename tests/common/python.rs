@@ -26,3 +26,25 @@ pub fn script(name: &str) -> PathBuf {
         .join("tests/python")
         .join(name)
 }
+
+/// Test inputs written by a script of tests/python (`script ARGS... DIR`) into a fresh
+/// scratch folder named `test`: the interpreter and the folder, or `None` (the reason
+/// printed) where the Python environment is missing.
+pub fn inputs(test: &str, script_name: &str, args: &[&str]) -> Option<(PathBuf, PathBuf)> {
+    let python = match python() {
+        Ok(python) => python,
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return None;
+        }
+    };
+    let dir = super::scratch(test);
+    let status = std::process::Command::new(&python)
+        .arg(script(script_name))
+        .args(args)
+        .arg(&dir)
+        .status()
+        .expect("python runs");
+    assert!(status.success(), "{script_name} {args:?} {}", dir.display());
+    Some((python, dir))
+}

@@ -20,15 +20,14 @@
 //! pieces of the files (whole CSV and JSON Lines files, Parquet row groups) where they
 //! fall, then one all-to-all brings each rank the values of the series it owns.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use crate::patterns::map::block;
 use crate::patterns::pairs::PairPlan;
 use crate::runtime::{Activity, JobFailure, World};
 use crate::table::columns::{is_numeric, numbers, texts, times};
-use crate::table::pieces::{pieces, read_block, stem, Piece};
-use crate::table::{jsonl, read, Format, ReadOptions, TableError};
+use crate::table::pieces::{agreed, read_block, stem};
+use crate::table::{read, ReadOptions, TableError};
 
 /// How the series lie in the tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,56 +218,13 @@ fn files_layout(
     Ok((names, owned, plan))
 }
 
-/// The pieces of `files`, and the read options with the types of each JSON Lines file
-/// read in byte pieces agreed: each rank finds the keys of its own pieces, all ranks
-/// merge them in piece order (a file whose keys the quick pass does not settle is typed
-/// by arrow-json from the whole file, by every rank alike).
-fn agreed_pieces(
-    world: &World,
-    files: &[PathBuf],
-    options: &ReadOptions,
-) -> Result<(Vec<Piece>, ReadOptions), JobFailure> {
-    let all = world.agree(pieces(files, options).map_err(message))?;
-    let in_pieces =
-        |piece: &Piece| piece.bytes.is_some() && Format::of(&piece.path) == Some(Format::JsonLines);
-    if !all.iter().any(in_pieces) {
-        return Ok((all, options.clone()));
-    }
-    let mine = block(all.len(), world.size(), world.rank());
-    let found: Result<Vec<(usize, jsonl::Keys)>, TableError> = all[mine.clone()]
-        .iter()
-        .zip(mine)
-        .filter(|(piece, _)| in_pieces(piece))
-        .map(|(piece, index)| {
-            let bytes = piece.bytes.clone().unwrap_or_default();
-            Ok((index, jsonl::piece_keys(&piece.path, bytes)?))
-        })
-        .collect();
-    let found = world.agree(found.map_err(message))?;
-    // Rank order is piece order: each rank's block follows the one before.
-    let mut keys: BTreeMap<&PathBuf, jsonl::Keys> = BTreeMap::new();
-    for (index, piece_keys) in world.all_gather(&found).into_iter().flatten() {
-        keys.entry(&all[index].path).or_default().merge(&piece_keys);
-    }
-    let typings: Result<Vec<(PathBuf, jsonl::Typing)>, TableError> = keys
-        .into_iter()
-        .map(|(file, keys)| {
-            let typing = jsonl::typing_of(file, &keys, &options.types)?;
-            Ok((file.clone(), typing))
-        })
-        .collect();
-    let mut agreed = options.clone();
-    agreed.json_typings = world.agree(typings.map_err(message))?.into_iter().collect();
-    Ok((all, agreed))
-}
-
 fn wide_layout(
     world: &World,
     files: &[PathBuf],
     columns: &Columns,
     csv: &ReadOptions,
 ) -> Result<Read, JobFailure> {
-    let (all, options) = agreed_pieces(world, files, csv)?;
+    let (all, options) = agreed(world, files, csv)?;
     let csv = &options;
     let tables = world.time(Activity::Io, "read tables", || {
         read_block(&all, world.size(), world.rank(), csv).map_err(message)
@@ -341,7 +297,7 @@ fn long_layout(
         (Some(by), Some(value), Some(time)) => (by, value, time),
         _ => return world.fail_together("--layout long needs --by, --value and --time"),
     };
-    let (all, options) = agreed_pieces(world, files, csv)?;
+    let (all, options) = agreed(world, files, csv)?;
     let csv = &options;
     let rows = world.time(Activity::Io, "read tables", || {
         read_block(&all, world.size(), world.rank(), csv).and_then(|tables| {

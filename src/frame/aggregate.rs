@@ -1,0 +1,704 @@
+//! Group-by aggregation in three steps: each rank folds its rows into one partial state
+//! per group (`Groups`), the states cross to the rank that owns their group (a hash of
+//! the group's key), and the owners merge them (`merge`); rank 0 then turns the merged
+//! states into columns (`finish`).
+//!
+//! Semantics (SQL's and pandas' alike): nulls are skipped by every aggregate but
+//! `count(*)`; `sum`, `min`, `max`, `mean`, `first` and `last` of no values are null, `count`
+//! of none is 0, `var` and `std` (the sample ones, n - 1) of fewer than two values are
+//! null. `first` and `last` are the first and last non-null values in file order. Sums of
+//! integers are exact (int64, an error if they overflow it); sums of floats are exact and
+//! then rounded ([`exact`](super::exact)), so every result is the same at any rank count.
+//! Groups come out in key order, nulls last.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, UInt64Array};
+use arrow::compute::{cast, SortOptions};
+use arrow::datatypes::{DataType, Float64Type, Int64Type, SchemaRef};
+use arrow::row::{RowConverter, SortField};
+use serde::{Deserialize, Serialize};
+
+use super::exact::{two_product, variance, ExactSum};
+use super::expr::{unpack, Expr};
+use super::FrameError;
+
+/// An aggregate function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggFunc {
+    /// Every row (`count(*)`).
+    CountRows,
+    /// The non-null values.
+    Count,
+    /// The distinct non-null values (`count(DISTINCT x)`, pandas' `nunique`).
+    CountDistinct,
+    /// The sum.
+    Sum,
+    /// The mean (`avg`).
+    Mean,
+    /// The smallest value.
+    Min,
+    /// The largest value.
+    Max,
+    /// The sample variance.
+    Var,
+    /// The sample standard deviation.
+    Std,
+    /// The first non-null value.
+    First,
+    /// The last non-null value.
+    Last,
+}
+
+/// An aggregate of an expression: `sum(fare_amount)`.
+///
+/// ```
+/// use pardata::frame::aggregate::{Agg, AggFunc};
+/// use pardata::frame::expr::col;
+///
+/// let mean_tip = Agg::new(AggFunc::Mean, col("tip_amount"));
+/// assert_eq!(mean_tip.to_string(), "mean(tip_amount)");
+/// assert_eq!(Agg::count_rows().to_string(), "count(*)");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agg {
+    /// The function.
+    pub func: AggFunc,
+    /// What it aggregates (`None` for `count(*)`).
+    pub input: Option<Expr>,
+}
+
+impl Agg {
+    /// `func(input)`.
+    pub fn new(func: AggFunc, input: Expr) -> Agg {
+        Agg {
+            func,
+            input: Some(input),
+        }
+    }
+
+    /// `count(*)`.
+    pub fn count_rows() -> Agg {
+        Agg {
+            func: AggFunc::CountRows,
+            input: None,
+        }
+    }
+
+    /// The type of the aggregate's values, given its input's.
+    pub fn data_type(&self, input: Option<&DataType>) -> Result<DataType, FrameError> {
+        let numeric = |t: &DataType| -> Result<(), FrameError> {
+            if t.is_numeric() || t == &DataType::Null {
+                Ok(())
+            } else {
+                Err(FrameError::Type {
+                    expr: self.to_string(),
+                    detail: format!("{} needs numbers, not {t}", self.func.name()),
+                })
+            }
+        };
+        Ok(match (self.func, input) {
+            (AggFunc::CountRows | AggFunc::Count | AggFunc::CountDistinct, _) => DataType::Int64,
+            (AggFunc::Sum, Some(t)) => {
+                numeric(t)?;
+                if t.is_integer() {
+                    DataType::Int64
+                } else {
+                    DataType::Float64
+                }
+            }
+            (AggFunc::Mean | AggFunc::Var | AggFunc::Std, Some(t)) => {
+                numeric(t)?;
+                DataType::Float64
+            }
+            (_, Some(t)) => t.clone(),
+            (_, None) => DataType::Null,
+        })
+    }
+}
+
+impl AggFunc {
+    /// The function's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AggFunc::CountRows | AggFunc::Count => "count",
+            AggFunc::CountDistinct => "count_distinct",
+            AggFunc::Sum => "sum",
+            AggFunc::Mean => "mean",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+            AggFunc::Var => "var",
+            AggFunc::Std => "std",
+            AggFunc::First => "first",
+            AggFunc::Last => "last",
+        }
+    }
+}
+
+impl fmt::Display for Agg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.input {
+            None => f.write_str("count(*)"),
+            Some(e) if self.func == AggFunc::CountDistinct => write!(f, "count(DISTINCT {e})"),
+            Some(e) => write!(f, "{}({e})", self.func.name()),
+        }
+    }
+}
+
+/// One group's partial result of one aggregate: what travels between ranks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum State {
+    /// Rows or values counted.
+    Count(u64),
+    /// An exact integer sum of `n` values.
+    IntSum {
+        /// The sum.
+        sum: i128,
+        /// How many values.
+        n: u64,
+    },
+    /// An exact float sum of `n` values.
+    FloatSum {
+        /// The sum.
+        sum: ExactSum,
+        /// How many values.
+        n: u64,
+    },
+    /// The count, sum and sum of squares, exact.
+    Moments {
+        /// How many values.
+        n: u64,
+        /// Their sum.
+        sum: ExactSum,
+        /// The sum of their squares.
+        squares: ExactSum,
+    },
+    /// The smallest or largest value so far, as its row encoding (ordered as the values).
+    Extreme(Option<Vec<u8>>),
+    /// The first or last value so far with its place in the files.
+    Placed(Option<(u64, Vec<u8>)>),
+    /// The distinct values, as row encodings.
+    Distinct(BTreeSet<Vec<u8>>),
+}
+
+/// How one aggregate is computed: its function, input type and the row encoding of its
+/// values (for those kept as rows).
+pub(crate) struct Plan {
+    agg: Agg,
+    input: Option<DataType>,
+    output: DataType,
+    rows: Option<RowConverter>,
+}
+
+impl Plan {
+    pub(crate) fn new(agg: &Agg, schema: &SchemaRef) -> Result<Plan, FrameError> {
+        let input = match &agg.input {
+            Some(e) => Some(numeric_or_kept(&e.data_type(schema)?)),
+            None => None,
+        };
+        let output = agg.data_type(input.as_ref())?;
+        let rows = match (agg.func, &input) {
+            (
+                AggFunc::Min
+                | AggFunc::Max
+                | AggFunc::First
+                | AggFunc::Last
+                | AggFunc::CountDistinct,
+                Some(t),
+            ) => Some(row_converter(std::slice::from_ref(t))?),
+            _ => None,
+        };
+        Ok(Plan {
+            agg: agg.clone(),
+            input,
+            output,
+            rows,
+        })
+    }
+
+    /// The type of the aggregate's column.
+    pub(crate) fn output(&self) -> &DataType {
+        &self.output
+    }
+
+    fn empty(&self) -> State {
+        match (self.agg.func, &self.input) {
+            (AggFunc::CountRows | AggFunc::Count, _) => State::Count(0),
+            (AggFunc::CountDistinct, _) => State::Distinct(BTreeSet::new()),
+            (AggFunc::Sum | AggFunc::Mean, Some(t)) if t.is_integer() => {
+                State::IntSum { sum: 0, n: 0 }
+            }
+            (AggFunc::Sum | AggFunc::Mean, _) => State::FloatSum {
+                sum: ExactSum::default(),
+                n: 0,
+            },
+            (AggFunc::Var | AggFunc::Std, _) => State::Moments {
+                n: 0,
+                sum: ExactSum::default(),
+                squares: ExactSum::default(),
+            },
+            (AggFunc::Min | AggFunc::Max, _) => State::Extreme(None),
+            (AggFunc::First | AggFunc::Last, _) => State::Placed(None),
+        }
+    }
+
+    /// Folds one batch's values into the states of their groups.
+    fn update(
+        &self,
+        states: &mut [State],
+        groups: &[u32],
+        batch: &RecordBatch,
+        places: &UInt64Array,
+    ) -> Result<(), FrameError> {
+        let Some(input) = &self.agg.input else {
+            for &g in groups {
+                if let State::Count(n) = &mut states[g as usize] {
+                    *n += 1;
+                }
+            }
+            return Ok(());
+        };
+        let values = input.evaluate(batch)?;
+        let values = widen(&values).map_err(|e| FrameError::arrow(input, e))?;
+        if let Some(converter) = &self.rows {
+            let rows = converter
+                .convert_columns(std::slice::from_ref(&values))
+                .map_err(|e| FrameError::arrow(input, e))?;
+            for (i, &g) in groups.iter().enumerate() {
+                if values.is_null(i) {
+                    continue;
+                }
+                let row = rows.row(i);
+                let bytes = row.data();
+                match (&mut states[g as usize], self.agg.func) {
+                    (State::Extreme(best), AggFunc::Min)
+                        if best.as_deref().is_none_or(|b| bytes < b) =>
+                    {
+                        *best = Some(bytes.to_vec());
+                    }
+                    (State::Extreme(best), AggFunc::Max)
+                        if best.as_deref().is_none_or(|b| bytes > b) =>
+                    {
+                        *best = Some(bytes.to_vec());
+                    }
+                    (State::Placed(kept), func) => {
+                        let place = places.value(i);
+                        let replace = match kept {
+                            None => true,
+                            Some((p, _)) if func == AggFunc::First => place < *p,
+                            Some((p, _)) => place > *p,
+                        };
+                        if replace {
+                            *kept = Some((place, bytes.to_vec()));
+                        }
+                    }
+                    (State::Distinct(seen), _) if !seen.contains(bytes) => {
+                        seen.insert(bytes.to_vec());
+                    }
+                    _ => {}
+                }
+            }
+            return Ok(());
+        }
+        match values.data_type() {
+            DataType::Int64 => {
+                let ints = values.as_primitive::<Int64Type>();
+                for (i, &g) in groups.iter().enumerate() {
+                    if ints.is_null(i) {
+                        continue;
+                    }
+                    let v = ints.value(i);
+                    match &mut states[g as usize] {
+                        State::Count(n) => *n += 1,
+                        State::IntSum { sum, n } => {
+                            *sum += i128::from(v);
+                            *n += 1;
+                        }
+                        state => add_float(state, v as f64),
+                    }
+                }
+            }
+            DataType::Float64 => {
+                let floats = values.as_primitive::<Float64Type>();
+                for (i, &g) in groups.iter().enumerate() {
+                    if floats.is_null(i) {
+                        continue;
+                    }
+                    add_float(&mut states[g as usize], floats.value(i));
+                }
+            }
+            _ => {
+                // count(x) of any other type, or aggregates of an all-null column.
+                for (i, &g) in groups.iter().enumerate() {
+                    if let (State::Count(n), false) = (&mut states[g as usize], values.is_null(i)) {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The column of the aggregate's values, one per group's state.
+    fn finish(&self, states: &[&State]) -> Result<ArrayRef, FrameError> {
+        let too_big = || FrameError::Type {
+            expr: self.agg.to_string(),
+            detail: "the sum does not fit in int64".into(),
+        };
+        Ok(match self.agg.func {
+            AggFunc::CountRows | AggFunc::Count | AggFunc::CountDistinct => {
+                let counts: Vec<i64> = states
+                    .iter()
+                    .map(|s| match s {
+                        State::Count(n) => *n as i64,
+                        State::Distinct(seen) => seen.len() as i64,
+                        _ => 0,
+                    })
+                    .collect();
+                Arc::new(Int64Array::from(counts))
+            }
+            AggFunc::Sum if self.output == DataType::Int64 => {
+                let sums: Result<Vec<Option<i64>>, FrameError> = states
+                    .iter()
+                    .map(|s| match s {
+                        State::IntSum { n: 0, .. } => Ok(None),
+                        State::IntSum { sum, .. } => {
+                            i64::try_from(*sum).map(Some).map_err(|_| too_big())
+                        }
+                        _ => Ok(None),
+                    })
+                    .collect();
+                Arc::new(Int64Array::from(sums?))
+            }
+            AggFunc::Sum | AggFunc::Mean | AggFunc::Var | AggFunc::Std => {
+                let mean = self.agg.func == AggFunc::Mean;
+                let values: Vec<Option<f64>> = states
+                    .iter()
+                    .map(|s| match s {
+                        State::IntSum { n: 0, .. } | State::FloatSum { n: 0, .. } => None,
+                        State::IntSum { sum, n } => Some(*sum as f64 / *n as f64),
+                        State::FloatSum { sum, n } if mean => Some(sum.value() / *n as f64),
+                        State::FloatSum { sum, .. } => Some(sum.value()),
+                        State::Moments { n, sum, squares } => {
+                            let var = variance(*n, sum, squares)?;
+                            Some(if self.agg.func == AggFunc::Std {
+                                var.sqrt()
+                            } else {
+                                var
+                            })
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                Arc::new(Float64Array::from(values))
+            }
+            AggFunc::Min | AggFunc::Max | AggFunc::First | AggFunc::Last => {
+                let (Some(converter), Some(input)) = (&self.rows, &self.input) else {
+                    return Ok(arrow::array::new_null_array(&self.output, states.len()));
+                };
+                let null = converter
+                    .convert_columns(&[arrow::array::new_null_array(input, 1)])
+                    .map_err(|e| FrameError::Internal(e.to_string()))?;
+                let null = null.row(0);
+                let parser = converter.parser();
+                let rows = states.iter().map(|s| match s {
+                    State::Extreme(Some(bytes)) | State::Placed(Some((_, bytes))) => {
+                        parser.parse(bytes)
+                    }
+                    _ => null,
+                });
+                let mut columns = converter
+                    .convert_rows(rows)
+                    .map_err(|e| FrameError::Internal(e.to_string()))?;
+                columns
+                    .pop()
+                    .unwrap_or_else(|| arrow::array::new_null_array(&self.output, states.len()))
+            }
+        })
+    }
+}
+
+fn add_float(state: &mut State, v: f64) {
+    match state {
+        State::Count(n) => *n += 1,
+        State::FloatSum { sum, n } => {
+            sum.add(v);
+            *n += 1;
+        }
+        State::Moments { n, sum, squares } => {
+            sum.add(v);
+            let (high, low) = two_product(v, v);
+            squares.add(high);
+            squares.add(low);
+            *n += 1;
+        }
+        _ => {}
+    }
+}
+
+/// Merges another partial state of the same group and aggregate into `into`.
+fn merge_state(into: &mut State, other: State) {
+    match (into, other) {
+        (State::Count(a), State::Count(b)) => *a += b,
+        (State::IntSum { sum, n }, State::IntSum { sum: s, n: m }) => {
+            *sum += s;
+            *n += m;
+        }
+        (State::FloatSum { sum, n }, State::FloatSum { sum: s, n: m }) => {
+            sum.merge(&s);
+            *n += m;
+        }
+        (
+            State::Moments { n, sum, squares },
+            State::Moments {
+                n: m,
+                sum: s,
+                squares: q,
+            },
+        ) => {
+            *n += m;
+            sum.merge(&s);
+            squares.merge(&q);
+        }
+        // Extremes: the caller merges min and max through `merge_extreme`.
+        (State::Placed(kept), State::Placed(Some((place, bytes)))) => match kept {
+            Some((p, _)) if *p <= place => {}
+            _ => *kept = Some((place, bytes)),
+        },
+        (State::Distinct(seen), State::Distinct(more)) => seen.extend(more),
+        _ => {}
+    }
+}
+
+/// A column of an aggregate input in the type aggregates fold: integers as int64, floats
+/// as float64, other types as they are (unpacked dictionaries and text types).
+fn numeric_or_kept(t: &DataType) -> DataType {
+    if t.is_integer() {
+        DataType::Int64
+    } else if t.is_floating() {
+        DataType::Float64
+    } else {
+        match t {
+            DataType::Dictionary(_, values) => numeric_or_kept(values),
+            DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
+            other => other.clone(),
+        }
+    }
+}
+
+fn widen(values: &ArrayRef) -> Result<ArrayRef, arrow::error::ArrowError> {
+    let values = unpack(values)?;
+    let to = numeric_or_kept(values.data_type());
+    if &to == values.data_type() {
+        Ok(values)
+    } else {
+        cast(&values, &to)
+    }
+}
+
+/// A row encoding of values of these types, in ascending order with nulls last.
+pub(crate) fn row_converter(types: &[DataType]) -> Result<RowConverter, FrameError> {
+    let fields = types
+        .iter()
+        .map(|t| {
+            SortField::new_with_options(
+                t.clone(),
+                SortOptions {
+                    descending: false,
+                    nulls_first: false,
+                },
+            )
+        })
+        .collect();
+    RowConverter::new(fields).map_err(|e| FrameError::Internal(e.to_string()))
+}
+
+/// The groups of one rank's rows and their partial states.
+pub(crate) struct Groups {
+    keys: Vec<Expr>,
+    key_rows: RowConverter,
+    plans: Vec<Plan>,
+    index: HashMap<Box<[u8]>, u32, ahash::RandomState>,
+    key_bytes: Vec<Box<[u8]>>,
+    /// `states[a][g]`: aggregate a's state of group g.
+    states: Vec<Vec<State>>,
+    group_of_row: Vec<u32>,
+}
+
+/// A group's key (its row encoding) and its states, as they cross between ranks.
+pub(crate) type Partial = (Vec<u8>, Vec<State>);
+
+impl Groups {
+    pub(crate) fn new(
+        keys: &[Expr],
+        aggs: &[Agg],
+        schema: &SchemaRef,
+    ) -> Result<Groups, FrameError> {
+        let key_types = keys
+            .iter()
+            .map(|k| k.data_type(schema).map(|t| numeric_or_kept(&t)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let plans = aggs
+            .iter()
+            .map(|a| Plan::new(a, schema))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut groups = Groups {
+            keys: keys.to_vec(),
+            key_rows: row_converter(&key_types)?,
+            plans,
+            index: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
+            key_bytes: Vec::new(),
+            states: Vec::new(),
+            group_of_row: Vec::new(),
+        };
+        groups.states = groups.plans.iter().map(|_| Vec::new()).collect();
+        if keys.is_empty() {
+            // One group of every row, there even when no rank has a row.
+            groups.group_id(&[]);
+        }
+        Ok(groups)
+    }
+
+    fn group_id(&mut self, key: &[u8]) -> u32 {
+        if let Some(&g) = self.index.get(key) {
+            return g;
+        }
+        let g = self.key_bytes.len() as u32;
+        self.index.insert(key.into(), g);
+        self.key_bytes.push(key.into());
+        for (states, plan) in self.states.iter_mut().zip(&self.plans) {
+            states.push(plan.empty());
+        }
+        g
+    }
+
+    /// Folds a batch in (its hidden place column gives `first` and `last` their order).
+    pub(crate) fn update(&mut self, batch: &RecordBatch) -> Result<(), FrameError> {
+        let places = super::places(batch);
+        let mut group_of_row = std::mem::take(&mut self.group_of_row);
+        group_of_row.clear();
+        if self.keys.is_empty() {
+            group_of_row.resize(batch.num_rows(), 0);
+        } else {
+            let columns = self
+                .keys
+                .iter()
+                .map(|k| {
+                    k.evaluate(batch)
+                        .and_then(|a| widen(&a).map_err(|e| FrameError::arrow(k, e)))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let rows = self
+                .key_rows
+                .convert_columns(&columns)
+                .map_err(|e| FrameError::Internal(e.to_string()))?;
+            for row in rows.iter() {
+                group_of_row.push(self.group_id(row.data()));
+            }
+        }
+        let mut result = Ok(());
+        for (states, plan) in self.states.iter_mut().zip(&self.plans) {
+            result = result.and_then(|()| plan.update(states, &group_of_row, batch, &places));
+        }
+        self.group_of_row = group_of_row;
+        result
+    }
+
+    /// The aggregates' plans, and the partial states, each with the rank that owns its
+    /// group.
+    pub(crate) fn into_partials(self, ranks: usize) -> (Vec<Plan>, Vec<(usize, Partial)>) {
+        let mut columns: Vec<_> = self.states.into_iter().map(Vec::into_iter).collect();
+        let partials = self
+            .key_bytes
+            .into_iter()
+            .map(|key| {
+                let states = columns.iter_mut().filter_map(Iterator::next).collect();
+                (owner(&key, ranks), (key.into_vec(), states))
+            })
+            .collect();
+        (self.plans, partials)
+    }
+
+    /// The aggregate plans, for merging and finishing.
+    pub(crate) fn plans(&self) -> &[Plan] {
+        &self.plans
+    }
+}
+
+/// The rank that merges a group's states: an FNV-1a hash of its key, the same on every
+/// rank and in every run.
+fn owner(key: &[u8], ranks: usize) -> usize {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in key {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % ranks as u64) as usize
+}
+
+/// Merges partial states into one per group, in key order.
+pub(crate) fn merge(
+    plans: &[Plan],
+    partials: impl IntoIterator<Item = Partial>,
+) -> BTreeMap<Vec<u8>, Vec<State>> {
+    let mut merged: BTreeMap<Vec<u8>, Vec<State>> = BTreeMap::new();
+    for (key, states) in partials {
+        match merged.get_mut(&key) {
+            None => {
+                merged.insert(key, states);
+            }
+            Some(kept) => {
+                for ((into, other), plan) in kept.iter_mut().zip(states).zip(plans) {
+                    match (into, other, plan.agg.func) {
+                        (State::Extreme(a), State::Extreme(Some(b)), AggFunc::Min) => {
+                            if a.as_ref().is_none_or(|a| &b < a) {
+                                *a = Some(b);
+                            }
+                        }
+                        (State::Extreme(a), State::Extreme(Some(b)), _) => {
+                            if a.as_ref().is_none_or(|a| &b > a) {
+                                *a = Some(b);
+                            }
+                        }
+                        (State::Placed(a), State::Placed(Some(b)), AggFunc::Last) => {
+                            if a.as_ref().is_none_or(|a| b.0 > a.0) {
+                                *a = Some(b);
+                            }
+                        }
+                        (into, other, _) => merge_state(into, other),
+                    }
+                }
+            }
+        }
+    }
+    merged
+}
+
+/// The result batch of merged groups: the key columns, then one column per aggregate.
+pub(crate) fn finish(
+    keys: &[Expr],
+    plans: &[Plan],
+    schema: &SchemaRef,
+    output: &SchemaRef,
+    merged: &BTreeMap<Vec<u8>, Vec<State>>,
+) -> Result<RecordBatch, FrameError> {
+    let key_types = keys
+        .iter()
+        .map(|k| k.data_type(schema).map(|t| numeric_or_kept(&t)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    if !keys.is_empty() {
+        let converter = row_converter(&key_types)?;
+        let parser = converter.parser();
+        columns = converter
+            .convert_rows(merged.keys().map(|k| parser.parse(k)))
+            .map_err(|e| FrameError::Internal(e.to_string()))?;
+    }
+    for (a, plan) in plans.iter().enumerate() {
+        let states: Vec<&State> = merged.values().map(|s| &s[a]).collect();
+        columns.push(plan.finish(&states)?);
+    }
+    RecordBatch::try_new(output.clone(), columns).map_err(|e| FrameError::Internal(e.to_string()))
+}

@@ -1,0 +1,337 @@
+//! `Frame`: a lazy distributed DataFrame over the columnar layer, and the SQL front end
+//! onto it ([`sql`]).
+//!
+//! A frame is a plan: a scan of files ([`Frame::scan`]) and the steps after it (filter,
+//! select, group-by with aggregates, sort, limit). Nothing is read until
+//! [`Frame::collect`], a collective: every rank reads its block of the files' pieces
+//! (byte ranges, row groups, hyperslabs: [`crate::table::pieces`]) and runs the row-wise
+//! steps on each batch as it comes; the first step that needs all rows decides the
+//! exchange ([`Frame::explain`] shows it):
+//! - a group-by folds each rank's rows into partial states, sends each group's state to
+//!   the rank that owns the group (one all-to-all), merges them there, and gathers the
+//!   groups to rank 0 in key order;
+//! - a sort followed by a limit keeps each rank's best `k` rows and merges them on rank 0
+//!   (top-k without a full sort);
+//! - a sort alone gathers the rows to rank 0 and sorts them there; a limit alone keeps
+//!   each rank's first rows.
+//!
+//! The steps after that run on rank 0. Results are the same at every rank count: rows
+//! keep file order, sorts break ties by file order, group-by output is in key order, and
+//! float sums are exact ([`exact`]).
+
+pub mod aggregate;
+pub mod exact;
+pub mod expr;
+mod run;
+pub mod sql;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use arrow::array::{AsArray, RecordBatch, UInt64Array};
+use arrow::datatypes::{Field, Schema, SchemaRef, UInt64Type};
+
+use crate::runtime::{JobFailure, World};
+use crate::table::pieces::Piece;
+use crate::table::{ReadOptions, TableError};
+
+pub use aggregate::{Agg, AggFunc};
+pub use expr::{col, lit, Expr};
+
+/// Why a frame cannot be planned or computed.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    /// A file could not be read.
+    #[error(transparent)]
+    Table(#[from] TableError),
+    /// An expression names a column that is not there.
+    #[error("no column \"{name}\"; the columns are {}", available.join(", "))]
+    NoColumn {
+        /// The name asked for.
+        name: String,
+        /// The columns there are.
+        available: Vec<String>,
+    },
+    /// An expression's operands do not go together, or a kernel refused its values.
+    #[error("{expr}: {detail}")]
+    Type {
+        /// The expression.
+        expr: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The files of one scan have different columns.
+    #[error("{}: {detail}", path.display())]
+    Schema {
+        /// The file that differs from the first.
+        path: PathBuf,
+        /// How.
+        detail: String,
+    },
+    /// A failure that is pardata's, not the input's.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl FrameError {
+    fn arrow(expr: &impl fmt::Display, error: arrow::error::ArrowError) -> FrameError {
+        FrameError::Type {
+            expr: expr.to_string(),
+            detail: error.to_string(),
+        }
+    }
+}
+
+/// The hidden column of every row's place in the files (the piece's index in the high 32
+/// bits, the row in the piece in the low ones): file order, for ties and `first`/`last`.
+pub(crate) const PLACE: &str = "__pardata_place";
+
+pub(crate) fn is_hidden(name: &str) -> bool {
+    name == PLACE
+}
+
+/// The places of a batch's rows (zeros if it has no place column).
+pub(crate) fn places(batch: &RecordBatch) -> UInt64Array {
+    match batch.column_by_name(PLACE) {
+        Some(column) => column.as_primitive::<UInt64Type>().clone(),
+        None => UInt64Array::from(vec![0; batch.num_rows()]),
+    }
+}
+
+/// A key of a sort: an expression, its direction and where nulls go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    /// What is sorted on.
+    pub expr: Expr,
+    /// Largest first.
+    pub descending: bool,
+    /// Nulls before the values (SQL's default: after them ascending, before descending).
+    pub nulls_first: bool,
+}
+
+impl SortKey {
+    /// Ascending, nulls last.
+    pub fn ascending(expr: Expr) -> SortKey {
+        SortKey {
+            expr,
+            descending: false,
+            nulls_first: false,
+        }
+    }
+
+    /// Descending, nulls first (SQL's default for `DESC`).
+    pub fn descending(expr: Expr) -> SortKey {
+        SortKey {
+            expr,
+            descending: true,
+            nulls_first: true,
+        }
+    }
+}
+
+/// One step of a plan after its scan.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Keep the rows where the expression is true (not false, not null).
+    Filter(Expr),
+    /// These columns, computed, named.
+    Select(Vec<(String, Expr)>),
+    /// One row per distinct key: the keys, then the aggregates.
+    Aggregate {
+        /// The group keys, named.
+        keys: Vec<(String, Expr)>,
+        /// The aggregates, named.
+        aggs: Vec<(String, Agg)>,
+    },
+    /// Rows in this order (ties in file order).
+    Sort(Vec<SortKey>),
+    /// The first rows only.
+    Limit(usize),
+}
+
+/// A lazy distributed table: a scan and the steps after it.
+///
+/// ```no_run
+/// use pardata::frame::{col, lit, Agg, AggFunc, Frame, SortKey};
+/// use pardata::prelude::*;
+///
+/// fn main() -> std::process::ExitCode {
+///     World::run(|world| {
+///         let tips = Frame::scan(world, &["trips.parquet".into()], Default::default())?
+///             .filter(col("fare_amount").gt(lit(0)))
+///             .group_by(&[("passenger_count", col("passenger_count"))])
+///             .agg(&[("tip", Agg::new(AggFunc::Mean, col("tip_amount")))])
+///             .sort(vec![SortKey::ascending(col("passenger_count"))]);
+///         world.say(tips.explain());
+///         if let Some(batch) = tips.collect()? {
+///             world.say(format_args!("{} groups", batch.num_rows()));
+///         }
+///         Ok::<(), JobFailure>(())
+///     })
+/// }
+/// ```
+pub struct Frame<'w> {
+    world: &'w World,
+    pieces: Vec<Piece>,
+    options: ReadOptions,
+    scanned: SchemaRef,
+    steps: Vec<Step>,
+}
+
+/// A frame with group keys, waiting for its aggregates ([`Frame::group_by`]).
+pub struct Grouped<'w> {
+    frame: Frame<'w>,
+    keys: Vec<(String, Expr)>,
+}
+
+impl<'w> Frame<'w> {
+    /// A frame of the rows of `paths` (files of the data layer's formats, or folders of
+    /// them), read as `options` say. A collective: the ranks agree the files' pieces and
+    /// their columns (the first file's; every other file must have the same names).
+    pub fn scan(
+        world: &'w World,
+        paths: &[PathBuf],
+        options: ReadOptions,
+    ) -> Result<Frame<'w>, JobFailure> {
+        let (pieces, options) = run::agreed_scan(world, paths, &options)?;
+        let scanned = world.agree(run::scan_schema(&pieces, &options))?;
+        Ok(Frame {
+            world,
+            pieces,
+            options,
+            scanned,
+            steps: Vec::new(),
+        })
+    }
+
+    /// The columns of the scanned files, before any step.
+    pub fn scanned_schema(&self) -> SchemaRef {
+        hide(&self.scanned)
+    }
+
+    /// The columns the frame's rows will have.
+    pub fn schema(&self) -> Result<SchemaRef, FrameError> {
+        run::schema_after(&with_place(&self.scanned), &self.steps).map(|s| hide(&s))
+    }
+
+    /// The plan's steps after the scan.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    fn then(mut self, step: Step) -> Frame<'w> {
+        self.steps.push(step);
+        self
+    }
+
+    /// The rows where `predicate` is true.
+    pub fn filter(self, predicate: Expr) -> Frame<'w> {
+        self.then(Step::Filter(predicate))
+    }
+
+    /// These columns, computed and named, in this order.
+    pub fn select(self, columns: &[(&str, Expr)]) -> Frame<'w> {
+        let columns = columns
+            .iter()
+            .map(|(name, e)| (name.to_string(), e.clone()))
+            .collect();
+        self.then(Step::Select(columns))
+    }
+
+    /// Every column, and one more (or one replaced) computed.
+    pub fn with_column(self, name: &str, value: Expr) -> Result<Frame<'w>, FrameError> {
+        let schema = self.schema()?;
+        let mut columns: Vec<(String, Expr)> = schema
+            .fields()
+            .iter()
+            .map(|f| (f.name().clone(), col(f.name())))
+            .collect();
+        match columns.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => columns.push((name.to_string(), value)),
+        }
+        Ok(self.then(Step::Select(columns)))
+    }
+
+    /// Groups the rows by these keys; [`Grouped::agg`] says what each group gives.
+    pub fn group_by(self, keys: &[(&str, Expr)]) -> Grouped<'w> {
+        Grouped {
+            frame: self,
+            keys: keys
+                .iter()
+                .map(|(name, e)| (name.to_string(), e.clone()))
+                .collect(),
+        }
+    }
+
+    /// The rows in the order of these keys (ties in file order).
+    pub fn sort(self, keys: Vec<SortKey>) -> Frame<'w> {
+        self.then(Step::Sort(keys))
+    }
+
+    /// The first `n` rows.
+    pub fn limit(self, n: usize) -> Frame<'w> {
+        self.then(Step::Limit(n))
+    }
+
+    /// The `k` rows first in the order of `keys`, without sorting all rows.
+    pub fn top_k(self, keys: Vec<SortKey>, k: usize) -> Frame<'w> {
+        self.sort(keys).limit(k)
+    }
+
+    /// The plan's stages, where each runs and the exchanges between them.
+    pub fn explain(&self) -> String {
+        run::explain(&self.pieces, &self.steps)
+    }
+
+    /// Computes the frame: a collective; rank 0 gets the rows, the others `None`.
+    pub fn collect(&self) -> Result<Option<RecordBatch>, JobFailure> {
+        let schema = self.world.agree(self.schema())?;
+        let batch = run::collect(
+            self.world,
+            &self.pieces,
+            &self.options,
+            &self.scanned,
+            &self.steps,
+        )?;
+        Ok(batch.map(|b| {
+            let keep: Vec<usize> = (0..b.num_columns())
+                .filter(|&i| !is_hidden(b.schema().field(i).name()))
+                .collect();
+            b.project(&keep)
+                .ok()
+                .and_then(|b| b.with_schema(schema.clone()).ok())
+                .unwrap_or_else(|| RecordBatch::new_empty(schema.clone()))
+        }))
+    }
+}
+
+impl<'w> Grouped<'w> {
+    /// One row per group: the keys, then these aggregates, named.
+    pub fn agg(self, aggs: &[(&str, Agg)]) -> Frame<'w> {
+        let aggs = aggs
+            .iter()
+            .map(|(name, a)| (name.to_string(), a.clone()))
+            .collect();
+        self.frame.then(Step::Aggregate {
+            keys: self.keys,
+            aggs,
+        })
+    }
+}
+
+fn with_place(schema: &SchemaRef) -> SchemaRef {
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new(PLACE, arrow::datatypes::DataType::UInt64, false));
+    std::sync::Arc::new(Schema::new(fields))
+}
+
+fn hide(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .filter(|f| !is_hidden(f.name()))
+        .map(|f| f.as_ref().clone())
+        .collect();
+    std::sync::Arc::new(Schema::new(fields))
+}

@@ -1,0 +1,550 @@
+//! How a frame's plan runs: the scan of each rank's pieces with the row-wise steps on each
+//! batch, the exchange that the first step needing all rows calls for, and the steps
+//! after it on rank 0 ([`super`] states the stages).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, UInt64Array};
+use arrow::compute::{
+    cast, concat_batches, filter_record_batch, lexsort_to_indices, take_record_batch, SortColumn,
+    SortOptions,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+
+use super::aggregate::{self, Groups, Partial};
+use super::expr::unpack;
+use super::{with_place, FrameError, SortKey, Step, PLACE};
+use crate::patterns::map::block;
+use crate::runtime::{JobFailure, World};
+use crate::table::pieces::{agreed, read_piece, Piece};
+use crate::table::{tables_in, ReadOptions, TableError};
+
+/// The pieces of the files under `paths` (folders give their table files, sorted), as
+/// every rank agrees them.
+pub(super) fn agreed_scan(
+    world: &World,
+    paths: &[PathBuf],
+    options: &ReadOptions,
+) -> Result<(Vec<Piece>, ReadOptions), JobFailure> {
+    let mut files = Vec::new();
+    let listed: Result<(), TableError> = paths.iter().try_for_each(|path| {
+        if path.is_dir() {
+            let found = tables_in(path, None).map_err(|source| TableError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            if found.is_empty() {
+                return Err(TableError::Unknown {
+                    path: path.clone(),
+                    detail: "the folder holds no CSV, JSON Lines, Parquet or HDF5 file".into(),
+                });
+            }
+            files.extend(found);
+        } else if !path.exists() {
+            return Err(TableError::Io {
+                path: path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            });
+        } else {
+            files.push(path.clone());
+        }
+        Ok(())
+    });
+    world.agree(listed)?;
+    agreed(world, &files, options)
+}
+
+/// The columns of the first piece's file, in the types a frame computes with
+/// ([`plain`]).
+pub(super) fn scan_schema(
+    pieces: &[Piece],
+    options: &ReadOptions,
+) -> Result<SchemaRef, FrameError> {
+    let Some(first) = pieces.first() else {
+        return Err(FrameError::Internal("a scan of no files".into()));
+    };
+    let schema = match options.json_typings.get(&first.path) {
+        Some(typing) => typing.schema.clone(),
+        None => crate::table::open(&first.path, options)?.schema,
+    };
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            f.as_ref()
+                .clone()
+                .with_data_type(plain(f.data_type()))
+                .with_nullable(true)
+        })
+        .collect();
+    Ok(Arc::new(Schema::new(fields)))
+}
+
+/// The type a frame computes with: a dictionary as its values, every text type as utf8.
+fn plain(t: &DataType) -> DataType {
+    match t {
+        DataType::Dictionary(_, values) => plain(values),
+        DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
+        other => other.clone(),
+    }
+}
+
+/// The schema after `steps`, found by running them on no rows.
+pub(super) fn schema_after(placed: &SchemaRef, steps: &[Step]) -> Result<SchemaRef, FrameError> {
+    let empty = RecordBatch::new_empty(placed.clone());
+    Ok(run_local(empty, steps)?.schema())
+}
+
+/// Runs the plan: a collective; rank 0 gets the rows (with the place column).
+pub(super) fn collect(
+    world: &World,
+    pieces: &[Piece],
+    options: &ReadOptions,
+    scanned: &SchemaRef,
+    steps: &[Step],
+) -> Result<Option<RecordBatch>, JobFailure> {
+    let placed = with_place(scanned);
+    let split = steps
+        .iter()
+        .position(|s| !matches!(s, Step::Filter(_) | Step::Select(_)))
+        .unwrap_or(steps.len());
+    let (row_wise, rest) = steps.split_at(split);
+    let streamed = world.agree(schema_after(&placed, row_wise))?;
+    let mine = block(pieces.len(), world.size(), world.rank());
+    let scan =
+        |sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>| -> Result<(), FrameError> {
+            for index in mine.clone() {
+                let piece = &pieces[index];
+                let table = read_piece(piece, options)?;
+                let mut row = 0u64;
+                for batch in table.batches {
+                    let batch = conform(batch, scanned, piece)?;
+                    let rows = batch.num_rows() as u64;
+                    let batch = add_places(batch, &placed, ((index as u64) << 32) + row)?;
+                    row += rows;
+                    let batch = run_local(batch, row_wise)?;
+                    if batch.num_rows() > 0 {
+                        sink(batch)?;
+                    }
+                }
+            }
+            Ok(())
+        };
+    match rest {
+        [Step::Aggregate { keys, aggs }, after @ ..] => {
+            let key_exprs: Vec<_> = keys.iter().map(|(_, e)| e.clone()).collect();
+            let agg_list: Vec<_> = aggs.iter().map(|(_, a)| a.clone()).collect();
+            let mut groups = world.agree(Groups::new(&key_exprs, &agg_list, &streamed))?;
+            world.agree(scan(&mut |batch| groups.update(&batch)))?;
+            let output = world.agree(aggregated_schema(keys, aggs, &groups, &streamed))?;
+            let (plans, partials) = groups.into_partials(world.size());
+            let received = world.agree(exchange(world, partials))?;
+            let merged: Vec<Partial> = aggregate::merge(&plans, received).into_iter().collect();
+            let finished = world.gather(&merged).map(|gathered| {
+                let merged = aggregate::merge(&plans, gathered.into_iter().flatten());
+                aggregate::finish(&key_exprs, &plans, &streamed, &output, &merged)
+                    .and_then(|batch| add_places(batch, &with_place(&output), 0))
+                    .and_then(|batch| run_local(batch, after))
+            });
+            world.agree(finished.transpose())
+        }
+        _ => {
+            // Each rank cuts its rows down as far as the first steps allow, rank 0 runs
+            // them all again on what is gathered.
+            let mut kept: Vec<RecordBatch> = Vec::new();
+            let reduced = match rest {
+                [Step::Sort(keys), Step::Limit(k), ..] => {
+                    let k = *k;
+                    scan(&mut |batch| {
+                        let mut both = std::mem::take(&mut kept);
+                        both.push(batch);
+                        let all = concat_batches(&streamed, &both)
+                            .map_err(|e| FrameError::Internal(e.to_string()))?;
+                        kept = vec![sort_batch(all, keys, Some(k))?];
+                        Ok(())
+                    })
+                }
+                [Step::Limit(n), ..] => {
+                    let n = *n;
+                    let mut rows = 0;
+                    scan(&mut |batch| {
+                        if rows < n {
+                            let take = (n - rows).min(batch.num_rows());
+                            rows += take;
+                            kept.push(batch.slice(0, take));
+                        }
+                        Ok(())
+                    })
+                }
+                _ => scan(&mut |batch| {
+                    kept.push(batch);
+                    Ok(())
+                }),
+            };
+            world.agree(reduced)?;
+            let all = gather_rows(world, &streamed, &kept);
+            world.agree(all.and_then(|all| all.map(|b| run_local(b, rest)).transpose()))
+        }
+    }
+}
+
+/// A batch in the scan's columns: the same names in the same order; a type that differs
+/// is cast to the first file's when it can be.
+fn conform(
+    batch: RecordBatch,
+    scanned: &SchemaRef,
+    piece: &Piece,
+) -> Result<RecordBatch, FrameError> {
+    let same_types = batch
+        .schema()
+        .fields()
+        .iter()
+        .zip(scanned.fields())
+        .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type());
+    if same_types && batch.num_columns() == scanned.fields().len() {
+        return RecordBatch::try_new(scanned.clone(), batch.columns().to_vec())
+            .map_err(|e| FrameError::Internal(e.to_string()));
+    }
+    let names = |s: &Schema| {
+        s.fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect::<Vec<_>>()
+    };
+    if names(&batch.schema()) != names(scanned) {
+        return Err(FrameError::Schema {
+            path: piece.path.clone(),
+            detail: format!(
+                "its columns ({}) are not the first file's ({})",
+                names(&batch.schema()).join(", "),
+                names(scanned).join(", ")
+            ),
+        });
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(scanned.fields())
+        .map(|(column, field)| {
+            cast(column, field.data_type()).map_err(|e| FrameError::Schema {
+                path: piece.path.clone(),
+                detail: format!(
+                    "column \"{}\" is {} here and {} in the first file: {e}",
+                    field.name(),
+                    column.data_type(),
+                    field.data_type()
+                ),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(scanned.clone(), columns).map_err(|e| FrameError::Internal(e.to_string()))
+}
+
+fn add_places(
+    batch: RecordBatch,
+    placed: &SchemaRef,
+    first: u64,
+) -> Result<RecordBatch, FrameError> {
+    let rows = batch.num_rows() as u64;
+    let mut columns = batch.columns().to_vec();
+    columns.push(Arc::new(UInt64Array::from_iter_values(first..first + rows)));
+    RecordBatch::try_new(placed.clone(), columns).map_err(|e| FrameError::Internal(e.to_string()))
+}
+
+fn aggregated_schema(
+    keys: &[(String, super::Expr)],
+    aggs: &[(String, super::Agg)],
+    groups: &Groups,
+    streamed: &SchemaRef,
+) -> Result<SchemaRef, FrameError> {
+    let mut fields = Vec::new();
+    for (name, key) in keys {
+        let t = key.data_type(streamed)?;
+        let t = match unpack(&arrow::array::new_null_array(&t, 0)) {
+            Ok(a) => a.data_type().clone(),
+            Err(_) => t,
+        };
+        let t = if t.is_integer() {
+            arrow::datatypes::DataType::Int64
+        } else if t.is_floating() {
+            arrow::datatypes::DataType::Float64
+        } else {
+            t
+        };
+        fields.push(Field::new(name, t, true));
+    }
+    for ((name, _), plan) in aggs.iter().zip(groups.plans()) {
+        fields.push(Field::new(name, plan.output().clone(), true));
+    }
+    Ok(Arc::new(Schema::new(fields)))
+}
+
+/// Runs steps on one batch, on this rank alone.
+pub(super) fn run_local(mut batch: RecordBatch, steps: &[Step]) -> Result<RecordBatch, FrameError> {
+    let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
+    for step in steps {
+        batch = match step {
+            Step::Filter(predicate) => {
+                let mask = predicate.evaluate(&batch)?;
+                let mask = mask
+                    .as_any()
+                    .downcast_ref::<arrow::array::BooleanArray>()
+                    .cloned()
+                    .ok_or_else(|| FrameError::Type {
+                        expr: predicate.to_string(),
+                        detail: format!("a filter must be true or false, not {}", mask.data_type()),
+                    })?;
+                filter_record_batch(&batch, &mask).map_err(internal)?
+            }
+            Step::Select(columns) => {
+                let mut fields = Vec::new();
+                let mut arrays: Vec<ArrayRef> = Vec::new();
+                for (name, e) in columns {
+                    let values =
+                        unpack(&e.evaluate(&batch)?).map_err(|err| FrameError::arrow(e, err))?;
+                    fields.push(Field::new(name, values.data_type().clone(), true));
+                    arrays.push(values);
+                }
+                if let Ok(place) = batch.schema().index_of(PLACE) {
+                    fields.push(batch.schema().field(place).clone());
+                    arrays.push(batch.column(place).clone());
+                }
+                RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(internal)?
+            }
+            Step::Aggregate { keys, aggs } => {
+                let key_exprs: Vec<_> = keys.iter().map(|(_, e)| e.clone()).collect();
+                let agg_list: Vec<_> = aggs.iter().map(|(_, a)| a.clone()).collect();
+                let schema = batch.schema();
+                let mut groups = Groups::new(&key_exprs, &agg_list, &schema)?;
+                groups.update(&batch)?;
+                let output = aggregated_schema(keys, aggs, &groups, &schema)?;
+                let (plans, partials) = groups.into_partials(1);
+                let merged = aggregate::merge(&plans, partials.into_iter().map(|(_, p)| p));
+                let finished = aggregate::finish(&key_exprs, &plans, &schema, &output, &merged)?;
+                add_places(finished, &with_place(&output), 0)?
+            }
+            Step::Sort(keys) => sort_batch(batch, keys, None)?,
+            Step::Limit(n) => batch.slice(0, (*n).min(batch.num_rows())),
+        };
+    }
+    Ok(batch)
+}
+
+/// The batch's rows in the order of `keys`, ties in place order; the first `limit` only.
+fn sort_batch(
+    batch: RecordBatch,
+    keys: &[SortKey],
+    limit: Option<usize>,
+) -> Result<RecordBatch, FrameError> {
+    let mut columns = Vec::new();
+    for key in keys {
+        let values =
+            unpack(&key.expr.evaluate(&batch)?).map_err(|e| FrameError::arrow(&key.expr, e))?;
+        columns.push(SortColumn {
+            values,
+            options: Some(SortOptions {
+                descending: key.descending,
+                nulls_first: key.nulls_first,
+            }),
+        });
+    }
+    if let Ok(place) = batch.schema().index_of(PLACE) {
+        columns.push(SortColumn {
+            values: batch.column(place).clone(),
+            options: None,
+        });
+    }
+    if columns.is_empty() {
+        return Ok(batch);
+    }
+    let order = lexsort_to_indices(&columns, limit).map_err(|e| FrameError::Type {
+        expr: keys
+            .iter()
+            .map(|k| k.expr.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        detail: format!("cannot sort: {e}"),
+    })?;
+    take_record_batch(&batch, &order).map_err(|e| FrameError::Internal(e.to_string()))
+}
+
+/// Sends each partial state to the rank that owns its group; returns those this rank
+/// owns.
+fn exchange(world: &World, partials: Vec<(usize, Partial)>) -> Result<Vec<Partial>, FrameError> {
+    let mut outgoing: Vec<Vec<Partial>> = (0..world.size()).map(|_| Vec::new()).collect();
+    for (owner, partial) in partials {
+        outgoing[owner].push(partial);
+    }
+    let mut bytes = Vec::new();
+    let mut counts = Vec::with_capacity(world.size());
+    for list in &outgoing {
+        let encoded =
+            postcard::to_allocvec(list).map_err(|e| FrameError::Internal(e.to_string()))?;
+        counts.push(encoded.len());
+        bytes.extend_from_slice(&encoded);
+    }
+    let (received, counts) = world.all_to_all_slices(&bytes, &counts);
+    let mut mine = Vec::new();
+    let mut start = 0;
+    for count in counts {
+        let list: Vec<Partial> = postcard::from_bytes(&received[start..start + count])
+            .map_err(|e| FrameError::Internal(e.to_string()))?;
+        mine.extend(list);
+        start += count;
+    }
+    Ok(mine)
+}
+
+/// Every rank's batches on rank 0, in rank order, as one batch (rows cross as arrow-row
+/// encodings). A collective; an error is this rank's, for the caller to agree on.
+fn gather_rows(
+    world: &World,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<Option<RecordBatch>, FrameError> {
+    let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
+    let types: Vec<_> = schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().clone())
+        .collect();
+    // The same types on every rank: the same outcome on every rank.
+    let converter = aggregate::row_converter(&types)?;
+    let mut bytes = Vec::new();
+    let mut lengths = Vec::new();
+    let mut failed = None;
+    for batch in batches {
+        match converter.convert_columns(batch.columns()) {
+            Ok(rows) => {
+                for row in rows.iter() {
+                    bytes.extend_from_slice(row.data());
+                    lengths.push(row.data().len() as u64);
+                }
+            }
+            Err(e) => {
+                // Still take part in the gathers, with nothing.
+                failed = Some(internal(e));
+                bytes.clear();
+                lengths.clear();
+                break;
+            }
+        }
+    }
+    let all_bytes = world.gather_slices(&bytes);
+    let all_lengths = world.gather_slices(&lengths);
+    if let Some(error) = failed {
+        return Err(error);
+    }
+    let (Some((bytes, _)), Some((lengths, _))) = (all_bytes, all_lengths) else {
+        return Ok(None);
+    };
+    let parser = converter.parser();
+    let mut start = 0usize;
+    let rows = lengths.iter().map(|&length| {
+        let row = parser.parse(&bytes[start..start + length as usize]);
+        start += length as usize;
+        row
+    });
+    let columns = converter.convert_rows(rows).map_err(internal)?;
+    RecordBatch::try_new(schema.clone(), columns)
+        .map(Some)
+        .map_err(internal)
+}
+
+/// The plan's stages as text.
+pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
+    let mut files: BTreeMap<&PathBuf, usize> = BTreeMap::new();
+    for piece in pieces {
+        *files.entry(&piece.path).or_default() += 1;
+    }
+    let mut lines = vec![format!(
+        "scan {} file(s) in {} piece(s); each rank reads its block of pieces",
+        files.len(),
+        pieces.len()
+    )];
+    let mut on_root = false;
+    let mut i = 0;
+    let step_line = |step: &Step| match step {
+        Step::Filter(e) => format!("filter {e}"),
+        Step::Select(columns) => format!(
+            "select {}",
+            columns
+                .iter()
+                .map(|(n, e)| if &e.to_string() == n {
+                    n.clone()
+                } else {
+                    format!("{e} AS {n}")
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Step::Aggregate { keys, aggs } => format!(
+            "aggregate {} by [{}]",
+            aggs.iter()
+                .map(|(n, a)| format!("{a} AS {n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            keys.iter()
+                .map(|(_, e)| e.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Step::Sort(keys) => format!(
+            "sort by {}",
+            keys.iter()
+                .map(|k| format!("{}{}", k.expr, if k.descending { " DESC" } else { "" }))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Step::Limit(n) => format!("limit {n}"),
+    };
+    while i < steps.len() {
+        let step = &steps[i];
+        if on_root {
+            lines.push(format!("  rank 0: {}", step_line(step)));
+            i += 1;
+            continue;
+        }
+        match (step, steps.get(i + 1)) {
+            (Step::Filter(_) | Step::Select(_), _) => {
+                lines.push(format!("  each rank, each batch: {}", step_line(step)));
+            }
+            (Step::Aggregate { .. }, _) => {
+                lines.push(format!("  each rank: partial {}", step_line(step)));
+                lines.push(
+                    "exchange: all-to-all of partial states, by a hash of the group key".into(),
+                );
+                lines.push("  owner rank: merge the states of its groups".into());
+                lines.push("gather: groups to rank 0, in key order".into());
+                on_root = true;
+            }
+            (Step::Sort(_), Some(Step::Limit(k))) => {
+                lines.push(format!(
+                    "  each rank: top {k} of its rows ({})",
+                    step_line(step)
+                ));
+                lines.push("gather: each rank's top rows to rank 0".into());
+                lines.push(format!("  rank 0: {}", step_line(step)));
+                on_root = true;
+            }
+            (Step::Limit(n), _) => {
+                lines.push(format!("  each rank: its first {n} rows"));
+                lines.push("gather: rows to rank 0, in file order".into());
+                lines.push(format!("  rank 0: {}", step_line(step)));
+                on_root = true;
+            }
+            (Step::Sort(_), _) => {
+                lines.push("gather: rows to rank 0, in file order".into());
+                lines.push(format!("  rank 0: {}", step_line(step)));
+                on_root = true;
+            }
+        }
+        i += 1;
+    }
+    if !on_root {
+        lines.push("gather: rows to rank 0, in file order".into());
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,1002 @@
+//! The SQL front end: a `SELECT` parsed by `sqlparser` (the parser of DataFusion) and
+//! planned onto a [`Frame`].
+//!
+//! The subset: `SELECT [DISTINCT] expr [AS name], ... | *`; `FROM` a file, a folder or a
+//! glob (`FROM 'trips/*.parquet'`, `FROM "trips.csv"`, `FROM read_csv('t.csv', header =
+//! false, delim = ';')`; also `read_parquet`, `read_json`); `WHERE`; `GROUP BY` expressions,
+//! output names or positions; `HAVING`; `ORDER BY` (`ASC`/`DESC`, `NULLS FIRST/LAST`,
+//! names, positions); `LIMIT`. Expressions: arithmetic, comparisons, `AND`/`OR`/`NOT`,
+//! `IS [NOT] NULL`, `BETWEEN`, `IN (...)`, `[NOT] LIKE`, `CAST`, `coalesce`,
+//! `starts_with`, `year`/`month`/`day`/`hour`/`minute`/`dayofweek`/`weekday`,
+//! `EXTRACT(part FROM t)`, `date(t)`; aggregates `count(*)`, `count(x)`,
+//! `count(DISTINCT x)`, `sum`, `avg`/`mean`, `min`, `max`, `stddev`/`stddev_samp`/`std`,
+//! `variance`/`var_samp`/`var`, `first`, `last`. Semantics are those of [`super::expr`] and
+//! [`super::aggregate`] (DuckDB's). Identifiers match columns exactly, or else in any case.
+//!
+//! Every error names its place in the query (line and column, counted from 1) and, for a
+//! column that is not there, the columns that are.
+
+use std::path::{Path, PathBuf};
+
+use arrow::datatypes::{DataType, TimeUnit};
+use sqlparser::ast::{
+    self, BinaryOperator, DateTimeField, FunctionArg, FunctionArgExpr, FunctionArguments,
+    GroupByExpr, LimitClause, ObjectNamePart, OrderByKind, SelectItem, SetExpr, Spanned, Statement,
+    TableFactor, UnaryOperator, Value,
+};
+use sqlparser::dialect::DuckDbDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Span;
+
+use super::expr::{BinaryOp, Literal, TimePart};
+use super::{Agg, AggFunc, Expr, Frame, SortKey};
+use crate::runtime::{JobFailure, World};
+use crate::table::ReadOptions;
+
+/// Why a query cannot be planned: where in the query, and what.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}{message}", at.map(|(l, c)| format!("query line {l}, column {c}: ")).unwrap_or_default())]
+pub struct SqlError {
+    /// The line and column (from 1) of the part of the query at fault, when known.
+    pub at: Option<(u64, u64)>,
+    /// What is wrong, and what would be right.
+    pub message: String,
+}
+
+fn error_at(span: Span, message: impl Into<String>) -> SqlError {
+    SqlError {
+        at: (span.start.line > 0).then_some((span.start.line, span.start.column)),
+        message: message.into(),
+    }
+}
+
+/// The table a query reads: its files and how to read them.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The files (a glob expanded, sorted) or folders.
+    pub paths: Vec<PathBuf>,
+    /// CSV's dialect, when the query gave one.
+    pub options: ReadOptions,
+}
+
+/// Plans `query` onto a frame: a collective (the ranks agree the files' pieces and
+/// columns); a query error is every rank's, with its place.
+///
+/// ```no_run
+/// use pardata::frame::sql;
+/// use pardata::prelude::*;
+///
+/// fn main() -> std::process::ExitCode {
+///     World::run(|world| {
+///         let frame = sql::plan(
+///             world,
+///             "SELECT passenger_count, avg(tip_amount) AS tip FROM 'trips.parquet' \
+///              WHERE fare_amount > 0 GROUP BY passenger_count ORDER BY passenger_count",
+///         )?;
+///         if let Some(batch) = frame.collect()? {
+///             world.say(format_args!("{} rows", batch.num_rows()));
+///         }
+///         Ok::<(), JobFailure>(())
+///     })
+/// }
+/// ```
+pub fn plan<'w>(world: &'w World, query: &str) -> Result<Frame<'w>, JobFailure> {
+    let parsed = world.agree(parse(query))?;
+    let source = world.agree(source_of(&parsed))?;
+    let frame = Frame::scan(world, &source.paths, source.options)?;
+    let names: Vec<String> = frame
+        .scanned_schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let steps = world.agree(Planner::new(names).steps(&parsed))?;
+    let mut frame = frame;
+    for step in steps {
+        frame = frame.then(step);
+    }
+    world.agree(frame.schema().map(|_| ()))?;
+    Ok(frame)
+}
+
+/// The one `SELECT` of a query.
+fn parse(query: &str) -> Result<Box<ast::Query>, SqlError> {
+    let statements = Parser::parse_sql(&DuckDbDialect {}, query).map_err(|e| SqlError {
+        at: None,
+        message: e.to_string().replace("sql parser error: ", ""),
+    })?;
+    let mut statements = statements.into_iter();
+    match (statements.next(), statements.next()) {
+        (Some(Statement::Query(q)), None) => Ok(q),
+        (Some(other), None) => Err(error_at(other.span(), "only SELECT queries are answered")),
+        (None, _) => Err(SqlError {
+            at: None,
+            message: "the query is empty".into(),
+        }),
+        (Some(_), Some(second)) => Err(error_at(second.span(), "one query at a time")),
+    }
+}
+
+fn select_of(query: &ast::Query) -> Result<&ast::Select, SqlError> {
+    if query.with.is_some() {
+        return Err(error_at(query.span(), "WITH is not supported"));
+    }
+    match query.body.as_ref() {
+        SetExpr::Select(select) => Ok(select),
+        other => Err(error_at(
+            other.span(),
+            "only a plain SELECT is answered (no UNION, VALUES or subquery)",
+        )),
+    }
+}
+
+fn source_of(query: &ast::Query) -> Result<Source, SqlError> {
+    let select = select_of(query)?;
+    let [from] = select.from.as_slice() else {
+        return Err(error_at(
+            select.span(),
+            "FROM must name one table: a file, a folder or a glob",
+        ));
+    };
+    if let Some(join) = from.joins.first() {
+        return Err(error_at(join.relation.span(), "JOIN is not supported yet"));
+    }
+    let TableFactor::Table { name, args, .. } = &from.relation else {
+        return Err(error_at(
+            from.relation.span(),
+            "FROM must name a file, a folder, a glob or read_csv('...')",
+        ));
+    };
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|part| match part {
+            ObjectNamePart::Identifier(ident) => ident.value.clone(),
+            ObjectNamePart::Function(f) => f.name.value.clone(),
+        })
+        .collect();
+    let mut options = ReadOptions::default();
+    let path = match args {
+        None => parts.join("."),
+        Some(args) => {
+            let function = parts.join(".").to_ascii_lowercase();
+            if !matches!(
+                function.as_str(),
+                "read_csv"
+                    | "read_csv_auto"
+                    | "read_parquet"
+                    | "read_json"
+                    | "read_ndjson"
+                    | "read_json_auto"
+            ) {
+                return Err(error_at(
+                    name.span(),
+                    format!("{function}() is not a table function here (read_csv, read_parquet, read_json)"),
+                ));
+            }
+            let mut path = None;
+            for arg in &args.args {
+                match arg {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) if path.is_none() => {
+                        path = Some(text_literal(e)?);
+                    }
+                    FunctionArg::Named {
+                        name,
+                        arg: FunctionArgExpr::Expr(e),
+                        ..
+                    }
+                    | FunctionArg::ExprNamed {
+                        name: ast::Expr::Identifier(name),
+                        arg: FunctionArgExpr::Expr(e),
+                        ..
+                    } => match name.value.to_ascii_lowercase().as_str() {
+                        "header" => {
+                            options.header = match e {
+                                ast::Expr::Value(v) => match &v.value {
+                                    Value::Boolean(b) => *b,
+                                    _ => return Err(error_at(e.span(), "header is true or false")),
+                                },
+                                _ => return Err(error_at(e.span(), "header is true or false")),
+                            }
+                        }
+                        "delim" | "sep" | "delimiter" => {
+                            let text = text_literal(e)?;
+                            let bytes = text.as_bytes();
+                            if bytes.len() != 1 {
+                                return Err(error_at(e.span(), "the delimiter is one character"));
+                            }
+                            options.delimiter = Some(bytes[0]);
+                        }
+                        other => {
+                            return Err(error_at(
+                                name.span,
+                                format!("{function} takes header and delim, not {other}"),
+                            ))
+                        }
+                    },
+                    other => {
+                        return Err(error_at(
+                            other.span(),
+                            "a table function takes a path, then name = value options",
+                        ))
+                    }
+                }
+            }
+            path.ok_or_else(|| error_at(name.span(), format!("{function}() needs a path")))?
+        }
+    };
+    let paths = expand(&path).map_err(|message| error_at(from.relation.span(), message))?;
+    Ok(Source { paths, options })
+}
+
+fn text_literal(e: &ast::Expr) -> Result<String, SqlError> {
+    match e {
+        ast::Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Ok(s.clone()),
+            _ => Err(error_at(e.span(), "a quoted path or text")),
+        },
+        ast::Expr::Identifier(ident) => Ok(ident.value.clone()),
+        _ => Err(error_at(e.span(), "a quoted path or text")),
+    }
+}
+
+/// The files a path names: itself, or the sorted matches of a glob in its last part
+/// (`data/*.csv`, `trips_2015-0?.parquet`).
+fn expand(path: &str) -> Result<Vec<PathBuf>, String> {
+    let path = Path::new(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !name.contains(['*', '?']) {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let entries =
+        std::fs::read_dir(&folder).map_err(|e| format!("cannot list {}: {e}", folder.display()))?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| wildcard(&name, &entry.file_name().to_string_lossy()))
+        .map(|entry| entry.path())
+        .collect();
+    found.sort();
+    if found.is_empty() {
+        return Err(format!("no file matches {}", path.display()));
+    }
+    Ok(found)
+}
+
+/// Whether `name` matches `pattern` (`*` any text, `?` one character).
+fn wildcard(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < n.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == n[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == '*')
+}
+
+/// What names mean where an expression is read.
+enum Scope<'a> {
+    /// The scanned rows' columns.
+    Rows,
+    /// After a group-by: the group keys (as row expressions, named) and the aggregates
+    /// found so far.
+    Groups {
+        keys: &'a [(String, Expr)],
+        aggs: &'a mut Vec<(String, Agg)>,
+    },
+}
+
+struct Planner {
+    columns: Vec<String>,
+}
+
+impl Planner {
+    fn new(columns: Vec<String>) -> Planner {
+        Planner { columns }
+    }
+
+    fn steps(&self, query: &ast::Query) -> Result<Vec<super::Step>, SqlError> {
+        use super::Step;
+        let select = select_of(query)?;
+        let items = self.items(select)?;
+        let mut steps = Vec::new();
+        if let Some(predicate) = &select.selection {
+            steps.push(Step::Filter(self.expr(predicate, &mut Scope::Rows)?));
+        }
+        let order: Vec<&ast::OrderByExpr> = match query.order_by.as_ref().map(|o| &o.kind) {
+            None => Vec::new(),
+            Some(OrderByKind::Expressions(list)) => list.iter().collect(),
+            Some(OrderByKind::All(_)) => {
+                return Err(error_at(
+                    query.span(),
+                    "ORDER BY ALL is not supported; name the columns",
+                ))
+            }
+        };
+        let limit = self.limit(query)?;
+        let group_exprs: Vec<&ast::Expr> = match &select.group_by {
+            GroupByExpr::Expressions(list, _) => list.iter().collect(),
+            GroupByExpr::All(_) => {
+                return Err(error_at(
+                    select.span(),
+                    "GROUP BY ALL is not supported; name the keys",
+                ))
+            }
+        };
+        let aggregating = !group_exprs.is_empty()
+            || select.having.is_some()
+            || items.iter().any(|(_, e)| has_aggregate(e));
+        let distinct = match &select.distinct {
+            None | Some(ast::Distinct::All) => false,
+            Some(ast::Distinct::Distinct) => true,
+            Some(other) => {
+                return Err(error_at(select.span(), format!("{other} is not supported")))
+            }
+        };
+        if aggregating {
+            // The keys, as row expressions: an output name or position means its item.
+            let mut keys: Vec<(String, Expr)> = Vec::new();
+            for (i, e) in group_exprs.iter().enumerate() {
+                let item = self.item_named(e, &items)?;
+                let row_expr = match item {
+                    Some(item_expr) => self.expr(item_expr, &mut Scope::Rows)?,
+                    None => self.expr(e, &mut Scope::Rows)?,
+                };
+                if has_aggregate(item.unwrap_or(e)) {
+                    return Err(error_at(e.span(), "GROUP BY cannot hold an aggregate"));
+                }
+                keys.push((format!("#k{i}"), row_expr));
+            }
+            let mut aggs = Vec::new();
+            let mut outputs = Vec::new();
+            for (name, e) in &items {
+                let value = self.expr(
+                    e,
+                    &mut Scope::Groups {
+                        keys: &keys,
+                        aggs: &mut aggs,
+                    },
+                )?;
+                outputs.push((name.clone(), value));
+            }
+            let having = match &select.having {
+                Some(h) => Some(self.expr(
+                    h,
+                    &mut Scope::Groups {
+                        keys: &keys,
+                        aggs: &mut aggs,
+                    },
+                )?),
+                None => None,
+            };
+            let mut sort = Vec::new();
+            for o in &order {
+                let target = self.item_named(&o.expr, &items)?.unwrap_or(&o.expr);
+                let value = self.expr(
+                    target,
+                    &mut Scope::Groups {
+                        keys: &keys,
+                        aggs: &mut aggs,
+                    },
+                )?;
+                sort.push(sort_key(o, value));
+            }
+            steps.push(Step::Aggregate { keys, aggs });
+            if let Some(h) = having {
+                steps.push(Step::Filter(h));
+            }
+            if distinct {
+                return Err(error_at(
+                    select.span(),
+                    "DISTINCT with GROUP BY is not supported",
+                ));
+            }
+            if !sort.is_empty() {
+                steps.push(Step::Sort(sort));
+            }
+            if let Some(n) = limit {
+                steps.push(Step::Limit(n));
+            }
+            steps.push(Step::Select(outputs));
+            return Ok(steps);
+        }
+        let mut outputs = Vec::new();
+        for (name, e) in &items {
+            outputs.push((name.clone(), self.expr(e, &mut Scope::Rows)?));
+        }
+        if distinct {
+            // The distinct rows: a group-by of every output column, no aggregates.
+            steps.push(Step::Select(outputs.clone()));
+            let keys: Vec<(String, Expr)> = outputs
+                .iter()
+                .map(|(n, _)| (n.clone(), Expr::Column(n.clone())))
+                .collect();
+            steps.push(Step::Aggregate {
+                keys,
+                aggs: Vec::new(),
+            });
+            let names: Vec<String> = outputs.iter().map(|(n, _)| n.clone()).collect();
+            let mut sort = Vec::new();
+            for o in &order {
+                let name = match self.item_named(&o.expr, &items)? {
+                    Some(item) => items
+                        .iter()
+                        .find(|(_, e)| e == item)
+                        .map(|(n, _)| n.clone()),
+                    None => None,
+                };
+                let value = match name {
+                    Some(n) => Expr::Column(n),
+                    None => Planner::new(names.clone()).expr(&o.expr, &mut Scope::Rows)?,
+                };
+                sort.push(sort_key(o, value));
+            }
+            if !sort.is_empty() {
+                steps.push(Step::Sort(sort));
+            }
+            if let Some(n) = limit {
+                steps.push(Step::Limit(n));
+            }
+            return Ok(steps);
+        }
+        let mut sort = Vec::new();
+        for o in &order {
+            let target = self.item_named(&o.expr, &items)?.unwrap_or(&o.expr);
+            sort.push(sort_key(o, self.expr(target, &mut Scope::Rows)?));
+        }
+        if !sort.is_empty() {
+            steps.push(Step::Sort(sort));
+        }
+        if let Some(n) = limit {
+            steps.push(Step::Limit(n));
+        }
+        steps.push(Step::Select(outputs));
+        Ok(steps)
+    }
+
+    /// The select list, `*` expanded into every scanned column: each item's output name
+    /// and expression.
+    fn items(&self, select: &ast::Select) -> Result<Vec<(String, ast::Expr)>, SqlError> {
+        let mut items = Vec::new();
+        for item in &select.projection {
+            match item {
+                SelectItem::UnnamedExpr(e) => items.push((default_name(e), e.clone())),
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    items.push((alias.value.clone(), expr.clone()))
+                }
+                SelectItem::Wildcard(_) => {
+                    for column in &self.columns {
+                        let ident = ast::Expr::Identifier(ast::Ident::with_quote('"', column));
+                        items.push((column.clone(), ident));
+                    }
+                }
+                other => return Err(error_at(other.span(), "this select item is not supported")),
+            }
+        }
+        Ok(items)
+    }
+
+    /// The select item an expression names: an output name (`ORDER BY tip`) or position
+    /// (`GROUP BY 1`).
+    fn item_named<'q>(
+        &self,
+        e: &ast::Expr,
+        items: &'q [(String, ast::Expr)],
+    ) -> Result<Option<&'q ast::Expr>, SqlError> {
+        match e {
+            ast::Expr::Value(v) => match &v.value {
+                Value::Number(n, _) => {
+                    let position: usize = n
+                        .parse()
+                        .map_err(|_| error_at(e.span(), "a position is a whole number"))?;
+                    match items.get(position.wrapping_sub(1)) {
+                        Some((_, item)) if position > 0 => Ok(Some(item)),
+                        _ => Err(error_at(
+                            e.span(),
+                            format!(
+                                "position {position} is not in the select list (1 to {})",
+                                items.len()
+                            ),
+                        )),
+                    }
+                }
+                _ => Ok(None),
+            },
+            ast::Expr::Identifier(ident) if !self.columns.contains(&ident.value) => Ok(items
+                .iter()
+                .find(|(name, _)| name == &ident.value)
+                .map(|(_, item)| item)),
+            _ => Ok(None),
+        }
+    }
+
+    fn limit(&self, query: &ast::Query) -> Result<Option<usize>, SqlError> {
+        let limit = match &query.limit_clause {
+            None => return Ok(None),
+            Some(LimitClause::LimitOffset { limit, offset, .. }) => {
+                if let Some(offset) = offset {
+                    return Err(error_at(offset.value.span(), "OFFSET is not supported"));
+                }
+                match limit {
+                    Some(l) => l,
+                    None => return Ok(None),
+                }
+            }
+            Some(LimitClause::OffsetCommaLimit { offset, .. }) => {
+                return Err(error_at(offset.span(), "OFFSET is not supported"))
+            }
+        };
+        match limit {
+            ast::Expr::Value(v) => match &v.value {
+                Value::Number(n, _) => n
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| error_at(limit.span(), "LIMIT takes a whole number")),
+                _ => Err(error_at(limit.span(), "LIMIT takes a whole number")),
+            },
+            _ => Err(error_at(limit.span(), "LIMIT takes a whole number")),
+        }
+    }
+
+    fn column(&self, ident: &ast::Ident) -> Result<String, SqlError> {
+        if self.columns.contains(&ident.value) {
+            return Ok(ident.value.clone());
+        }
+        let folded: Vec<&String> = self
+            .columns
+            .iter()
+            .filter(|c| c.eq_ignore_ascii_case(&ident.value))
+            .collect();
+        match folded.as_slice() {
+            [one] => Ok((*one).clone()),
+            _ => Err(error_at(
+                ident.span,
+                format!(
+                    "no column \"{}\"; the columns are {}",
+                    ident.value,
+                    self.columns.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// A query expression as a frame expression, in a scope.
+    fn expr(&self, e: &ast::Expr, scope: &mut Scope<'_>) -> Result<Expr, SqlError> {
+        if let Scope::Groups { keys, aggs } = scope {
+            if let Some(agg) = self.aggregate(e)? {
+                let name = match aggs.iter().position(|(_, a)| *a == agg) {
+                    Some(i) => aggs[i].0.clone(),
+                    None => {
+                        let name = format!("#a{}", aggs.len());
+                        aggs.push((name.clone(), agg));
+                        name
+                    }
+                };
+                return Ok(Expr::Column(name));
+            }
+            // A group key, whole.
+            if !has_aggregate(e) {
+                if let Ok(row_expr) = self.expr(e, &mut Scope::Rows) {
+                    if let Some((name, _)) = keys.iter().find(|(_, k)| *k == row_expr) {
+                        return Ok(Expr::Column(name.clone()));
+                    }
+                    if !row_expr.columns().is_empty() {
+                        return Err(error_at(
+                            e.span(),
+                            format!("{e} must be in GROUP BY or inside an aggregate"),
+                        ));
+                    }
+                }
+            }
+        }
+        let sub = |x: &ast::Expr, scope: &mut Scope<'_>| -> Result<Box<Expr>, SqlError> {
+            Ok(Box::new(self.expr(x, scope)?))
+        };
+        Ok(match e {
+            ast::Expr::Identifier(ident) => Expr::Column(self.column(ident)?),
+            ast::Expr::CompoundIdentifier(parts) => match parts.last() {
+                Some(last) => Expr::Column(self.column(last)?),
+                None => return Err(error_at(e.span(), "an empty name")),
+            },
+            ast::Expr::Nested(inner) => self.expr(inner, scope)?,
+            ast::Expr::Value(v) => Expr::Literal(match &v.value {
+                Value::Number(n, _) => match n.parse::<i64>() {
+                    Ok(i) => Literal::Int(i),
+                    Err(_) => Literal::Float(
+                        n.parse()
+                            .map_err(|_| error_at(e.span(), format!("{n} is not a number")))?,
+                    ),
+                },
+                Value::SingleQuotedString(s) => Literal::Text(s.clone()),
+                Value::Boolean(b) => Literal::Bool(*b),
+                Value::Null => Literal::Null,
+                other => {
+                    return Err(error_at(
+                        e.span(),
+                        format!("the value {other} is not supported"),
+                    ))
+                }
+            }),
+            ast::Expr::BinaryOp { left, op, right } => {
+                let op = match op {
+                    BinaryOperator::Plus => BinaryOp::Add,
+                    BinaryOperator::Minus => BinaryOp::Sub,
+                    BinaryOperator::Multiply => BinaryOp::Mul,
+                    BinaryOperator::Divide => BinaryOp::Div,
+                    BinaryOperator::Modulo => BinaryOp::Mod,
+                    BinaryOperator::Eq => BinaryOp::Eq,
+                    BinaryOperator::NotEq => BinaryOp::NotEq,
+                    BinaryOperator::Lt => BinaryOp::Lt,
+                    BinaryOperator::LtEq => BinaryOp::LtEq,
+                    BinaryOperator::Gt => BinaryOp::Gt,
+                    BinaryOperator::GtEq => BinaryOp::GtEq,
+                    BinaryOperator::And => BinaryOp::And,
+                    BinaryOperator::Or => BinaryOp::Or,
+                    other => {
+                        return Err(error_at(
+                            e.span(),
+                            format!("the operator {other} is not supported"),
+                        ))
+                    }
+                };
+                Expr::Binary(sub(left, scope)?, op, sub(right, scope)?)
+            }
+            ast::Expr::UnaryOp { op, expr } => match op {
+                UnaryOperator::Not => Expr::Not(sub(expr, scope)?),
+                UnaryOperator::Minus => match self.expr(expr, scope)? {
+                    Expr::Literal(Literal::Int(i)) => Expr::Literal(Literal::Int(-i)),
+                    Expr::Literal(Literal::Float(f)) => Expr::Literal(Literal::Float(-f)),
+                    inner => Expr::Negate(Box::new(inner)),
+                },
+                UnaryOperator::Plus => self.expr(expr, scope)?,
+                other => {
+                    return Err(error_at(
+                        e.span(),
+                        format!("the operator {other} is not supported"),
+                    ))
+                }
+            },
+            ast::Expr::IsNull(inner) => Expr::IsNull(sub(inner, scope)?, false),
+            ast::Expr::IsNotNull(inner) => Expr::IsNull(sub(inner, scope)?, true),
+            ast::Expr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let value = self.expr(expr, scope)?;
+                let within = value
+                    .clone()
+                    .gt_eq(self.expr(low, scope)?)
+                    .and(value.lt_eq(self.expr(high, scope)?));
+                if *negated {
+                    within.not()
+                } else {
+                    within
+                }
+            }
+            ast::Expr::In {
+                expr,
+                target: ast::InTarget::List(list),
+                negated,
+                ..
+            } => {
+                let value = self.expr(expr, scope)?;
+                let mut any: Option<Expr> = None;
+                for item in list {
+                    let test = value.clone().eq(self.expr(item, scope)?);
+                    any = Some(match any {
+                        None => test,
+                        Some(so_far) => so_far.or(test),
+                    });
+                }
+                let any = any.ok_or_else(|| error_at(e.span(), "IN () needs values"))?;
+                if *negated {
+                    any.not()
+                } else {
+                    any
+                }
+            }
+            ast::Expr::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => {
+                let pattern = text_literal(pattern)?;
+                Expr::Like(sub(expr, scope)?, pattern, *negated)
+            }
+            ast::Expr::Cast {
+                expr, data_type, ..
+            } => Expr::Cast(sub(expr, scope)?, sql_type(data_type, e.span())?),
+            ast::Expr::Extract { field, expr, .. } => {
+                let part = match field {
+                    DateTimeField::Year => TimePart::Year,
+                    DateTimeField::Month => TimePart::Month,
+                    DateTimeField::Day => TimePart::Day,
+                    DateTimeField::Hour => TimePart::Hour,
+                    DateTimeField::Minute => TimePart::Minute,
+                    DateTimeField::DayOfWeek | DateTimeField::Dow => TimePart::DayOfWeek,
+                    other => {
+                        return Err(error_at(
+                            e.span(),
+                            format!("EXTRACT of {other} is not supported"),
+                        ))
+                    }
+                };
+                Expr::Part(part, sub(expr, scope)?)
+            }
+            ast::Expr::Function(function) => self.function(function, e, scope)?,
+            other => return Err(error_at(other.span(), format!("{other} is not supported"))),
+        })
+    }
+
+    fn arguments<'q>(
+        &self,
+        function: &'q ast::Function,
+    ) -> Result<(Vec<&'q ast::Expr>, bool, bool), SqlError> {
+        // The arguments, whether one is `*`, and whether DISTINCT was given.
+        match &function.args {
+            FunctionArguments::None => Ok((Vec::new(), false, false)),
+            FunctionArguments::Subquery(q) => {
+                Err(error_at(q.span(), "a subquery is not supported"))
+            }
+            FunctionArguments::List(list) => {
+                let distinct = matches!(
+                    list.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
+                );
+                let mut args = Vec::new();
+                let mut star = false;
+                for arg in &list.args {
+                    match arg {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(e),
+                        FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => star = true,
+                        other => {
+                            return Err(error_at(other.span(), "this argument is not supported"))
+                        }
+                    }
+                }
+                Ok((args, star, distinct))
+            }
+        }
+    }
+
+    /// The aggregate a call is, if it is one.
+    fn aggregate(&self, e: &ast::Expr) -> Result<Option<Agg>, SqlError> {
+        let ast::Expr::Function(function) = e else {
+            return Ok(None);
+        };
+        let name = function.name.to_string().to_ascii_lowercase();
+        let Some(func) = aggregate_function(&name) else {
+            return Ok(None);
+        };
+        let (args, star, distinct) = self.arguments(function)?;
+        if star {
+            if func != AggFunc::Count || !args.is_empty() {
+                return Err(error_at(
+                    e.span(),
+                    format!("{name}(*) is not an aggregate; count(*) is"),
+                ));
+            }
+            return Ok(Some(Agg::count_rows()));
+        }
+        let [arg] = args.as_slice() else {
+            return Err(error_at(e.span(), format!("{name}() takes one argument")));
+        };
+        if has_aggregate(arg) {
+            return Err(error_at(arg.span(), "an aggregate cannot hold another"));
+        }
+        let input = self.expr(arg, &mut Scope::Rows)?;
+        let func = match (func, distinct) {
+            (AggFunc::Count, true) => AggFunc::CountDistinct,
+            (f, false) => f,
+            (_, true) => {
+                return Err(error_at(
+                    e.span(),
+                    format!("{name}(DISTINCT ...) is not supported; count(DISTINCT ...) is"),
+                ))
+            }
+        };
+        Ok(Some(Agg::new(func, input)))
+    }
+
+    fn function(
+        &self,
+        function: &ast::Function,
+        e: &ast::Expr,
+        scope: &mut Scope<'_>,
+    ) -> Result<Expr, SqlError> {
+        let name = function.name.to_string().to_ascii_lowercase();
+        if aggregate_function(&name).is_some() {
+            return Err(error_at(
+                e.span(),
+                format!("{name}() is an aggregate: it cannot be used in WHERE or in a group key"),
+            ));
+        }
+        let (args, _, _) = self.arguments(function)?;
+        let one = |args: &[&ast::Expr]| -> Result<ast::Expr, SqlError> {
+            match args {
+                [a] => Ok((*a).clone()),
+                _ => Err(error_at(e.span(), format!("{name}() takes one argument"))),
+            }
+        };
+        let part = |p: TimePart, scope: &mut Scope<'_>| -> Result<Expr, SqlError> {
+            Ok(Expr::Part(p, Box::new(self.expr(&one(&args)?, scope)?)))
+        };
+        match name.as_str() {
+            "year" => part(TimePart::Year, scope),
+            "month" => part(TimePart::Month, scope),
+            "day" | "dayofmonth" => part(TimePart::Day, scope),
+            "hour" => part(TimePart::Hour, scope),
+            "minute" => part(TimePart::Minute, scope),
+            "dayofweek" | "dow" => part(TimePart::DayOfWeek, scope),
+            "weekday" => part(TimePart::Weekday, scope),
+            "date" => Ok(Expr::Cast(
+                Box::new(self.expr(&one(&args)?, scope)?),
+                DataType::Date32,
+            )),
+            "coalesce" | "ifnull" | "fill_null" => {
+                let mut values = args.iter().rev();
+                let last = values
+                    .next()
+                    .ok_or_else(|| error_at(e.span(), "coalesce() needs values"))?;
+                let mut result = self.expr(last, scope)?;
+                for value in values {
+                    result = Expr::FillNull(Box::new(self.expr(value, scope)?), Box::new(result));
+                }
+                Ok(result)
+            }
+            "starts_with" | "prefix" => match args.as_slice() {
+                [value, prefix] => Ok(self.expr(value, scope)?.starts_with(&text_literal(prefix)?)),
+                _ => Err(error_at(e.span(), "starts_with(text, 'prefix')")),
+            },
+            _ => Err(error_at(
+                function.name.span(),
+                format!("no function {name}() here (see `pardata sql --help` for those there are)"),
+            )),
+        }
+    }
+}
+
+fn aggregate_function(name: &str) -> Option<AggFunc> {
+    Some(match name {
+        "count" => AggFunc::Count,
+        "sum" => AggFunc::Sum,
+        "avg" | "mean" => AggFunc::Mean,
+        "min" => AggFunc::Min,
+        "max" => AggFunc::Max,
+        "stddev" | "stddev_samp" | "std" => AggFunc::Std,
+        "variance" | "var_samp" | "var" => AggFunc::Var,
+        "first" => AggFunc::First,
+        "last" => AggFunc::Last,
+        _ => return None,
+    })
+}
+
+fn has_aggregate(e: &ast::Expr) -> bool {
+    let mut found = false;
+    let _ = ast::visit_expressions(e, |x: &ast::Expr| {
+        if let ast::Expr::Function(f) = x {
+            if aggregate_function(&f.name.to_string().to_ascii_lowercase()).is_some() {
+                found = true;
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+fn sort_key(o: &ast::OrderByExpr, expr: Expr) -> SortKey {
+    let descending = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+    SortKey {
+        expr,
+        descending,
+        // SQL's default: nulls last ascending, first descending (DuckDB: last in both).
+        nulls_first: o.options.nulls_first.unwrap_or(false),
+    }
+}
+
+/// The output name of an unnamed select item: a column's name, or the item's text.
+fn default_name(e: &ast::Expr) -> String {
+    match e {
+        ast::Expr::Identifier(ident) => ident.value.clone(),
+        ast::Expr::CompoundIdentifier(parts) => {
+            parts.last().map(|p| p.value.clone()).unwrap_or_default()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn sql_type(t: &ast::DataType, span: Span) -> Result<DataType, SqlError> {
+    use ast::DataType as T;
+    Ok(match t {
+        T::BigInt(_) | T::Int(_) | T::Integer(_) | T::SmallInt(_) | T::TinyInt(_) | T::Int64 => {
+            DataType::Int64
+        }
+        T::Double(_)
+        | T::DoublePrecision
+        | T::Float(_)
+        | T::Real
+        | T::Float64
+        | T::Decimal(_)
+        | T::Numeric(_) => DataType::Float64,
+        T::Varchar(_) | T::Text | T::String(_) | T::Char(_) => DataType::Utf8,
+        T::Boolean | T::Bool => DataType::Boolean,
+        T::Date => DataType::Date32,
+        T::Timestamp(_, _) | T::Datetime(_) => DataType::Timestamp(TimeUnit::Microsecond, None),
+        other => return Err(error_at(span, format!("CAST to {other} is not supported"))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn steps(query: &str) -> Result<Vec<super::super::Step>, SqlError> {
+        let parsed = parse(query)?;
+        Planner::new(vec!["a".into(), "b".into(), "s".into()]).steps(&parsed)
+    }
+
+    #[test]
+    fn a_missing_column_is_placed_and_the_columns_named() {
+        let error = steps("SELECT a,\n  tip FROM t").expect_err("no column tip");
+        assert_eq!(
+            error.to_string(),
+            "query line 2, column 3: no column \"tip\"; the columns are a, b, s"
+        );
+    }
+
+    #[test]
+    fn a_bare_column_beside_an_aggregate_is_refused() {
+        let error = steps("SELECT a, sum(b) FROM t").expect_err("a is not a key");
+        assert!(
+            error.to_string().contains("a must be in GROUP BY"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn aggregates_are_shared_and_keys_reused() {
+        let planned = steps("SELECT a, sum(b) / count(*) AS m, sum(b) FROM t GROUP BY a HAVING sum(b) > 1 ORDER BY m DESC LIMIT 3")
+            .expect("plans");
+        let super::super::Step::Aggregate { keys, aggs } = &planned[0] else {
+            panic!("an aggregate first: {planned:?}");
+        };
+        assert_eq!(keys.len(), 1);
+        assert_eq!(aggs.len(), 2, "sum(b) once, count(*) once: {aggs:?}");
+    }
+
+    #[test]
+    fn globs_match_as_shells_do() {
+        assert!(wildcard("*.csv", "a.csv"));
+        assert!(wildcard("trips_0?.parquet", "trips_01.parquet"));
+        assert!(!wildcard("*.csv", "a.csv.gz"));
+        assert!(wildcard("*", ""));
+    }
+
+    #[test]
+    fn parse_errors_say_what_was_expected() {
+        let error = steps("SELEC a FROM t").expect_err("a typo");
+        assert!(error.to_string().contains("Expected"), "{error}");
+    }
+}

@@ -1,0 +1,227 @@
+//! `pardata sql "SELECT ..."`: a query over the user's files ([`crate::frame::sql`]),
+//! answered by every rank together; rank 0 prints the rows as a text table (the first
+//! 100), as CSV (`--format csv`), or as one JSON document (`--format json`), or writes them
+//! to a file (`--out FILE`, any of the data layer's formats, written whole or not at all).
+//! `--explain` prints the plan's stages and exchanges instead of running it.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use arrow::array::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use serde::Serialize;
+
+use crate::frame::sql;
+use crate::runtime::{JobFailure, World};
+use crate::table::{write, Format, Table};
+
+/// The rows a text table shows; CSV, JSON and `--out` have them all.
+const TEXT_ROWS: usize = 100;
+
+/// What to ask.
+#[derive(Debug, Clone)]
+pub struct SqlOptions {
+    /// The query.
+    pub query: String,
+    /// Write the result to this file instead of printing it.
+    pub out: Option<PathBuf>,
+    /// Print the plan, do not run it.
+    pub explain: bool,
+    /// Print CSV, not a text table.
+    pub csv: bool,
+}
+
+/// The answer (on rank 0; empty elsewhere).
+#[derive(Debug, Serialize)]
+pub struct SqlSummary {
+    /// The columns' names.
+    pub columns: Vec<String>,
+    /// The columns' Arrow types.
+    pub types: Vec<String>,
+    /// The rows, as JSON objects.
+    pub rows: serde_json::Value,
+    /// The file written, if `--out` said one.
+    pub written: Option<PathBuf>,
+    /// The plan, with `--explain`.
+    pub plan: Option<String>,
+    #[serde(skip)]
+    rendered: String,
+}
+
+/// Answers the query (a collective).
+pub fn sql(world: &World, options: &SqlOptions) -> Result<SqlSummary, JobFailure> {
+    let frame = sql::plan(world, &options.query)?;
+    if options.explain {
+        let plan = frame.explain();
+        return Ok(SqlSummary {
+            columns: Vec::new(),
+            types: Vec::new(),
+            rows: serde_json::Value::Array(Vec::new()),
+            written: None,
+            rendered: plan.clone(),
+            plan: Some(plan),
+        });
+    }
+    let batch = frame.collect()?;
+    // Rank 0 writes and renders; every rank learns how that went.
+    let answered = match batch {
+        None => Ok(SqlSummary {
+            columns: Vec::new(),
+            types: Vec::new(),
+            rows: serde_json::Value::Null,
+            written: options.out.clone(),
+            plan: None,
+            rendered: String::new(),
+        }),
+        Some(batch) => answer(&batch, options),
+    };
+    world.agree(answered)
+}
+
+fn answer(batch: &RecordBatch, options: &SqlOptions) -> Result<SqlSummary, String> {
+    let rendered = match (&options.out, options.csv) {
+        (Some(path), _) => {
+            write_out(path, batch)?;
+            format!("{} rows written to {}", batch.num_rows(), path.display())
+        }
+        (None, true) => csv_text(batch)?,
+        (None, false) => text_table(batch),
+    };
+    let schema = batch.schema();
+    Ok(SqlSummary {
+        columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
+        types: schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().to_string())
+            .collect(),
+        rows: json_rows(batch),
+        written: options.out.clone(),
+        plan: None,
+        rendered,
+    })
+}
+
+fn write_out(path: &std::path::Path, batch: &RecordBatch) -> Result<(), String> {
+    let format = Format::of(path).ok_or_else(|| {
+        format!(
+            "{}: --out takes a .parquet, .csv, .jsonl or .h5 file",
+            path.display()
+        )
+    })?;
+    let table = Table {
+        path: path.to_path_buf(),
+        schema: batch.schema(),
+        batches: vec![batch.clone()],
+    };
+    write::write(&table, path, format)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn csv_text(batch: &RecordBatch) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    {
+        let mut writer = arrow::csv::WriterBuilder::new()
+            .with_header(true)
+            .build(&mut bytes);
+        writer.write(batch).map_err(|e| e.to_string())?;
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    Ok(text.trim_end_matches('\n').to_string())
+}
+
+fn json_rows(batch: &RecordBatch) -> serde_json::Value {
+    let mut bytes = Vec::new();
+    {
+        let mut writer = arrow::json::ArrayWriter::new(&mut bytes);
+        if writer.write(batch).and_then(|()| writer.finish()).is_err() {
+            return serde_json::Value::Null;
+        }
+    }
+    if bytes.is_empty() {
+        return serde_json::Value::Array(Vec::new());
+    }
+    serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null)
+}
+
+/// The rows as an aligned table: names, a rule, then the values (numbers to the right,
+/// nulls as NULL), the first [`TEXT_ROWS`] of them.
+fn text_table(batch: &RecordBatch) -> String {
+    let options = FormatOptions::default().with_null("NULL");
+    let schema = batch.schema();
+    let shown = batch.num_rows().min(TEXT_ROWS);
+    let mut cells: Vec<Vec<String>> =
+        vec![schema.fields().iter().map(|f| f.name().clone()).collect()];
+    let formatters: Vec<Option<ArrayFormatter>> = batch
+        .columns()
+        .iter()
+        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).ok())
+        .collect();
+    for row in 0..shown {
+        cells.push(
+            formatters
+                .iter()
+                .map(|f| {
+                    f.as_ref()
+                        .map(|f| f.value(row).to_string())
+                        .unwrap_or_default()
+                })
+                .collect(),
+        );
+    }
+    let widths: Vec<usize> = (0..schema.fields().len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let right: Vec<bool> = schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().is_numeric())
+        .collect();
+    let mut lines = Vec::new();
+    for (i, row) in cells.iter().enumerate() {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .zip(&right)
+            .map(|((cell, &w), &r)| {
+                if r {
+                    format!("{cell:>w$}")
+                } else {
+                    format!("{cell:<w$}")
+                }
+            })
+            .collect();
+        lines.push(line.join("  ").trim_end().to_string());
+        if i == 0 {
+            lines.push(
+                widths
+                    .iter()
+                    .map(|&w| "-".repeat(w))
+                    .collect::<Vec<_>>()
+                    .join("  "),
+            );
+        }
+    }
+    let rows = batch.num_rows();
+    if rows > shown {
+        lines.push(format!(
+            "... {} more rows (--format csv or --out FILE for all)",
+            rows - shown
+        ));
+    }
+    lines.push(format!("({rows} row{})", if rows == 1 { "" } else { "s" }));
+    lines.join("\n")
+}
+
+impl fmt::Display for SqlSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rendered)
+    }
+}

@@ -1,0 +1,204 @@
+//! `pardata sql` against DuckDB: pandas and pyarrow write the inputs (tests/python/
+//! sql_reference.py: db-benchmark's group-by table as CSV in byte pieces and as Parquet in
+//! row groups with a dictionary column, nulls, quoted text; taxi trips with a UTC time,
+//! zero fares and missing passenger counts), pardata answers each query at 1, 2 and 3
+//! ranks with the same bytes, and DuckDB's answer to the same SQL on the same files is
+//! the reference. Bad queries fail with the place in the query and print no rows.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::launch;
+
+/// Small pieces, so that the CSV file is read in byte ranges by every rank.
+const PIECES: [(&str, &str); 1] = [("PARDATA_PIECE_BYTES", "200000")];
+
+fn inputs(name: &str) -> Option<(PathBuf, PathBuf)> {
+    common::python::inputs(name, "sql_reference.py", &["write"])
+}
+
+fn text(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+/// The queries, `{g}` the group-by table (CSV or Parquet), `{t}` the taxi trips.
+const QUERIES: &[&str] = &[
+    // db-benchmark's group-by questions 1 to 7 and 10.
+    "SELECT id1, sum(v1) AS v1 FROM '{g}' GROUP BY id1 ORDER BY id1",
+    "SELECT id1, id2, sum(v1) AS v1 FROM '{g}' GROUP BY id1, id2 ORDER BY id1, id2",
+    "SELECT id3, sum(v1) AS v1, avg(v3) AS v3 FROM '{g}' GROUP BY id3 ORDER BY id3",
+    "SELECT id4, avg(v1) AS v1, avg(v2) AS v2, avg(v3) AS v3 FROM '{g}' GROUP BY id4 ORDER BY id4",
+    "SELECT id6, sum(v1) AS v1, sum(v2) AS v2, sum(v3) AS v3 FROM '{g}' GROUP BY id6 ORDER BY id6",
+    "SELECT id4, id5, stddev(v3) AS sd, variance(v3) AS var FROM '{g}' GROUP BY id4, id5 ORDER BY id4, id5",
+    "SELECT id3, max(v1) - min(v2) AS range_v1_v2 FROM '{g}' GROUP BY id3 ORDER BY id3",
+    "SELECT id1, id2, id3, id4, id5, id6, sum(v3) AS v3, count(*) AS n FROM '{g}' \
+     GROUP BY id1, id2, id3, id4, id5, id6 ORDER BY id1, id2, id3, id4, id5, id6 LIMIT 50",
+    // One group of every row; nulls counted and skipped.
+    "SELECT count(*) AS n, count(v3) AS c, count(DISTINCT id3) AS d, min(id1) AS lo, \
+     max(note) AS hi, sum(v2) AS s, avg(v1) AS m FROM '{g}'",
+    // Rows: filters, expressions, top-k, positions, aliases, LIKE, IN, BETWEEN.
+    "SELECT row, id1, v1 * 2 + 1 AS x, v3 / v1 AS r, note FROM '{g}' \
+     WHERE v1 % 3 = 0 AND id2 <> 'id005' ORDER BY row LIMIT 20",
+    "SELECT row, v3 FROM '{g}' ORDER BY v3 DESC, row LIMIT 7",
+    "SELECT row, id3 FROM '{g}' WHERE v3 IS NULL ORDER BY 2, 1 LIMIT 9",
+    "SELECT id2, count(*) AS n FROM '{g}' GROUP BY id2 HAVING count(*) > 1990 ORDER BY n DESC, id2",
+    "SELECT count(*) AS n FROM '{g}' WHERE id3 LIKE 'id00000001%' OR id4 IN (1, 2) \
+     AND v2 BETWEEN 3 AND 5",
+    "SELECT DISTINCT id4, id5 FROM '{g}' WHERE id4 < 3 ORDER BY id4, id5",
+    "SELECT row, coalesce(v1, -1) AS v1, CAST(v2 AS DOUBLE) / 4 AS q FROM '{g}' \
+     WHERE v1 IS NULL OR NOT v2 > 2 ORDER BY row DESC LIMIT 15",
+    // The taxi lesson.
+    "SELECT avg(passenger_count) AS passengers FROM '{t}'",
+    "SELECT passenger_count, avg(trip_distance) AS distance, count(*) AS trips FROM '{t}' \
+     GROUP BY passenger_count ORDER BY passenger_count",
+    "SELECT passenger_count, avg(tip_amount / fare_amount) AS tip_share FROM '{t}' \
+     WHERE fare_amount > 0 GROUP BY 1 ORDER BY 1",
+    "SELECT hour(pickup) AS h, dayofweek(pickup) AS dow, count(*) AS n, max(tip_amount) AS top \
+     FROM '{t}' WHERE payment_type = 1 GROUP BY h, dow ORDER BY n DESC, h, dow LIMIT 10",
+];
+
+fn queries(dir: &Path) -> Vec<String> {
+    let mut all = Vec::new();
+    for query in QUERIES {
+        let taxi = text(&dir.join("taxi.parquet")).to_string();
+        for table in ["groups.csv", "groups.parquet"] {
+            let q = query
+                .replace("{g}", text(&dir.join(table)))
+                .replace("{t}", &taxi);
+            if !all.contains(&q) {
+                all.push(q);
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn queries_give_duckdbs_answers_at_every_rank_count() {
+    let Some((python, dir)) = inputs("sql-duckdb") else {
+        return;
+    };
+    let (asked, got) = (dir.join("queries"), dir.join("got"));
+    std::fs::create_dir_all(&asked).expect("a folder");
+    std::fs::create_dir_all(&got).expect("a folder");
+    for (i, query) in queries(&dir).iter().enumerate() {
+        let mut answers = Vec::new();
+        for ranks in [1, 2, 3] {
+            let run = launch(ranks, &["sql", query, "--format", "csv"], &PIECES).ok();
+            answers.push(run.stdout);
+        }
+        assert_eq!(answers[0], answers[1], "1 and 2 ranks differ on {query}");
+        assert_eq!(answers[0], answers[2], "1 and 3 ranks differ on {query}");
+        std::fs::write(asked.join(format!("{i}.sql")), query).expect("written");
+        std::fs::write(got.join(format!("{i}.csv")), &answers[0]).expect("written");
+    }
+    let output = Command::new(&python)
+        .arg(common::python::script("sql_reference.py"))
+        .arg("check")
+        .arg(&dir)
+        .output()
+        .expect("python runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(report.contains(" 0 differ from DuckDB"), "{report}");
+}
+
+#[test]
+fn bad_queries_name_the_place_and_print_nothing() {
+    let Some((_, dir)) = inputs("sql-bad") else {
+        return;
+    };
+    let groups = text(&dir.join("groups.parquet")).to_string();
+    let cases = [
+        (
+            format!("SELECT id1,\n  tip FROM '{groups}'"),
+            "query line 2, column 3: no column \"tip\"; the columns are row, id1, id2,",
+        ),
+        (
+            format!("SELECT id1, sum(v1) FROM '{groups}'"),
+            "id1 must be in GROUP BY or inside an aggregate",
+        ),
+        (format!("SELEC id1 FROM '{groups}'"), "Expected"),
+        (
+            format!("SELECT id1 FROM '{groups}' WHERE id1 + 1 > 2"),
+            "Utf8 and Int64 do not go together",
+        ),
+        (
+            "SELECT a FROM 'no/such.parquet'".to_string(),
+            "no/such.parquet",
+        ),
+        (
+            format!("SELECT id1 FROM '{groups}' ORDER BY 5"),
+            "position 5 is not in the select list (1 to 1)",
+        ),
+    ];
+    for (query, expected) in cases {
+        for ranks in [1, 2] {
+            let run = launch(ranks, &["sql", &query], &[]);
+            assert_ne!(run.code, 0, "{query} succeeded");
+            assert!(
+                run.stdout.trim().is_empty(),
+                "{query} printed {}",
+                run.stdout
+            );
+            let errors = run.pardata_errors().join("\n");
+            assert!(
+                errors.contains(expected),
+                "{query}: {errors}\n{}",
+                run.stderr
+            );
+        }
+    }
+    // A failed --out leaves no file.
+    let out = dir.join("never.parquet");
+    let query = format!("SELECT id1 FROM '{groups}' WHERE id1 > 3");
+    let run = launch(2, &["sql", &query, "--out", text(&out)], &[]);
+    assert_ne!(run.code, 0);
+    assert!(!out.exists());
+}
+
+#[test]
+fn out_writes_a_file_pandas_reads_and_explain_shows_the_exchange() {
+    let Some((python, dir)) = inputs("sql-out") else {
+        return;
+    };
+    let groups = text(&dir.join("groups.csv")).to_string();
+    let out = dir.join("means.parquet");
+    let query = format!("SELECT id1, avg(v3) AS v3 FROM '{groups}' GROUP BY id1 ORDER BY id1");
+    let run = launch(2, &["sql", &query, "--out", text(&out)], &PIECES).ok();
+    assert!(run.stdout.contains("10 rows written to"), "{}", run.stdout);
+    let check = "import pandas as pd, sys\n\
+         got = pd.read_parquet(sys.argv[1])\n\
+         want = pd.read_csv(sys.argv[2]).groupby('id1', as_index=False)['v3'].mean()\n\
+         assert list(got.columns) == ['id1', 'v3'], got.columns\n\
+         assert (got['id1'] == want['id1']).all()\n\
+         assert ((got['v3'] - want['v3']).abs() < 1e-9 * want['v3'].abs()).all()\n\
+         print('same')";
+    let output = Command::new(&python)
+        .args(["-c", check, text(&out), &groups])
+        .output()
+        .expect("python runs");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("same"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run = launch(2, &["sql", &query, "--explain"], &PIECES).ok();
+    assert!(
+        run.stdout
+            .contains("exchange: all-to-all of partial states"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("scan 1 file(s) in 7 piece(s)"),
+        "{}",
+        run.stdout
+    );
+}
