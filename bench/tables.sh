@@ -28,14 +28,7 @@ df.loc[df.index % 7 == 0, "ratio"] = np.nan
 df.to_csv(f"{out}/t.csv", index=False)
 df.to_json(f"{out}/t.jsonl", orient="records", lines=True)
 PY
-best() { # best of 3 wall seconds of "$@"
-  local best=999999 t0 t1 t
-  for _ in 1 2 3; do
-    t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
-    t=$(echo "$t1 - $t0" | bc); if (( $(echo "$t < $best" | bc) )); then best=$t; fi
-  done
-  echo "$best"
-}
+. bench/best.sh
 for kind in csv jsonl; do
   file=$work/t.$kind
   mb=$(echo "scale=1; $(stat -c %s "$file") / 1000000" | bc)

@@ -1,7 +1,7 @@
 //! `pardata sql` against DuckDB: pandas and pyarrow write the inputs (tests/python/
 //! sql_reference.py: db-benchmark's group-by table as CSV in byte pieces and as Parquet in
 //! row groups with a dictionary column, nulls, quoted text; taxi trips with a UTC time,
-//! zero fares and missing passenger counts), pardata answers each query at 1, 2 and 3
+//! zero fares and missing passenger counts; a small table to join with), pardata answers each query at 1, 2 and 3
 //! ranks with the same bytes, and DuckDB's answer to the same SQL on the same files is
 //! the reference. Bad queries fail with the place in the query and print no rows.
 
@@ -49,6 +49,11 @@ const QUERIES: &[&str] = &[
     "SELECT DISTINCT id4, id5 FROM '{g}' WHERE id4 < 3 ORDER BY id4, id5",
     "SELECT row, coalesce(v1, -1) AS v1, CAST(v2 AS DOUBLE) / 4 AS q FROM '{g}' \
      WHERE v1 IS NULL OR NOT v2 > 2 ORDER BY row DESC LIMIT 15",
+    // Joins with a small table (broadcast): duplicate keys, a null key, no match.
+    "SELECT g.id1, l.label, count(*) AS n, sum(g.v2) AS s, max(l.v2) AS lv FROM '{g}' AS g \
+     JOIN '{l}' AS l ON g.id1 = l.id1 GROUP BY g.id1, l.label ORDER BY g.id1, l.label",
+    "SELECT g.row, g.id1, l.label, l.v2 FROM '{g}' g LEFT JOIN '{l}' l ON l.id1 = g.id1 \
+     WHERE g.row < 60 AND (l.label IS NULL OR g.row % 5 = 0) ORDER BY g.row, l.label",
     // The taxi lesson.
     "SELECT avg(passenger_count) AS passengers FROM '{t}'",
     "SELECT passenger_count, avg(trip_distance) AS distance, count(*) AS trips FROM '{t}' \
@@ -66,7 +71,8 @@ fn queries(dir: &Path) -> Vec<String> {
         for table in ["groups.csv", "groups.parquet"] {
             let q = query
                 .replace("{g}", text(&dir.join(table)))
-                .replace("{t}", &taxi);
+                .replace("{t}", &taxi)
+                .replace("{l}", text(&dir.join("lookup.csv")));
             if !all.contains(&q) {
                 all.push(q);
             }
@@ -125,6 +131,10 @@ fn bad_queries_name_the_place_and_print_nothing() {
             "id1 must be in GROUP BY or inside an aggregate",
         ),
         (format!("SELEC id1 FROM '{groups}'"), "Expected"),
+        (
+            format!("SELECT id1 FROM '{groups}' g JOIN '{groups}' h ON g.id1 = h.id1"),
+            "query line 1, column 8: id1 is a column of both tables: qualify it (table.id1)",
+        ),
         (
             format!("SELECT id1 FROM '{groups}' WHERE id1 + 1 > 2"),
             "Utf8 and Int64 do not go together",

@@ -159,10 +159,14 @@ pub enum State {
         /// How many values.
         n: u64,
     },
-    /// An exact float sum of `n` values.
+    /// A float sum of `n` values: exact over pieces, each piece's terms added in file
+    /// order into `piece` first (pieces do not depend on the rank count, so neither does
+    /// the sum).
     FloatSum {
-        /// The sum.
+        /// The exact sum of the pieces' sums.
         sum: ExactSum,
+        /// The plain sum of the current piece's terms, not yet in `sum`.
+        piece: f64,
         /// How many values.
         n: u64,
     },
@@ -232,6 +236,7 @@ impl Plan {
             }
             (AggFunc::Sum | AggFunc::Mean, _) => State::FloatSum {
                 sum: ExactSum::default(),
+                piece: 0.0,
                 n: 0,
             },
             (AggFunc::Var | AggFunc::Std, _) => State::Moments {
@@ -379,8 +384,10 @@ impl Plan {
                     .map(|s| match s {
                         State::IntSum { n: 0, .. } | State::FloatSum { n: 0, .. } => None,
                         State::IntSum { sum, n } => Some(*sum as f64 / *n as f64),
-                        State::FloatSum { sum, n } if mean => Some(sum.value() / *n as f64),
-                        State::FloatSum { sum, .. } => Some(sum.value()),
+                        State::FloatSum { sum, piece, n } if mean => {
+                            Some(settled(sum, *piece) / *n as f64)
+                        }
+                        State::FloatSum { sum, piece, .. } => Some(settled(sum, *piece)),
                         State::Moments { n, sum, squares } => {
                             let var = variance(*n, sum, squares)?;
                             Some(if self.agg.func == AggFunc::Std {
@@ -423,8 +430,8 @@ impl Plan {
 fn add_float(state: &mut State, v: f64) {
     match state {
         State::Count(n) => *n += 1,
-        State::FloatSum { sum, n } => {
-            sum.add(v);
+        State::FloatSum { piece, n, .. } => {
+            *piece += v;
             *n += 1;
         }
         State::Moments { n, sum, squares } => {
@@ -438,6 +445,25 @@ fn add_float(state: &mut State, v: f64) {
     }
 }
 
+/// An exact sum with a piece's plain sum added.
+fn settled(sum: &ExactSum, piece: f64) -> f64 {
+    let mut sum = sum.clone();
+    sum.add(piece);
+    sum.value()
+}
+
+/// Moves each float sum's current piece into its exact sum.
+fn end_piece(states: &mut [State]) {
+    for state in states {
+        if let State::FloatSum { sum, piece, .. } = state {
+            if *piece != 0.0 || piece.is_nan() {
+                sum.add(*piece);
+            }
+            *piece = 0.0;
+        }
+    }
+}
+
 /// Merges another partial state of the same group and aggregate into `into`.
 fn merge_state(into: &mut State, other: State) {
     match (into, other) {
@@ -446,8 +472,18 @@ fn merge_state(into: &mut State, other: State) {
             *sum += s;
             *n += m;
         }
-        (State::FloatSum { sum, n }, State::FloatSum { sum: s, n: m }) => {
+        (
+            State::FloatSum { sum, piece, n },
+            State::FloatSum {
+                sum: s,
+                piece: p,
+                n: m,
+            },
+        ) => {
             sum.merge(&s);
+            sum.add(*piece);
+            sum.add(p);
+            *piece = 0.0;
             *n += m;
         }
         (
@@ -525,6 +561,8 @@ pub(crate) struct Groups {
     /// `states[a][g]`: aggregate a's state of group g.
     states: Vec<Vec<State>>,
     group_of_row: Vec<u32>,
+    /// The piece the float sums' plain parts are of.
+    piece: Option<u64>,
 }
 
 /// A group's key (its row encoding) and its states, as they cross between ranks.
@@ -552,6 +590,7 @@ impl Groups {
             key_bytes: Vec::new(),
             states: Vec::new(),
             group_of_row: Vec::new(),
+            piece: None,
         };
         groups.states = groups.plans.iter().map(|_| Vec::new()).collect();
         if keys.is_empty() {
@@ -577,6 +616,12 @@ impl Groups {
     /// Folds a batch in (its hidden place column gives `first` and `last` their order).
     pub(crate) fn update(&mut self, batch: &RecordBatch) -> Result<(), FrameError> {
         let places = super::places(batch);
+        // A batch holds rows of one piece (the high 32 bits of a place).
+        let piece = (!places.is_empty()).then(|| places.value(0) >> 32);
+        if piece != self.piece {
+            self.states.iter_mut().for_each(|s| end_piece(s));
+            self.piece = piece;
+        }
         let mut group_of_row = std::mem::take(&mut self.group_of_row);
         group_of_row.clear();
         if self.keys.is_empty() {
@@ -608,7 +653,8 @@ impl Groups {
 
     /// The aggregates' plans, and the partial states, each with the rank that owns its
     /// group.
-    pub(crate) fn into_partials(self, ranks: usize) -> (Vec<Plan>, Vec<(usize, Partial)>) {
+    pub(crate) fn into_partials(mut self, ranks: usize) -> (Vec<Plan>, Vec<(usize, Partial)>) {
+        self.states.iter_mut().for_each(|s| end_piece(s));
         let mut columns: Vec<_> = self.states.into_iter().map(Vec::into_iter).collect();
         let partials = self
             .key_bytes

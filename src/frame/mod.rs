@@ -22,6 +22,7 @@
 pub mod aggregate;
 pub mod exact;
 pub mod expr;
+pub mod join;
 mod run;
 pub mod sql;
 
@@ -37,6 +38,7 @@ use crate::table::{ReadOptions, TableError};
 
 pub use aggregate::{Agg, AggFunc};
 pub use expr::{col, lit, Expr};
+pub use join::{Join, JoinKind};
 
 /// Why a frame cannot be planned or computed.
 #[derive(Debug, thiserror::Error)]
@@ -130,7 +132,7 @@ impl SortKey {
 }
 
 /// One step of a plan after its scan.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Step {
     /// Keep the rows where the expression is true (not false, not null).
     Filter(Expr),
@@ -147,6 +149,8 @@ pub enum Step {
     Sort(Vec<SortKey>),
     /// The first rows only.
     Limit(usize),
+    /// The rows joined with another plan's ([`join`]).
+    Join(Join),
 }
 
 /// A lazy distributed table: a scan and the steps after it.
@@ -172,10 +176,93 @@ pub enum Step {
 /// ```
 pub struct Frame<'w> {
     world: &'w World,
+    plan: Plan,
+}
+
+/// What a frame is without its world: the pieces it scans, how to read them, their
+/// columns, and the steps after the scan.
+#[derive(Debug, Clone)]
+pub struct Plan {
     pieces: Vec<Piece>,
     options: ReadOptions,
     scanned: SchemaRef,
     steps: Vec<Step>,
+}
+
+impl Plan {
+    /// The columns the plan's rows will have.
+    pub fn schema(&self) -> Result<SchemaRef, FrameError> {
+        run::schema_after(&with_place(&self.scanned), &self.steps).map(|s| hide(&s))
+    }
+
+    /// The scanned columns the steps read (all of them when no step selects or
+    /// aggregates, since then every column is in the result), in the files' order.
+    pub fn needed_columns(&self) -> Vec<String> {
+        let mut named: Vec<&str> = Vec::new();
+        let mut closed = false;
+        for step in &self.steps {
+            match step {
+                Step::Filter(e) => named.extend(e.columns()),
+                Step::Sort(keys) => keys.iter().for_each(|k| named.extend(k.expr.columns())),
+                Step::Limit(_) => {}
+                Step::Join(join) => named.extend(join.on.iter().map(|(left, _)| left.as_str())),
+                Step::Select(columns) => {
+                    columns.iter().for_each(|(_, e)| named.extend(e.columns()));
+                    closed = true;
+                }
+                Step::Aggregate { keys, aggs } => {
+                    keys.iter().for_each(|(_, e)| named.extend(e.columns()));
+                    for (_, agg) in aggs {
+                        named.extend(agg.input.iter().flat_map(Expr::columns));
+                    }
+                    closed = true;
+                }
+            }
+            if closed {
+                break;
+            }
+        }
+        self.scanned
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .filter(|name| !closed || named.contains(&name.as_str()))
+            .collect()
+    }
+
+    /// Runs the plan (a collective): rank 0 gets the rows, without the hidden columns.
+    /// Only the columns the steps need are read ([`Plan::needed_columns`]).
+    pub(crate) fn run(&self, world: &World) -> Result<Option<RecordBatch>, JobFailure> {
+        let schema = world.agree(self.schema())?;
+        let needed = self.needed_columns();
+        let keep: Vec<usize> = needed
+            .iter()
+            .filter_map(|name| self.scanned.index_of(name).ok())
+            .collect();
+        // The indices come from the schema itself: the projection cannot fail.
+        let scanned = self
+            .scanned
+            .project(&keep)
+            .unwrap_or_else(|_| (*self.scanned).clone());
+        let mut options = self.options.clone();
+        options.columns = Some(needed);
+        let batch = run::collect(
+            world,
+            &self.pieces,
+            &options,
+            &std::sync::Arc::new(scanned),
+            &self.steps,
+        )?;
+        Ok(batch.map(|b| {
+            let keep: Vec<usize> = (0..b.num_columns())
+                .filter(|&i| !is_hidden(b.schema().field(i).name()))
+                .collect();
+            b.project(&keep)
+                .ok()
+                .and_then(|b| b.with_schema(schema.clone()).ok())
+                .unwrap_or_else(|| RecordBatch::new_empty(schema.clone()))
+        }))
+    }
 }
 
 /// A frame with group keys, waiting for its aggregates ([`Frame::group_by`]).
@@ -197,31 +284,55 @@ impl<'w> Frame<'w> {
         let scanned = world.agree(run::scan_schema(&pieces, &options))?;
         Ok(Frame {
             world,
-            pieces,
-            options,
-            scanned,
-            steps: Vec::new(),
+            plan: Plan {
+                pieces,
+                options,
+                scanned,
+                steps: Vec::new(),
+            },
         })
     }
 
     /// The columns of the scanned files, before any step.
     pub fn scanned_schema(&self) -> SchemaRef {
-        hide(&self.scanned)
+        hide(&self.plan.scanned)
     }
 
     /// The columns the frame's rows will have.
     pub fn schema(&self) -> Result<SchemaRef, FrameError> {
-        run::schema_after(&with_place(&self.scanned), &self.steps).map(|s| hide(&s))
+        self.plan.schema()
     }
 
-    /// The plan's steps after the scan.
-    pub fn steps(&self) -> &[Step] {
-        &self.steps
+    /// The plan: the scan and the steps after it.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
     }
 
     fn then(mut self, step: Step) -> Frame<'w> {
-        self.steps.push(step);
+        self.plan.steps.push(step);
         self
+    }
+
+    /// The rows of this frame joined with `right`'s on equal keys (`on`: pairs of a
+    /// column of this frame and one of `right`), as [`join`] states; `right` is
+    /// computed first and sent to every rank, so it should be the smaller table.
+    pub fn join(self, right: Frame<'w>, on: &[(&str, &str)], kind: JoinKind) -> Frame<'w> {
+        let left_columns = match self.schema() {
+            Ok(schema) => schema.fields().iter().map(|f| f.name().clone()).collect(),
+            // The error returns when the frame runs.
+            Err(_) => Vec::new(),
+        };
+        let on = on
+            .iter()
+            .map(|(l, r)| (l.to_string(), r.to_string()))
+            .collect();
+        self.then(Step::Join(Join {
+            right: std::sync::Arc::new(right.plan),
+            on,
+            kind,
+            left_columns,
+            hashed: Default::default(),
+        }))
     }
 
     /// The rows where `predicate` is true.
@@ -281,28 +392,13 @@ impl<'w> Frame<'w> {
 
     /// The plan's stages, where each runs and the exchanges between them.
     pub fn explain(&self) -> String {
-        run::explain(&self.pieces, &self.steps)
+        run::explain(&self.plan.pieces, &self.plan.steps)
     }
 
-    /// Computes the frame: a collective; rank 0 gets the rows, the others `None`.
+    /// Computes the frame: a collective; rank 0 gets the rows, the others `None`. Only
+    /// the columns the steps need are read ([`Plan::needed_columns`]).
     pub fn collect(&self) -> Result<Option<RecordBatch>, JobFailure> {
-        let schema = self.world.agree(self.schema())?;
-        let batch = run::collect(
-            self.world,
-            &self.pieces,
-            &self.options,
-            &self.scanned,
-            &self.steps,
-        )?;
-        Ok(batch.map(|b| {
-            let keep: Vec<usize> = (0..b.num_columns())
-                .filter(|&i| !is_hidden(b.schema().field(i).name()))
-                .collect();
-            b.project(&keep)
-                .ok()
-                .and_then(|b| b.with_schema(schema.clone()).ok())
-                .unwrap_or_else(|| RecordBatch::new_empty(schema.clone()))
-        }))
+        self.plan.run(self.world)
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, UInt64Array};
+use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt64Array};
 use arrow::compute::{
     cast, concat_batches, filter_record_batch, lexsort_to_indices, take_record_batch, SortColumn,
     SortOptions,
@@ -18,7 +18,7 @@ use super::expr::unpack;
 use super::{with_place, FrameError, SortKey, Step, PLACE};
 use crate::patterns::map::block;
 use crate::runtime::{JobFailure, World};
-use crate::table::pieces::{agreed, read_piece, Piece};
+use crate::table::pieces::{agreed, open_piece, Piece};
 use crate::table::{tables_in, ReadOptions, TableError};
 
 /// The pieces of the files under `paths` (folders give their table files, sorted), as
@@ -105,10 +105,18 @@ pub(super) fn collect(
     scanned: &SchemaRef,
     steps: &[Step],
 ) -> Result<Option<RecordBatch>, JobFailure> {
+    for join in super::join::joins(steps) {
+        if join.hashed.get().is_none() {
+            let rows = join.right.run(world)?;
+            let schema = world.agree(join.right.schema())?;
+            let rows = broadcast_rows(world, &schema, rows.as_ref());
+            world.agree(rows.and_then(|rows| join.hash(rows)))?;
+        }
+    }
     let placed = with_place(scanned);
     let split = steps
         .iter()
-        .position(|s| !matches!(s, Step::Filter(_) | Step::Select(_)))
+        .position(|s| !matches!(s, Step::Filter(_) | Step::Select(_) | Step::Join(_)))
         .unwrap_or(steps.len());
     let (row_wise, rest) = steps.split_at(split);
     let streamed = world.agree(schema_after(&placed, row_wise))?;
@@ -117,10 +125,9 @@ pub(super) fn collect(
         |sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>| -> Result<(), FrameError> {
             for index in mine.clone() {
                 let piece = &pieces[index];
-                let table = read_piece(piece, options)?;
                 let mut row = 0u64;
-                for batch in table.batches {
-                    let batch = conform(batch, scanned, piece)?;
+                for batch in open_piece(piece, options)? {
+                    let batch = conform(batch?, scanned, piece)?;
                     let rows = batch.num_rows() as u64;
                     let batch = add_places(batch, &placed, ((index as u64) << 32) + row)?;
                     row += rows;
@@ -190,44 +197,32 @@ pub(super) fn collect(
     }
 }
 
-/// A batch in the scan's columns: the same names in the same order; a type that differs
-/// is cast to the first file's when it can be.
+/// A batch in the scan's columns, taken by name (a file may have more, or in another
+/// order); a type that differs from the first file's is cast to it where it can be.
 fn conform(
     batch: RecordBatch,
     scanned: &SchemaRef,
     piece: &Piece,
 ) -> Result<RecordBatch, FrameError> {
-    let same_types = batch
-        .schema()
+    let schema = batch.schema();
+    let columns = scanned
         .fields()
         .iter()
-        .zip(scanned.fields())
-        .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type());
-    if same_types && batch.num_columns() == scanned.fields().len() {
-        return RecordBatch::try_new(scanned.clone(), batch.columns().to_vec())
-            .map_err(|e| FrameError::Internal(e.to_string()));
-    }
-    let names = |s: &Schema| {
-        s.fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect::<Vec<_>>()
-    };
-    if names(&batch.schema()) != names(scanned) {
-        return Err(FrameError::Schema {
-            path: piece.path.clone(),
-            detail: format!(
-                "its columns ({}) are not the first file's ({})",
-                names(&batch.schema()).join(", "),
-                names(scanned).join(", ")
-            ),
-        });
-    }
-    let columns = batch
-        .columns()
-        .iter()
-        .zip(scanned.fields())
-        .map(|(column, field)| {
+        .map(|field| {
+            let Ok(index) = schema.index_of(field.name()) else {
+                return Err(FrameError::Schema {
+                    path: piece.path.clone(),
+                    detail: format!(
+                        "no column \"{}\" (the first file has it); its columns are {}",
+                        field.name(),
+                        crate::table::column_list(&schema)
+                    ),
+                });
+            };
+            let column = batch.column(index);
+            if column.data_type() == field.data_type() {
+                return Ok(column.clone());
+            }
             cast(column, field.data_type()).map_err(|e| FrameError::Schema {
                 path: piece.path.clone(),
                 detail: format!(
@@ -239,7 +234,9 @@ fn conform(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    RecordBatch::try_new(scanned.clone(), columns).map_err(|e| FrameError::Internal(e.to_string()))
+    let rows = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+    RecordBatch::try_new_with_options(scanned.clone(), columns, &rows)
+        .map_err(|e| FrameError::Internal(e.to_string()))
 }
 
 fn add_places(
@@ -327,6 +324,7 @@ pub(super) fn run_local(mut batch: RecordBatch, steps: &[Step]) -> Result<Record
             }
             Step::Sort(keys) => sort_batch(batch, keys, None)?,
             Step::Limit(n) => batch.slice(0, (*n).min(batch.num_rows())),
+            Step::Join(join) => join.apply(&batch)?,
         };
     }
     Ok(batch)
@@ -404,34 +402,13 @@ fn gather_rows(
     schema: &SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<Option<RecordBatch>, FrameError> {
-    let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
-    let types: Vec<_> = schema
-        .fields()
-        .iter()
-        .map(|f| f.data_type().clone())
-        .collect();
     // The same types on every rank: the same outcome on every rank.
-    let converter = aggregate::row_converter(&types)?;
-    let mut bytes = Vec::new();
-    let mut lengths = Vec::new();
-    let mut failed = None;
-    for batch in batches {
-        match converter.convert_columns(batch.columns()) {
-            Ok(rows) => {
-                for row in rows.iter() {
-                    bytes.extend_from_slice(row.data());
-                    lengths.push(row.data().len() as u64);
-                }
-            }
-            Err(e) => {
-                // Still take part in the gathers, with nothing.
-                failed = Some(internal(e));
-                bytes.clear();
-                lengths.clear();
-                break;
-            }
-        }
-    }
+    let converter = row_converter_of(schema)?;
+    let (bytes, lengths, failed) = match encode_rows(&converter, batches) {
+        Ok((bytes, lengths)) => (bytes, lengths, None),
+        // Still take part in the gathers, with nothing.
+        Err(error) => (Vec::new(), Vec::new(), Some(error)),
+    };
     let all_bytes = world.gather_slices(&bytes);
     let all_lengths = world.gather_slices(&lengths);
     if let Some(error) = failed {
@@ -440,17 +417,82 @@ fn gather_rows(
     let (Some((bytes, _)), Some((lengths, _))) = (all_bytes, all_lengths) else {
         return Ok(None);
     };
+    decode_rows(
+        &converter,
+        schema,
+        &bytes,
+        lengths.iter().map(|&l| l as usize),
+    )
+    .map(Some)
+}
+
+/// The row encoding of a schema's columns.
+fn row_converter_of(schema: &SchemaRef) -> Result<arrow::row::RowConverter, FrameError> {
+    let types: Vec<_> = schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().clone())
+        .collect();
+    aggregate::row_converter(&types)
+}
+
+/// The batches' rows as arrow-row encodings, one after another, with their lengths.
+fn encode_rows(
+    converter: &arrow::row::RowConverter,
+    batches: &[RecordBatch],
+) -> Result<(Vec<u8>, Vec<u64>), FrameError> {
+    let mut bytes = Vec::new();
+    let mut lengths = Vec::new();
+    for batch in batches {
+        let rows = converter
+            .convert_columns(batch.columns())
+            .map_err(|e| FrameError::Internal(e.to_string()))?;
+        for row in rows.iter() {
+            bytes.extend_from_slice(row.data());
+            lengths.push(row.data().len() as u64);
+        }
+    }
+    Ok((bytes, lengths))
+}
+
+/// A batch of rows from their arrow-row encodings, one after another in `bytes`.
+fn decode_rows(
+    converter: &arrow::row::RowConverter,
+    schema: &SchemaRef,
+    bytes: &[u8],
+    lengths: impl ExactSizeIterator<Item = usize>,
+) -> Result<RecordBatch, FrameError> {
+    let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
+    let count = lengths.len();
     let parser = converter.parser();
     let mut start = 0usize;
-    let rows = lengths.iter().map(|&length| {
-        let row = parser.parse(&bytes[start..start + length as usize]);
-        start += length as usize;
+    let rows = lengths.map(|length| {
+        let row = parser.parse(&bytes[start..start + length]);
+        start += length;
         row
     });
     let columns = converter.convert_rows(rows).map_err(internal)?;
-    RecordBatch::try_new(schema.clone(), columns)
-        .map(Some)
-        .map_err(internal)
+    let options = RecordBatchOptions::new().with_row_count(Some(count));
+    RecordBatch::try_new_with_options(schema.clone(), columns, &options).map_err(internal)
+}
+
+/// Rank 0's rows on every rank (they cross as arrow-row encodings). A collective.
+fn broadcast_rows(
+    world: &World,
+    schema: &SchemaRef,
+    rows: Option<&RecordBatch>,
+) -> Result<RecordBatch, FrameError> {
+    let converter = row_converter_of(schema)?;
+    // Rank 0 still takes part when it cannot encode: it sends nothing.
+    let encoded =
+        rows.map(|batch| encode_rows(&converter, std::slice::from_ref(batch)).unwrap_or_default());
+    let (bytes, lengths): (Vec<u8>, Vec<u64>) = world.broadcast(encoded.as_ref());
+    decode_rows(
+        &converter,
+        schema,
+        &bytes,
+        lengths.iter().map(|&l| l as usize),
+    )
 }
 
 /// The plan's stages as text.
@@ -499,6 +541,18 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
                 .join(", ")
         ),
         Step::Limit(n) => format!("limit {n}"),
+        Step::Join(join) => format!(
+            "{} join on {}",
+            match join.kind {
+                super::JoinKind::Inner => "inner",
+                super::JoinKind::Left => "left",
+            },
+            join.on
+                .iter()
+                .map(|(l, r)| format!("{l} = right.{r}"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        ),
     };
     while i < steps.len() {
         let step = &steps[i];
@@ -509,6 +563,15 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
         }
         match (step, steps.get(i + 1)) {
             (Step::Filter(_) | Step::Select(_), _) => {
+                lines.push(format!("  each rank, each batch: {}", step_line(step)));
+            }
+            (Step::Join(join), _) => {
+                let right = explain(&join.right.pieces, &join.right.steps);
+                lines.push("  the right side, first:".into());
+                lines.extend(right.lines().map(|l| format!("    | {l}")));
+                lines.push(
+                    "  broadcast: the right side's rows to every rank, hashed by the keys".into(),
+                );
                 lines.push(format!("  each rank, each batch: {}", step_line(step)));
             }
             (Step::Aggregate { .. }, _) => {

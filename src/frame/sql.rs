@@ -57,6 +57,9 @@ pub struct Source {
     pub paths: Vec<PathBuf>,
     /// CSV's dialect, when the query gave one.
     pub options: ReadOptions,
+    /// The name that qualifies its columns: its alias, or its file's name without the
+    /// extension (`trips` for `'data/trips.parquet'`).
+    pub name: String,
 }
 
 /// Plans `query` onto a frame: a collective (the ranks agree the files' pieces and
@@ -82,16 +85,49 @@ pub struct Source {
 /// ```
 pub fn plan<'w>(world: &'w World, query: &str) -> Result<Frame<'w>, JobFailure> {
     let parsed = world.agree(parse(query))?;
-    let source = world.agree(source_of(&parsed))?;
-    let frame = Frame::scan(world, &source.paths, source.options)?;
-    let names: Vec<String> = frame
-        .scanned_schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
-    let steps = world.agree(Planner::new(names).steps(&parsed))?;
+    let tables = world.agree(tables_of(&parsed))?;
+    let frame = Frame::scan(world, &tables.from.paths, tables.from.options.clone())?;
+    let names = |frame: &Frame<'_>| -> Vec<String> {
+        frame
+            .scanned_schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    };
+    let mut planner = Planner::new(names(&frame));
+    planner.qualify(&tables.from.name, &names(&frame), |c| c.to_string());
+    planner.first = tables.from.name.clone();
     let mut frame = frame;
+    if let Some((source, kind, on)) = &tables.joined {
+        let right = Frame::scan(world, &source.paths, source.options.clone())?;
+        let left_names = names(&frame);
+        let right_names = names(&right);
+        let output = |c: &str| {
+            if left_names.iter().any(|l| l == c) {
+                format!("{c}_right")
+            } else {
+                c.to_string()
+            }
+        };
+        let pairs =
+            world.agree(planner.join_keys(on, &tables.from.name, &source.name, &right_names))?;
+        planner.ambiguous = right_names
+            .iter()
+            .filter(|c| left_names.contains(c))
+            .cloned()
+            .collect();
+        planner.qualify(&source.name, &right_names, output);
+        planner
+            .columns
+            .extend(right_names.iter().map(|c| output(c)));
+        let on: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(l, r)| (l.as_str(), r.as_str()))
+            .collect();
+        frame = frame.join(right, &on, *kind);
+    }
+    let steps = world.agree(planner.steps(&parsed))?;
     for step in steps {
         frame = frame.then(step);
     }
@@ -130,7 +166,14 @@ fn select_of(query: &ast::Query) -> Result<&ast::Select, SqlError> {
     }
 }
 
-fn source_of(query: &ast::Query) -> Result<Source, SqlError> {
+/// The tables of a query: the one after FROM, and the one it joins, if any, with the
+/// join's kind and its ON condition.
+struct Tables<'q> {
+    from: Source,
+    joined: Option<(Source, super::JoinKind, &'q ast::Expr)>,
+}
+
+fn tables_of(query: &ast::Query) -> Result<Tables<'_>, SqlError> {
     let select = select_of(query)?;
     let [from] = select.from.as_slice() else {
         return Err(error_at(
@@ -138,12 +181,48 @@ fn source_of(query: &ast::Query) -> Result<Source, SqlError> {
             "FROM must name one table: a file, a folder or a glob",
         ));
     };
-    if let Some(join) = from.joins.first() {
-        return Err(error_at(join.relation.span(), "JOIN is not supported yet"));
-    }
-    let TableFactor::Table { name, args, .. } = &from.relation else {
+    let joined = match from.joins.as_slice() {
+        [] => None,
+        [join] => {
+            use ast::{JoinConstraint, JoinOperator};
+            let (kind, constraint) = match &join.join_operator {
+                JoinOperator::Join(c) | JoinOperator::Inner(c) => (super::JoinKind::Inner, c),
+                JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (super::JoinKind::Left, c),
+                _ => {
+                    return Err(error_at(
+                        join.relation.span(),
+                        "only [INNER] JOIN and LEFT [OUTER] JOIN are supported",
+                    ))
+                }
+            };
+            let JoinConstraint::On(on) = constraint else {
+                return Err(error_at(
+                    join.relation.span(),
+                    "a join needs ON left.key = right.key [AND ...]",
+                ));
+            };
+            Some((source_of(&join.relation)?, kind, on))
+        }
+        [_, third, ..] => {
+            return Err(error_at(
+                third.relation.span(),
+                "one JOIN per query for now",
+            ))
+        }
+    };
+    Ok(Tables {
+        from: source_of(&from.relation)?,
+        joined,
+    })
+}
+
+fn source_of(factor: &TableFactor) -> Result<Source, SqlError> {
+    let TableFactor::Table {
+        name, args, alias, ..
+    } = factor
+    else {
         return Err(error_at(
-            from.relation.span(),
+            factor.span(),
             "FROM must name a file, a folder, a glob or read_csv('...')",
         ));
     };
@@ -225,8 +304,16 @@ fn source_of(query: &ast::Query) -> Result<Source, SqlError> {
             path.ok_or_else(|| error_at(name.span(), format!("{function}() needs a path")))?
         }
     };
-    let paths = expand(&path).map_err(|message| error_at(from.relation.span(), message))?;
-    Ok(Source { paths, options })
+    let paths = expand(&path).map_err(|message| error_at(factor.span(), message))?;
+    let name = match alias {
+        Some(alias) => alias.name.value.clone(),
+        None => crate::table::pieces::stem(Path::new(&path)),
+    };
+    Ok(Source {
+        paths,
+        options,
+        name,
+    })
 }
 
 fn text_literal(e: &ast::Expr) -> Result<String, SqlError> {
@@ -305,12 +392,101 @@ enum Scope<'a> {
 }
 
 struct Planner {
+    /// The columns the query reads, by their names in the frame.
     columns: Vec<String>,
+    /// `table.column` to the column's name in the frame.
+    qualified: std::collections::HashMap<(String, String), String>,
+    /// Names that both joined tables have: they must be qualified.
+    ambiguous: Vec<String>,
+    /// The name of the table after FROM.
+    first: String,
 }
 
 impl Planner {
     fn new(columns: Vec<String>) -> Planner {
-        Planner { columns }
+        Planner {
+            columns,
+            qualified: Default::default(),
+            ambiguous: Vec::new(),
+            first: String::new(),
+        }
+    }
+
+    /// `table.c` names `output(c)` for every column c of the table.
+    fn qualify(&mut self, table: &str, columns: &[String], output: impl Fn(&str) -> String) {
+        for c in columns {
+            self.qualified
+                .insert((table.to_string(), c.clone()), output(c));
+        }
+    }
+
+    /// The ON condition's pairs of a left column and a right column.
+    fn join_keys(
+        &self,
+        on: &ast::Expr,
+        left: &str,
+        right: &str,
+        right_columns: &[String],
+    ) -> Result<Vec<(String, String)>, SqlError> {
+        let side = |e: &ast::Expr| -> Result<(bool, String), SqlError> {
+            match e {
+                ast::Expr::CompoundIdentifier(parts) if parts.len() == 2 => {
+                    let (table, column) = (&parts[0].value, &parts[1]);
+                    if table == left {
+                        Ok((true, self.column(column)?))
+                    } else if table == right {
+                        if right_columns.contains(&column.value) {
+                            Ok((false, column.value.clone()))
+                        } else {
+                            Err(error_at(
+                                column.span,
+                                format!(
+                                    "no column \"{}\" in {right}; its columns are {}",
+                                    column.value,
+                                    right_columns.join(", ")
+                                ),
+                            ))
+                        }
+                    } else {
+                        Err(error_at(
+                            parts[0].span,
+                            format!("no table {table} here: {left} or {right}"),
+                        ))
+                    }
+                }
+                other => Err(error_at(
+                    other.span(),
+                    format!("a join key is table.column ({left}.x = {right}.y)"),
+                )),
+            }
+        };
+        match on {
+            ast::Expr::BinaryOp {
+                left: a,
+                op: BinaryOperator::And,
+                right: b,
+            } => {
+                let mut pairs = self.join_keys(a, left, right, right_columns)?;
+                pairs.extend(self.join_keys(b, left, right, right_columns)?);
+                Ok(pairs)
+            }
+            ast::Expr::BinaryOp {
+                left: a,
+                op: BinaryOperator::Eq,
+                right: b,
+            } => match (side(a)?, side(b)?) {
+                ((true, l), (false, r)) | ((false, r), (true, l)) => Ok(vec![(l, r)]),
+                _ => Err(error_at(
+                    on.span(),
+                    "a join key pairs a column of each table",
+                )),
+            },
+            ast::Expr::Nested(inner) => self.join_keys(inner, left, right, right_columns),
+            other => Err(error_at(
+                other.span(),
+                "ON takes equalities of a column of each table, joined by AND",
+            )),
+        }
     }
 
     fn steps(&self, query: &ast::Query) -> Result<Vec<super::Step>, SqlError> {
@@ -484,8 +660,14 @@ impl Planner {
                 }
                 SelectItem::Wildcard(_) => {
                     for column in &self.columns {
-                        let ident = ast::Expr::Identifier(ast::Ident::with_quote('"', column));
-                        items.push((column.clone(), ident));
+                        let ident = ast::Ident::with_quote('"', column);
+                        let named = if self.ambiguous.contains(column) {
+                            let table = ast::Ident::with_quote('"', &self.first);
+                            ast::Expr::CompoundIdentifier(vec![table, ident])
+                        } else {
+                            ast::Expr::Identifier(ident)
+                        };
+                        items.push((column.clone(), named));
                     }
                 }
                 other => return Err(error_at(other.span(), "this select item is not supported")),
@@ -557,6 +739,15 @@ impl Planner {
     }
 
     fn column(&self, ident: &ast::Ident) -> Result<String, SqlError> {
+        if self.ambiguous.contains(&ident.value) {
+            return Err(error_at(
+                ident.span,
+                format!(
+                    "{} is a column of both tables: qualify it (table.{})",
+                    ident.value, ident.value
+                ),
+            ));
+        }
         if self.columns.contains(&ident.value) {
             return Ok(ident.value.clone());
         }
@@ -612,9 +803,26 @@ impl Planner {
         };
         Ok(match e {
             ast::Expr::Identifier(ident) => Expr::Column(self.column(ident)?),
-            ast::Expr::CompoundIdentifier(parts) => match parts.last() {
-                Some(last) => Expr::Column(self.column(last)?),
-                None => return Err(error_at(e.span(), "an empty name")),
+            ast::Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [table, column] => {
+                    let key = (table.value.clone(), column.value.clone());
+                    match self.qualified.get(&key) {
+                        Some(name) => Expr::Column(name.clone()),
+                        None if self.qualified.keys().any(|(t, _)| t == &table.value) => {
+                            return Err(error_at(
+                                column.span,
+                                format!("no column \"{}\" in {}", column.value, table.value),
+                            ))
+                        }
+                        None => {
+                            return Err(error_at(
+                                table.span,
+                                format!("no table {} in the query", table.value),
+                            ))
+                        }
+                    }
+                }
+                _ => return Err(error_at(e.span(), "a name is column or table.column")),
             },
             ast::Expr::Nested(inner) => self.expr(inner, scope)?,
             ast::Expr::Value(v) => Expr::Literal(match &v.value {

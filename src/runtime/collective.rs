@@ -217,6 +217,10 @@ impl World {
         let start = self.watch.enter("gather");
         let root = self.comm.process_at_rank(0);
         let len = to_count(local.len());
+        // An empty slice's address is dangling, and for bytes it is 0x1: Open MPI's
+        // MPI_IN_PLACE. An empty slice is given as an empty slice of a real buffer.
+        let spare = [T::default()];
+        let local = if local.is_empty() { &spare[..0] } else { local };
         if self.is_root() {
             let mut counts = vec![0 as Count; self.size];
             root.gather_into_root(&len, &mut counts[..]);

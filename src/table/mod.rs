@@ -200,6 +200,9 @@ pub struct ReadOptions {
     /// The types of JSON Lines files read in byte pieces, as the ranks agreed them from
     /// every piece ([`jsonl::typing_of`]); a file not here is typed by reading it whole.
     pub json_typings: std::collections::BTreeMap<PathBuf, jsonl::Typing>,
+    /// Only these columns, where the format can skip the others (Parquet decodes only
+    /// their column chunks); `None` for all. Readers of other formats give every column.
+    pub columns: Option<Vec<String>>,
 }
 
 impl Default for ReadOptions {
@@ -212,6 +215,7 @@ impl Default for ReadOptions {
             numbers_only: false,
             types: Vec::new(),
             json_typings: Default::default(),
+            columns: None,
         }
     }
 }
@@ -249,7 +253,7 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Batches, TableError> {
     match Format::of(path) {
         Some(Format::Csv) => csv::open(path, options),
         Some(Format::JsonLines) => jsonl::open(path, &options.types),
-        Some(Format::Parquet) => parquet::open(path, None),
+        Some(Format::Parquet) => parquet::open(path, None, options.columns.as_deref()),
         Some(Format::Hdf5) => h5::open(path, options.key.as_deref(), options.numbers_only),
         None => Err(unknown(path)),
     }

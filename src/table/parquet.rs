@@ -6,6 +6,7 @@ use std::fs::File;
 use std::path::Path;
 
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
 
 use super::{Batches, Table, TableError, BATCH_ROWS};
 
@@ -29,12 +30,17 @@ pub fn row_groups(path: &Path) -> Result<usize, TableError> {
 
 /// Reads the row groups `groups` of `path` (all of them when `None`), in file order.
 pub fn read(path: &Path, groups: Option<Vec<usize>>) -> Result<Table, TableError> {
-    open(path, groups)?.into_table()
+    open(path, groups, None)?.into_table()
 }
 
 /// The batches of the row groups `groups` of `path` (all when `None`), read as they are
-/// asked for.
-pub fn open(path: &Path, groups: Option<Vec<usize>>) -> Result<Batches, TableError> {
+/// asked for; of the top-level columns named in `columns` only (in the file's order; a
+/// name the file lacks is left out), or all of them when `None`.
+pub fn open(
+    path: &Path,
+    groups: Option<Vec<usize>>,
+    columns: Option<&[String]>,
+) -> Result<Batches, TableError> {
     let file = File::open(path).map_err(|source| TableError::Io {
         path: path.to_path_buf(),
         source,
@@ -45,8 +51,20 @@ pub fn open(path: &Path, groups: Option<Vec<usize>>) -> Result<Batches, TableErr
     if let Some(groups) = groups {
         builder = builder.with_row_groups(groups);
     }
-    let schema = builder.schema().clone();
+    if let Some(columns) = columns {
+        let roots: Vec<usize> = builder
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| columns.contains(f.name()))
+            .map(|(i, _)| i)
+            .collect();
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+        builder = builder.with_projection(mask);
+    }
     let reader = builder.build().map_err(|e| malformed(path, e))?;
+    let schema = arrow::record_batch::RecordBatchReader::schema(&reader);
     let named = path.to_path_buf();
     Ok(Batches::new(path, schema, reader, move |e| {
         malformed(&named, e)

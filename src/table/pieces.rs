@@ -159,10 +159,22 @@ pub fn read_block(
         .collect()
 }
 
+/// The batches of one piece, read as they are asked for (a Parquet row group a batch at
+/// a time; the other pieces are read whole, each at most a CSV piece or
+/// [`HDF5_ROWS`] rows).
+pub fn open_piece(piece: &Piece, options: &ReadOptions) -> Result<super::Batches, TableError> {
+    match piece.row_group {
+        Some(group) => parquet::open(&piece.path, Some(vec![group]), options.columns.as_deref()),
+        None => read_piece(piece, options).map(super::Batches::from),
+    }
+}
+
 /// Reads one piece.
 pub fn read_piece(piece: &Piece, options: &ReadOptions) -> Result<Table, TableError> {
     match (piece.row_group, &piece.rows, &piece.bytes) {
-        (Some(group), _, _) => parquet::read(&piece.path, Some(vec![group])),
+        (Some(group), _, _) => {
+            parquet::open(&piece.path, Some(vec![group]), options.columns.as_deref())?.into_table()
+        }
         (None, Some(rows), _) => h5::read(
             &piece.path,
             options.key.as_deref(),

@@ -44,12 +44,17 @@ pub struct SqlSummary {
     pub written: Option<PathBuf>,
     /// The plan, with `--explain`.
     pub plan: Option<String>,
+    /// The wall seconds from the query's start on every rank to its rows on rank 0
+    /// (after the MPI start, which the launcher's time has too).
+    pub seconds: f64,
     #[serde(skip)]
     rendered: String,
 }
 
 /// Answers the query (a collective).
 pub fn sql(world: &World, options: &SqlOptions) -> Result<SqlSummary, JobFailure> {
+    world.barrier();
+    let started = std::time::Instant::now();
     let frame = sql::plan(world, &options.query)?;
     if options.explain {
         let plan = frame.explain();
@@ -60,6 +65,7 @@ pub fn sql(world: &World, options: &SqlOptions) -> Result<SqlSummary, JobFailure
             written: None,
             rendered: plan.clone(),
             plan: Some(plan),
+            seconds: started.elapsed().as_secs_f64(),
         });
     }
     let batch = frame.collect()?;
@@ -71,14 +77,20 @@ pub fn sql(world: &World, options: &SqlOptions) -> Result<SqlSummary, JobFailure
             rows: serde_json::Value::Null,
             written: options.out.clone(),
             plan: None,
+            seconds: 0.0,
             rendered: String::new(),
         }),
-        Some(batch) => answer(&batch, options),
+        Some(batch) => answer(&batch, options, started),
     };
     world.agree(answered)
 }
 
-fn answer(batch: &RecordBatch, options: &SqlOptions) -> Result<SqlSummary, String> {
+fn answer(
+    batch: &RecordBatch,
+    options: &SqlOptions,
+    started: std::time::Instant,
+) -> Result<SqlSummary, String> {
+    let seconds = started.elapsed().as_secs_f64();
     let rendered = match (&options.out, options.csv) {
         (Some(path), _) => {
             write_out(path, batch)?;
@@ -98,6 +110,7 @@ fn answer(batch: &RecordBatch, options: &SqlOptions) -> Result<SqlSummary, Strin
         rows: json_rows(batch),
         written: options.out.clone(),
         plan: None,
+        seconds,
         rendered,
     })
 }

@@ -8,6 +8,7 @@ Inputs, with the mess of real files:
 - groups.csv and groups.parquet: db-benchmark's group-by table shape (id1..id6 keys, v1, v2
   integers, v3 float), 20,000 rows, seeded; nulls in v1, v3 and id3; quoted text with
   commas; the Parquet file in 7 row groups with id1 as a dictionary column;
+- lookup.csv: the small side of joins (a key twice, a null key, keys of no group row);
 - taxi.parquet: trips with a UTC pickup time, zero fares, missing passenger counts, tips
   on card payments only, in 3 row groups.
 
@@ -53,6 +54,15 @@ def write(out: pathlib.Path) -> None:
         table.schema.get_field_index("id1"), "id1", table.column("id1").dictionary_encode()
     )
     pq.write_table(table, out / "groups.parquet", row_group_size=3_000)
+
+    # The small side of joins: duplicate keys, a null key, keys without a match.
+    pd.DataFrame(
+        {
+            "id1": ["id001", "id002", "id003", "id003", "id004", "id005", "id006", "id007", "id008", None],
+            "label": ["L1", "L2", "L3a", "L3b", "L4", "L5", "L6", "L7", "L8", "Lnull"],
+            "v2": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        }
+    ).to_csv(out / "lookup.csv", index=False)
 
     m = 5_000
     pickup = pd.Timestamp("2015-01-01", tz="UTC") + pd.to_timedelta(

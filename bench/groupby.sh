@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# db-benchmark's five basic group-by questions on its G1 table (ROWS rows, default
+# 10,000,000; 100 groups of id1; seeded, bench/groupby_peers.py make), as Parquet, answered
+#   pardata sql "..."  under mpirun -n 2 (and alone, 1 rank)
+#   Polars (scan_parquet, POLARS_MAX_THREADS=2), DuckDB (threads=2), pandas
+# each reading the file and answering, best of 3; pardata's own seconds (from the query's
+# start on every rank to the rows on rank 0, as the peers' are in-process), and its whole
+# wall time under mpirun beside them; then the ratio to the faster of Polars and DuckDB.
+#   bench/groupby.sh [ROWS]      (needs target/release/pardata and target/pyenv with polars)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-10000000}
+py=target/pyenv/bin/python
+work=target/bench-groupby
+mkdir -p "$work"
+file=$work/G1_$rows.parquet
+[ -f "$file" ] || $py bench/groupby_peers.py make "$file" "$rows"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 POLARS_MAX_THREADS=2
+inside() { # best of 3 of pardata's own seconds (its JSON "seconds": the query, not the MPI start)
+  local best=999999 t
+  for _ in 1 2 3; do
+    t=$("$@" --format json | $py -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
+    if (( $(echo "$t < $best" | bc) )); then best=$t; fi
+  done
+  printf "%.3f" "$best"
+}
+. bench/best.sh
+query() {
+  $py -c "import sys; sys.path.insert(0, 'bench'); from groupby_peers import QUESTIONS; print(QUESTIONS[$1][2].format(f='$file'))"
+}
+printf "%-3s %10s %10s %10s %10s %10s %10s %14s\n" q "pardata-2" "pardata-1" "wall-2" polars duckdb pandas "pardata-2/best"
+for q in 1 2 3 4 5; do
+  sql=$(query $q)
+  p2=$(inside mpirun -q -n 2 target/release/pardata --quiet sql "$sql")
+  p1=$(inside target/release/pardata --quiet sql "$sql")
+  w2=$(best mpirun -q -n 2 target/release/pardata --quiet sql "$sql")
+  pl=$($py bench/groupby_peers.py polars "$file" $q | cut -d' ' -f1)
+  dd=$($py bench/groupby_peers.py duckdb "$file" $q | cut -d' ' -f1)
+  pd=$($py bench/groupby_peers.py pandas "$file" $q | cut -d' ' -f1)
+  fastest=$(echo "if ($pl < $dd) $pl else $dd" | bc)
+  printf "%-3s %10s %10s %10.3f %10s %10s %10s %14.2f\n" "q$q" "$p2" "$p1" "$w2" "$pl" "$dd" "$pd" "$(echo "$p2 / $fastest" | bc -l)"
+done

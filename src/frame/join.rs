@@ -1,0 +1,225 @@
+//! Joins of a frame's rows with another frame's, on equal keys: the other side (the
+//! right) is computed first, sent whole to every rank (a broadcast), and hashed by its
+//! keys; each rank then probes it with its own rows as they stream, so the left side is
+//! never moved.
+//!
+//! Semantics (SQL's): `inner` keeps the pairs of rows with equal keys, `left` also keeps
+//! each left row without a match, its right columns null; a null key matches nothing.
+//! Rows come out in the left side's order, a left row's matches in the right side's order.
+//! Right columns whose names the left has too are named `<name>_right` (Polars' rule).
+//! The right side must fit in every rank's memory: it is the smaller table of the two.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow::compute::take;
+use arrow::datatypes::{Field, Schema};
+use arrow::row::RowConverter;
+
+use super::aggregate::row_converter;
+use super::expr::unpack;
+use super::{is_hidden, FrameError, Plan, Step, PLACE};
+
+/// Which rows a join keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    /// The pairs of rows with equal keys.
+    Inner,
+    /// Those, and each left row without a match (its right columns null).
+    Left,
+}
+
+/// A join step: the right side's plan, the keys, and (once the run has computed it) the
+/// right side hashed.
+#[derive(Debug, Clone)]
+pub struct Join {
+    /// The right side.
+    pub right: Arc<Plan>,
+    /// The left columns and right columns whose values must be equal.
+    pub on: Vec<(String, String)>,
+    /// Inner or left.
+    pub kind: JoinKind,
+    /// The left side's columns where the join was planned: the right's columns of these
+    /// names are `<name>_right`, whichever columns the run reads.
+    pub left_columns: Vec<String>,
+    pub(crate) hashed: Arc<OnceLock<Hashed>>,
+}
+
+/// The right side's rows, hashed by their keys.
+pub(crate) struct Hashed {
+    rows: RecordBatch,
+    keys: RowConverter,
+    types: Vec<arrow::datatypes::DataType>,
+    index: HashMap<Vec<u8>, Vec<u32>, ahash::RandomState>,
+}
+
+impl std::fmt::Debug for Hashed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hashed({} rows)", self.rows.num_rows())
+    }
+}
+
+impl Join {
+    /// The right side's key columns of `rows`, and their types.
+    fn right_keys(
+        &self,
+        rows: &RecordBatch,
+    ) -> Result<(Vec<ArrayRef>, Vec<arrow::datatypes::DataType>), FrameError> {
+        let columns = self
+            .on
+            .iter()
+            .map(|(_, name)| key_column(rows, name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let types = columns.iter().map(|c| c.data_type().clone()).collect();
+        Ok((columns, types))
+    }
+
+    /// The right side's rows, when computed.
+    pub(crate) fn hash(&self, rows: RecordBatch) -> Result<(), FrameError> {
+        let keep: Vec<usize> = (0..rows.num_columns())
+            .filter(|&i| !is_hidden(rows.schema().field(i).name()))
+            .collect();
+        let rows = rows
+            .project(&keep)
+            .map_err(|e| FrameError::Internal(e.to_string()))?;
+        let (columns, types) = self.right_keys(&rows)?;
+        let keys = row_converter(&types)?;
+        let encoded = keys
+            .convert_columns(&columns)
+            .map_err(|e| FrameError::Internal(e.to_string()))?;
+        let mut index: HashMap<Vec<u8>, Vec<u32>, ahash::RandomState> =
+            HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8));
+        for (i, row) in encoded.iter().enumerate() {
+            if columns.iter().any(|c| c.is_null(i)) {
+                continue;
+            }
+            index.entry(row.data().to_vec()).or_default().push(i as u32);
+        }
+        let _ = self.hashed.set(Hashed {
+            rows,
+            keys,
+            types,
+            index,
+        });
+        Ok(())
+    }
+
+    /// The joined rows of a left batch (the right side with no rows when it is not
+    /// computed yet: for the schema).
+    pub(crate) fn apply(&self, left: &RecordBatch) -> Result<RecordBatch, FrameError> {
+        let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
+        let empty;
+        let hashed = match self.hashed.get() {
+            Some(hashed) => hashed,
+            None => {
+                let rows = RecordBatch::new_empty(self.right.schema()?);
+                let (_, types) = self.right_keys(&rows)?;
+                empty = Hashed {
+                    rows,
+                    keys: row_converter(&types)?,
+                    types,
+                    index: HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8)),
+                };
+                &empty
+            }
+        };
+        let left_keys = self
+            .on
+            .iter()
+            .map(|(name, _)| key_column(left, name))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (((l, r), lk), rk) in self
+            .on
+            .iter()
+            .map(|(l, _)| l)
+            .zip(self.on.iter().map(|(_, r)| r))
+            .zip(&left_keys)
+            .zip(hashed.types.iter().cloned())
+        {
+            if lk.data_type() != &rk {
+                return Err(FrameError::Type {
+                    expr: format!("{l} = {r}"),
+                    detail: format!(
+                        "the join keys differ in type: {} on the left, {rk} on the right",
+                        lk.data_type()
+                    ),
+                });
+            }
+        }
+        let encoded = hashed.keys.convert_columns(&left_keys).map_err(internal)?;
+        let (mut from_left, mut from_right) = (Vec::new(), Vec::new());
+        for (i, row) in encoded.iter().enumerate() {
+            let matches = if left_keys.iter().any(|c| c.is_null(i)) {
+                None
+            } else {
+                hashed.index.get(row.data())
+            };
+            match matches {
+                Some(found) => {
+                    for &j in found {
+                        from_left.push(i as u32);
+                        from_right.push(Some(j));
+                    }
+                }
+                None if self.kind == JoinKind::Left => {
+                    from_left.push(i as u32);
+                    from_right.push(None);
+                }
+                None => {}
+            }
+        }
+        let from_left = UInt32Array::from(from_left);
+        let from_right = UInt32Array::from(from_right);
+        let left_schema = left.schema();
+        let mut fields: Vec<Field> = Vec::new();
+        let mut columns: Vec<ArrayRef> = Vec::new();
+        for (i, field) in left_schema.fields().iter().enumerate() {
+            if field.name() != PLACE {
+                fields.push(field.as_ref().clone());
+                columns.push(take(left.column(i), &from_left, None).map_err(internal)?);
+            }
+        }
+        for (i, field) in hashed.rows.schema().fields().iter().enumerate() {
+            let name = if self.left_columns.contains(field.name()) {
+                format!("{}_right", field.name())
+            } else {
+                field.name().clone()
+            };
+            fields.push(Field::new(name, field.data_type().clone(), true));
+            columns.push(take(hashed.rows.column(i), &from_right, None).map_err(internal)?);
+        }
+        if let Ok(place) = left_schema.index_of(PLACE) {
+            fields.push(left_schema.field(place).clone());
+            columns.push(take(left.column(place), &from_left, None).map_err(internal)?);
+        }
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(internal)
+    }
+}
+
+fn key_column(batch: &RecordBatch, name: &str) -> Result<ArrayRef, FrameError> {
+    let column = batch
+        .column_by_name(name)
+        .ok_or_else(|| FrameError::NoColumn {
+            name: name.to_string(),
+            available: super::expr::visible_names(&batch.schema()),
+        })?;
+    let column = unpack(column).map_err(|e| FrameError::Internal(e.to_string()))?;
+    let t = column.data_type();
+    let to = if t.is_integer() {
+        arrow::datatypes::DataType::Int64
+    } else if t.is_floating() {
+        arrow::datatypes::DataType::Float64
+    } else {
+        t.clone()
+    };
+    arrow::compute::cast(&column, &to).map_err(|e| FrameError::Internal(e.to_string()))
+}
+
+/// The joins among `steps`.
+pub(crate) fn joins(steps: &[Step]) -> impl Iterator<Item = &Join> {
+    steps.iter().filter_map(|s| match s {
+        Step::Join(join) => Some(join),
+        _ => None,
+    })
+}
