@@ -107,7 +107,7 @@ pub struct SortKey {
     pub expr: Expr,
     /// Largest first.
     pub descending: bool,
-    /// Nulls before the values (SQL's default: after them ascending, before descending).
+    /// Nulls before the values (DuckDB's default is after them, in either direction).
     pub nulls_first: bool,
 }
 
@@ -121,12 +121,12 @@ impl SortKey {
         }
     }
 
-    /// Descending, nulls first (SQL's default for `DESC`).
+    /// Descending, nulls last (DuckDB's default, and pandas').
     pub fn descending(expr: Expr) -> SortKey {
         SortKey {
             expr,
             descending: true,
-            nulls_first: true,
+            nulls_first: false,
         }
     }
 }

@@ -1119,7 +1119,7 @@ fn sort_key(o: &ast::OrderByExpr, expr: Expr) -> SortKey {
     SortKey {
         expr,
         descending,
-        // SQL's default: nulls last ascending, first descending (DuckDB: last in both).
+        // DuckDB's default: nulls last in either direction.
         nulls_first: o.options.nulls_first.unwrap_or(false),
     }
 }
