@@ -35,6 +35,10 @@ const QUERIES: &[&str] = &[
     "SELECT id3, max(v1) - min(v2) AS range_v1_v2 FROM '{g}' GROUP BY id3 ORDER BY id3",
     "SELECT id1, id2, id3, id4, id5, id6, sum(v3) AS v3, count(*) AS n FROM '{g}' \
      GROUP BY id1, id2, id3, id4, id5, id6 ORDER BY id1, id2, id3, id4, id5, id6 LIMIT 50",
+    // Output names that are also column names: ORDER BY and HAVING take the output's.
+    "SELECT id1, sum(v1) AS v1 FROM '{g}' GROUP BY id1 HAVING v1 > 5700 ORDER BY v1 DESC, id1",
+    "SELECT row, CAST(v3 AS BIGINT) AS r, v2 / (v2 - v2) AS inf FROM '{g}' \
+     WHERE v3 IS NOT NULL ORDER BY row LIMIT 5",
     // One group of every row; nulls counted and skipped.
     "SELECT count(*) AS n, count(v3) AS c, count(DISTINCT id3) AS d, min(id1) AS lo, \
      max(note) AS hi, sum(v2) AS s, avg(v1) AS m FROM '{g}'",
@@ -131,6 +135,10 @@ fn bad_queries_name_the_place_and_print_nothing() {
             "id1 must be in GROUP BY or inside an aggregate",
         ),
         (format!("SELEC id1 FROM '{groups}'"), "Expected"),
+        (
+            format!("SELECT count(*) FILTER (WHERE v1 > 2) FROM '{groups}'"),
+            "query line 1, column 8: FILTER, OVER (window functions)",
+        ),
         (
             format!("SELECT id1 FROM '{groups}' g JOIN '{groups}' h ON g.id1 = h.id1"),
             "query line 1, column 8: id1 is a column of both tables: qualify it (table.id1)",

@@ -6,9 +6,11 @@
 //! Semantics (SQL's and pandas' alike): nulls are skipped by every aggregate but
 //! `count(*)`; `sum`, `min`, `max`, `mean`, `first` and `last` of no values are null, `count`
 //! of none is 0, `var` and `std` (the sample ones, n - 1) of fewer than two values are
-//! null. `first` and `last` are the first and last non-null values in file order. Sums of
-//! integers are exact (int64, an error if they overflow it); sums of floats are exact and
-//! then rounded ([`exact`](super::exact)), so every result is the same at any rank count.
+//! null. `first` and `last` are the first and last non-null values in file order (pandas'
+//! `first`; DuckDB's keeps a leading null). Sums of integers are exact (int64, an error if
+//! they overflow it); sums of floats add in file order within each piece of the files and
+//! exactly across pieces ([`exact`](super::exact)): pieces do not depend on the rank
+//! count, so neither does any result.
 //! Groups come out in key order, nulls last.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -267,6 +269,10 @@ impl Plan {
         };
         let values = input.evaluate(batch)?;
         let values = widen(&values).map_err(|e| FrameError::arrow(input, e))?;
+        if values.data_type() == &DataType::Null {
+            // A column of nulls only (its nulls are logical: `is_null` does not see them).
+            return Ok(());
+        }
         if let Some(converter) = &self.rows {
             let rows = converter
                 .convert_columns(std::slice::from_ref(&values))
@@ -513,7 +519,15 @@ fn merge_state(into: &mut State, other: State) {
 fn numeric_or_kept(t: &DataType) -> DataType {
     if t.is_integer() {
         DataType::Int64
-    } else if t.is_floating() {
+    } else if t.is_floating()
+        || matches!(
+            t,
+            DataType::Decimal32(..)
+                | DataType::Decimal64(..)
+                | DataType::Decimal128(..)
+                | DataType::Decimal256(..)
+        )
+    {
         DataType::Float64
     } else {
         match t {
@@ -557,6 +571,8 @@ pub(crate) struct Groups {
     key_rows: RowConverter,
     plans: Vec<Plan>,
     index: HashMap<Box<[u8]>, u32, ahash::RandomState>,
+    /// The groups of a single integer key, by its value (`None` for null).
+    int_index: HashMap<Option<i64>, u32, ahash::RandomState>,
     key_bytes: Vec<Box<[u8]>>,
     /// `states[a][g]`: aggregate a's state of group g.
     states: Vec<Vec<State>>,
@@ -587,6 +603,7 @@ impl Groups {
             key_rows: row_converter(&key_types)?,
             plans,
             index: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
+            int_index: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
             key_bytes: Vec::new(),
             states: Vec::new(),
             group_of_row: Vec::new(),
@@ -604,8 +621,14 @@ impl Groups {
         if let Some(&g) = self.index.get(key) {
             return g;
         }
-        let g = self.key_bytes.len() as u32;
+        let g = self.new_group(key);
         self.index.insert(key.into(), g);
+        g
+    }
+
+    /// A new group of this key (its row encoding), with empty states.
+    fn new_group(&mut self, key: &[u8]) -> u32 {
+        let g = self.key_bytes.len() as u32;
         self.key_bytes.push(key.into());
         for (states, plan) in self.states.iter_mut().zip(&self.plans) {
             states.push(plan.empty());
@@ -635,12 +658,34 @@ impl Groups {
                         .and_then(|a| widen(&a).map_err(|e| FrameError::arrow(k, e)))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let rows = self
-                .key_rows
-                .convert_columns(&columns)
-                .map_err(|e| FrameError::Internal(e.to_string()))?;
-            for row in rows.iter() {
-                group_of_row.push(self.group_id(row.data()));
+            let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
+            match columns.as_slice() {
+                // One integer key: looked up as a number, encoded once per new group.
+                [only] if only.data_type() == &DataType::Int64 => {
+                    let ints = only.as_primitive::<Int64Type>();
+                    for i in 0..ints.len() {
+                        let key = (!ints.is_null(i)).then(|| ints.value(i));
+                        let g = match self.int_index.get(&key) {
+                            Some(&g) => g,
+                            None => {
+                                let row = self
+                                    .key_rows
+                                    .convert_columns(&[only.slice(i, 1)])
+                                    .map_err(internal)?;
+                                let g = self.new_group(row.row(0).data());
+                                self.int_index.insert(key, g);
+                                g
+                            }
+                        };
+                        group_of_row.push(g);
+                    }
+                }
+                _ => {
+                    let rows = self.key_rows.convert_columns(&columns).map_err(internal)?;
+                    for row in rows.iter() {
+                        group_of_row.push(self.group_id(row.data()));
+                    }
+                }
             }
         }
         let mut result = Ok(());

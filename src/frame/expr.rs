@@ -6,7 +6,10 @@
 //! - a null operand makes a null result, except `AND`/`OR` (Kleene logic: `false AND null`
 //!   is false, `true OR null` true) and the null tests;
 //! - integers are int64 (narrower integers are widened); an integer meets a float as a
-//!   float; `/` is float division, and a zero divisor (of `/` or `%`) gives null;
+//!   float; `/` is float division (a zero divisor gives an infinity or NaN, as IEEE and
+//!   DuckDB say), `%` of integers by zero is an error; a cast that cannot convert a value
+//!   (`CAST('x' AS BIGINT)`) is an error, not a null, and floats cast to integers round
+//!   half away from zero;
 //!   integer overflow is an error;
 //! - text compares with text; text meets a date or a time as that type (`t >= '2015-01-05'`);
 //! - `year`, `month`, `day`, `hour`, `minute`, `dayofweek` (Sunday 0, as DuckDB) and
@@ -16,11 +19,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{
-    new_null_array, Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch,
+    new_null_array, Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch,
     StringArray, UInt32Array,
 };
 use arrow::compute::kernels::{boolean, cmp, comparison, numeric, temporal, zip};
-use arrow::compute::{cast, nullif, take};
+use arrow::compute::{cast, take};
 use arrow::datatypes::{DataType, SchemaRef};
 
 use super::FrameError;
@@ -304,8 +307,16 @@ impl Expr {
                 Ok(zip::zip(&present, &value, &fill).map_err(arrow)?)
             }
             Expr::Cast(e, to) => {
-                let value = unpack(&e.evaluate(batch)?).map_err(arrow)?;
-                Ok(cast(&value, to).map_err(arrow)?)
+                let value = widen(&e.evaluate(batch)?).map_err(arrow)?;
+                let value = match (value.data_type(), to.is_integer()) {
+                    (DataType::Float64, true) => {
+                        let floats = value.as_primitive::<arrow::datatypes::Float64Type>();
+                        let rounded: Float64Array = floats.unary(f64::round);
+                        Arc::new(rounded) as ArrayRef
+                    }
+                    _ => value,
+                };
+                Ok(strict_cast(&value, to).map_err(arrow)?)
             }
             Expr::Like(e, pattern, negated) => {
                 let value = unpack(&e.evaluate(batch)?).map_err(arrow)?;
@@ -390,6 +401,15 @@ fn literal_array(value: &Literal) -> ArrayRef {
     }
 }
 
+/// `cast`, with a value it cannot convert an error instead of a null.
+fn strict_cast(array: &ArrayRef, to: &DataType) -> Result<ArrayRef, arrow::error::ArrowError> {
+    let options = arrow::compute::CastOptions {
+        safe: false,
+        ..Default::default()
+    };
+    arrow::compute::cast_with_options(array, to, &options)
+}
+
 /// A one-value array repeated `rows` times.
 fn repeat(one: &ArrayRef, rows: usize) -> Result<ArrayRef, arrow::error::ArrowError> {
     if one.data_type() == &DataType::Null {
@@ -419,7 +439,12 @@ fn widen(array: &ArrayRef) -> Result<ArrayRef, arrow::error::ArrowError> {
         | DataType::UInt16
         | DataType::UInt32
         | DataType::UInt64 => cast(&array, &DataType::Int64),
-        DataType::Float16 | DataType::Float32 => cast(&array, &DataType::Float64),
+        DataType::Float16
+        | DataType::Float32
+        | DataType::Decimal32(..)
+        | DataType::Decimal64(..)
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => cast(&array, &DataType::Float64),
         _ => Ok(array),
     }
 }
@@ -433,7 +458,7 @@ fn coerce(left: &ArrayRef, right: &ArrayRef) -> Result<(ArrayRef, ArrayRef), Str
     let left = widen(left).map_err(|e| e.to_string())?;
     let right = widen(right).map_err(|e| e.to_string())?;
     let (lt, rt) = (left.data_type().clone(), right.data_type().clone());
-    let to = |array: &ArrayRef, t: &DataType| cast(array, t).map_err(|e| e.to_string());
+    let to = |array: &ArrayRef, t: &DataType| strict_cast(array, t).map_err(|e| e.to_string());
     match (&lt, &rt) {
         _ if lt == rt => Ok((left, right)),
         (DataType::Null, _) => Ok((to(&left, &rt)?, right)),
@@ -513,25 +538,16 @@ fn binary(left: &ArrayRef, op: BinaryOp, right: &ArrayRef) -> Result<ArrayRef, S
         };
         return Ok(new_null_array(&t, l.len()));
     }
-    let zero_is_null = |divisor: &ArrayRef| -> Result<ArrayRef, String> {
-        let zero: ArrayRef = match divisor.data_type() {
-            DataType::Int64 => Arc::new(Int64Array::new_scalar(0).into_inner()),
-            _ => Arc::new(Float64Array::new_scalar(0.0).into_inner()),
-        };
-        let zero = repeat(&zero, divisor.len()).map_err(text)?;
-        let is_zero = cmp::eq(divisor, &zero).map_err(text)?;
-        nullif(divisor, &is_zero).map_err(text)
-    };
     Ok(match op {
         BinaryOp::Add => numeric::add(&l, &r).map_err(text)?,
         BinaryOp::Sub => numeric::sub(&l, &r).map_err(text)?,
         BinaryOp::Mul => numeric::mul(&l, &r).map_err(text)?,
         BinaryOp::Div => {
             let l = cast(&l, &DataType::Float64).map_err(text)?;
-            let r = zero_is_null(&cast(&r, &DataType::Float64).map_err(text)?)?;
+            let r = cast(&r, &DataType::Float64).map_err(text)?;
             numeric::div(&l, &r).map_err(text)?
         }
-        BinaryOp::Mod => numeric::rem(&l, &zero_is_null(&r)?).map_err(text)?,
+        BinaryOp::Mod => numeric::rem(&l, &r).map_err(text)?,
         BinaryOp::Eq => Arc::new(cmp::eq(&l, &r).map_err(text)?),
         BinaryOp::NotEq => Arc::new(cmp::neq(&l, &r).map_err(text)?),
         BinaryOp::Lt => Arc::new(cmp::lt(&l, &r).map_err(text)?),
@@ -624,14 +640,30 @@ mod tests {
     }
 
     #[test]
-    fn division_is_float_and_zero_divisors_are_null() {
+    fn division_is_float_as_ieee_says_and_casts_round() {
         let got = col("x")
             .div(col("n"))
             .evaluate(&batch())
             .expect("evaluates");
-        assert_eq!(floats(&got), vec![Some(2.0), None, None, None]);
-        let got = col("n").rem(lit(0)).evaluate(&batch()).expect("evaluates");
-        assert_eq!(floats(&got), vec![None, None, None, None]);
+        assert_eq!(
+            floats(&got),
+            vec![Some(2.0), Some(f64::INFINITY), None, None]
+        );
+        let error = col("n")
+            .rem(lit(0))
+            .evaluate(&batch())
+            .expect_err("% 0 of integers");
+        assert!(error.to_string().contains("Divide by zero"), "{error}");
+        let got = lit(2.5)
+            .cast(DataType::Int64)
+            .evaluate(&batch())
+            .expect("evaluates");
+        assert_eq!(floats(&got), vec![Some(3.0); 4]);
+        let error = col("s")
+            .cast(DataType::Int64)
+            .evaluate(&batch())
+            .expect_err("not numbers");
+        assert!(error.to_string().contains("CRD"), "{error}");
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //!
 //! The steps after that run on rank 0. Results are the same at every rank count: rows
 //! keep file order, sorts break ties by file order, group-by output is in key order, and
-//! float sums are exact ([`exact`]).
+//! float sums add in file order within a piece and exactly across pieces ([`exact`]).
 
 pub mod aggregate;
 pub mod exact;
@@ -253,15 +253,15 @@ impl Plan {
             &std::sync::Arc::new(scanned),
             &self.steps,
         )?;
-        Ok(batch.map(|b| {
+        let shown = batch.map(|b| {
             let keep: Vec<usize> = (0..b.num_columns())
                 .filter(|&i| !is_hidden(b.schema().field(i).name()))
                 .collect();
             b.project(&keep)
-                .ok()
-                .and_then(|b| b.with_schema(schema.clone()).ok())
-                .unwrap_or_else(|| RecordBatch::new_empty(schema.clone()))
-        }))
+                .and_then(|b| b.with_schema(schema.clone()))
+                .map_err(|e| FrameError::Internal(e.to_string()))
+        });
+        world.agree(shown.transpose())
     }
 }
 
@@ -280,8 +280,8 @@ impl<'w> Frame<'w> {
         paths: &[PathBuf],
         options: ReadOptions,
     ) -> Result<Frame<'w>, JobFailure> {
-        let (pieces, options) = run::agreed_scan(world, paths, &options)?;
-        let scanned = world.agree(run::scan_schema(&pieces, &options))?;
+        let (files, pieces, options) = run::agreed_scan(world, paths, &options)?;
+        let scanned = world.agree(run::scan_schema(&files, &options))?;
         Ok(Frame {
             world,
             plan: Plan {

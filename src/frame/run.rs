@@ -21,13 +21,13 @@ use crate::runtime::{JobFailure, World};
 use crate::table::pieces::{agreed, open_piece, Piece};
 use crate::table::{tables_in, ReadOptions, TableError};
 
-/// The pieces of the files under `paths` (folders give their table files, sorted), as
-/// every rank agrees them.
+/// The files under `paths` (folders give their table files, sorted) and their pieces,
+/// as every rank agrees them.
 pub(super) fn agreed_scan(
     world: &World,
     paths: &[PathBuf],
     options: &ReadOptions,
-) -> Result<(Vec<Piece>, ReadOptions), JobFailure> {
+) -> Result<(Vec<PathBuf>, Vec<Piece>, ReadOptions), JobFailure> {
     let mut files = Vec::new();
     let listed: Result<(), TableError> = paths.iter().try_for_each(|path| {
         if path.is_dir() {
@@ -53,21 +53,21 @@ pub(super) fn agreed_scan(
         Ok(())
     });
     world.agree(listed)?;
-    agreed(world, &files, options)
+    let (pieces, options) = agreed(world, &files, options)?;
+    Ok((files, pieces, options))
 }
 
-/// The columns of the first piece's file, in the types a frame computes with
-/// ([`plain`]).
+/// The columns of the first file, in the types a frame computes with ([`plain`]).
 pub(super) fn scan_schema(
-    pieces: &[Piece],
+    files: &[PathBuf],
     options: &ReadOptions,
 ) -> Result<SchemaRef, FrameError> {
-    let Some(first) = pieces.first() else {
+    let Some(first) = files.first() else {
         return Err(FrameError::Internal("a scan of no files".into()));
     };
-    let schema = match options.json_typings.get(&first.path) {
+    let schema = match options.json_typings.get(first) {
         Some(typing) => typing.schema.clone(),
-        None => crate::table::open(&first.path, options)?.schema,
+        None => crate::table::open(first, options)?.schema,
     };
     let fields: Vec<Field> = schema
         .fields()
@@ -357,6 +357,13 @@ fn sort_batch(
     if columns.is_empty() {
         return Ok(batch);
     }
+    // Rows of one place (a left row's join matches) keep their order: the sort is stable.
+    let rows = u32::try_from(batch.num_rows())
+        .map_err(|_| FrameError::Internal("more than 2^32 rows in one batch".into()))?;
+    columns.push(SortColumn {
+        values: Arc::new(arrow::array::UInt32Array::from_iter_values(0..rows)),
+        options: None,
+    });
     let order = lexsort_to_indices(&columns, limit).map_err(|e| FrameError::Type {
         expr: keys
             .iter()

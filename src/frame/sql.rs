@@ -257,7 +257,7 @@ fn source_of(factor: &TableFactor) -> Result<Source, SqlError> {
             for arg in &args.args {
                 match arg {
                     FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) if path.is_none() => {
-                        path = Some(text_literal(e)?);
+                        path = Some(path_literal(e)?);
                     }
                     FunctionArg::Named {
                         name,
@@ -316,14 +316,26 @@ fn source_of(factor: &TableFactor) -> Result<Source, SqlError> {
     })
 }
 
+/// A quoted text of the query (a pattern, a prefix, an option's value).
 fn text_literal(e: &ast::Expr) -> Result<String, SqlError> {
     match e {
         ast::Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Ok(s.clone()),
+            _ => Err(error_at(e.span(), "a quoted text ('...') here")),
+        },
+        _ => Err(error_at(e.span(), "a quoted text ('...') here")),
+    }
+}
+
+/// A path: quoted text, or a name.
+fn path_literal(e: &ast::Expr) -> Result<String, SqlError> {
+    match e {
+        ast::Expr::Value(v) => match &v.value {
             Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Ok(s.clone()),
-            _ => Err(error_at(e.span(), "a quoted path or text")),
+            _ => Err(error_at(e.span(), "a quoted path")),
         },
         ast::Expr::Identifier(ident) => Ok(ident.value.clone()),
-        _ => Err(error_at(e.span(), "a quoted path or text")),
+        _ => Err(error_at(e.span(), "a quoted path")),
     }
 }
 
@@ -531,7 +543,7 @@ impl Planner {
             // The keys, as row expressions: an output name or position means its item.
             let mut keys: Vec<(String, Expr)> = Vec::new();
             for (i, e) in group_exprs.iter().enumerate() {
-                let item = self.item_named(e, &items)?;
+                let item = self.item_named(e, &items, false)?;
                 let row_expr = match item {
                     Some(item_expr) => self.expr(item_expr, &mut Scope::Rows)?,
                     None => self.expr(e, &mut Scope::Rows)?,
@@ -555,7 +567,7 @@ impl Planner {
             }
             let having = match &select.having {
                 Some(h) => Some(self.expr(
-                    h,
+                    &self.with_aliases(h, &items),
                     &mut Scope::Groups {
                         keys: &keys,
                         aggs: &mut aggs,
@@ -565,7 +577,7 @@ impl Planner {
             };
             let mut sort = Vec::new();
             for o in &order {
-                let target = self.item_named(&o.expr, &items)?.unwrap_or(&o.expr);
+                let target = self.item_named(&o.expr, &items, true)?.unwrap_or(&o.expr);
                 let value = self.expr(
                     target,
                     &mut Scope::Groups {
@@ -612,7 +624,7 @@ impl Planner {
             let names: Vec<String> = outputs.iter().map(|(n, _)| n.clone()).collect();
             let mut sort = Vec::new();
             for o in &order {
-                let name = match self.item_named(&o.expr, &items)? {
+                let name = match self.item_named(&o.expr, &items, true)? {
                     Some(item) => items
                         .iter()
                         .find(|(_, e)| e == item)
@@ -635,7 +647,7 @@ impl Planner {
         }
         let mut sort = Vec::new();
         for o in &order {
-            let target = self.item_named(&o.expr, &items)?.unwrap_or(&o.expr);
+            let target = self.item_named(&o.expr, &items, true)?.unwrap_or(&o.expr);
             sort.push(sort_key(o, self.expr(target, &mut Scope::Rows)?));
         }
         if !sort.is_empty() {
@@ -676,12 +688,30 @@ impl Planner {
         Ok(items)
     }
 
+    /// `e` with each name that is an output name replaced by that item's expression
+    /// (`HAVING total > 5`; an output name wins over a column, as in ORDER BY).
+    fn with_aliases(&self, e: &ast::Expr, items: &[(String, ast::Expr)]) -> ast::Expr {
+        let mut e = e.clone();
+        let _ = ast::visit_expressions_mut(&mut e, |x: &mut ast::Expr| {
+            if let ast::Expr::Identifier(ident) = x {
+                if let Some((_, item)) = items.iter().find(|(n, _)| n == &ident.value) {
+                    *x = item.clone();
+                }
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        e
+    }
+
     /// The select item an expression names: an output name (`ORDER BY tip`) or position
     /// (`GROUP BY 1`).
+    /// With `aliases_first` (ORDER BY, as DuckDB binds it) an output name wins over a
+    /// column of that name; without (GROUP BY) the column wins.
     fn item_named<'q>(
         &self,
         e: &ast::Expr,
         items: &'q [(String, ast::Expr)],
+        aliases_first: bool,
     ) -> Result<Option<&'q ast::Expr>, SqlError> {
         match e {
             ast::Expr::Value(v) => match &v.value {
@@ -702,10 +732,14 @@ impl Planner {
                 }
                 _ => Ok(None),
             },
-            ast::Expr::Identifier(ident) if !self.columns.contains(&ident.value) => Ok(items
-                .iter()
-                .find(|(name, _)| name == &ident.value)
-                .map(|(_, item)| item)),
+            ast::Expr::Identifier(ident)
+                if aliases_first || !self.columns.contains(&ident.value) =>
+            {
+                Ok(items
+                    .iter()
+                    .find(|(name, _)| name == &ident.value)
+                    .map(|(_, item)| item))
+            }
             _ => Ok(None),
         }
     }
@@ -963,6 +997,17 @@ impl Planner {
         function: &'q ast::Function,
     ) -> Result<(Vec<&'q ast::Expr>, bool, bool), SqlError> {
         // The arguments, whether one is `*`, and whether DISTINCT was given.
+        if function.filter.is_some()
+            || function.over.is_some()
+            || function.null_treatment.is_some()
+            || !function.within_group.is_empty()
+            || matches!(&function.args, FunctionArguments::List(list) if !list.clauses.is_empty())
+        {
+            return Err(error_at(
+                function.name.span(),
+                "FILTER, OVER (window functions), WITHIN GROUP, IGNORE NULLS and ORDER BY inside a call are not supported",
+            ));
+        }
         match &function.args {
             FunctionArguments::None => Ok((Vec::new(), false, false)),
             FunctionArguments::Subquery(q) => {
