@@ -10,12 +10,15 @@
 //!   and the [`pairs`](patterns::pairs) of many series;
 //! - [`table`]: the user's tables (CSV, JSON Lines, Parquet) as Arrow record batches,
 //!   shared out over the ranks, and written back in any of those formats;
+//! - [`frame`]: a lazy distributed DataFrame over those tables (filter, select, group-by,
+//!   join, sort, top-k) and the SQL front end onto it;
 //! - [`io`]: pardata's own file formats (the stock data, pandas HDF5 frames), and safe
 //!   (atomic) writing;
 //! - [`report`]: progress, Chrome traces, the HTML run report and plots.
 //!
 //! [`prelude`] brings the names a program needs. Data flows one way: the tools (the
-//! `pardata` binary's subcommands, not part of the library) -> patterns -> runtime -> MPI.
+//! `pardata` binary's subcommands, not part of the library) -> frame -> patterns and table ->
+//! runtime -> MPI.
 //!
 //! A whole program (run it with `mpirun -n 4 target/release/myprogram`, or alone):
 //!

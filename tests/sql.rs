@@ -46,6 +46,8 @@ const QUERIES: &[&str] = &[
     "SELECT row, id1, v1 * 2 + 1 AS x, v3 / v1 AS r, note FROM '{g}' \
      WHERE v1 % 3 = 0 AND id2 <> 'id005' ORDER BY row LIMIT 20",
     "SELECT row, v3 FROM '{g}' ORDER BY v3 DESC, row LIMIT 7",
+    // A sort of many rows without LIMIT: the sample sort at 2 and 3 ranks.
+    "SELECT row, v3, id1 FROM '{g}' WHERE v2 = 3 ORDER BY v3 DESC, id1, row",
     "SELECT row, id3 FROM '{g}' WHERE v3 IS NULL ORDER BY 2, 1 LIMIT 9",
     "SELECT id2, count(*) AS n FROM '{g}' GROUP BY id2 HAVING count(*) > 1990 ORDER BY n DESC, id2",
     "SELECT count(*) AS n FROM '{g}' WHERE id3 LIKE 'id00000001%' OR id4 IN (1, 2) \

@@ -12,8 +12,10 @@
 //!   groups to rank 0 in key order;
 //! - a sort followed by a limit keeps each rank's best `k` rows and merges them on rank 0
 //!   (top-k without a full sort);
-//! - a sort alone gathers the rows to rank 0 and sorts them there; a limit alone keeps
-//!   each rank's first rows.
+//! - a sort alone is a sample sort: each rank sorts its rows, splitters from every rank's
+//!   keys, one all-to-all sends each row to the rank of its run, each rank sorts its run,
+//!   and the runs are gathered to rank 0 in rank order; a limit alone keeps each rank's
+//!   first rows.
 //!
 //! The steps after that run on rank 0. Results are the same at every rank count: rows
 //! keep file order, sorts break ties by file order, group-by output is in key order, and

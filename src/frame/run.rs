@@ -191,10 +191,101 @@ pub(super) fn collect(
                 }),
             };
             world.agree(reduced)?;
+            if let [Step::Sort(keys), after @ ..] = rest {
+                if !matches!(after.first(), Some(Step::Limit(_))) && world.size() > 1 {
+                    let sorted = sample_sort(world, &streamed, keys, kept)?;
+                    let all = gather_rows(world, &streamed, &[sorted]);
+                    return world
+                        .agree(all.and_then(|all| all.map(|b| run_local(b, after)).transpose()));
+                }
+            }
             let all = gather_rows(world, &streamed, &kept);
             world.agree(all.and_then(|all| all.map(|b| run_local(b, rest)).transpose()))
         }
     }
+}
+
+/// Sorts the rows of all ranks so that rank r holds the r-th run of the order (a sample
+/// sort): each rank sorts its own rows, every rank's evenly spaced sort keys choose the
+/// splitters, one all-to-all sends each row to the rank of its run, and each rank sorts
+/// what it got. A collective.
+fn sample_sort(
+    world: &World,
+    schema: &SchemaRef,
+    keys: &[SortKey],
+    batches: Vec<RecordBatch>,
+) -> Result<RecordBatch, JobFailure> {
+    let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
+    let local: Result<(RecordBatch, Vec<Vec<u8>>), FrameError> = (|| {
+        let all = concat_batches(schema, &batches).map_err(internal)?;
+        let sorted = sort_batch(all, keys, None)?;
+        let order = sort_keys(&sorted, keys)?;
+        Ok((sorted, order))
+    })();
+    let (sorted, order) = world.agree(local)?;
+    // Up to 32 keys a rank, evenly spaced: the splitters are the sample's quantiles.
+    let step = (order.len() / 32).max(1);
+    let sample: Vec<Vec<u8>> = order.iter().step_by(step).cloned().collect();
+    let mut samples: Vec<Vec<u8>> = world.all_gather(&sample).into_iter().flatten().collect();
+    samples.sort();
+    let ranks = world.size();
+    let splitters: Vec<&Vec<u8>> = (1..ranks)
+        .filter_map(|r| samples.get(r * samples.len() / ranks))
+        .collect();
+    let mut counts = vec![0usize; ranks];
+    for key in &order {
+        counts[splitters.partition_point(|s| *s <= key)] += 1;
+    }
+    let encoded: Result<(Vec<u8>, Vec<u64>), FrameError> =
+        row_converter_of(schema).and_then(|c| encode_rows(&c, std::slice::from_ref(&sorted)));
+    let (bytes, lengths) = world.agree(encoded)?;
+    // Rows are contiguous by destination (they are sorted): the bytes of each run in turn.
+    let mut byte_counts = vec![0usize; ranks];
+    let mut row = 0;
+    for (rank, &count) in counts.iter().enumerate() {
+        byte_counts[rank] = lengths[row..row + count].iter().map(|&l| l as usize).sum();
+        row += count;
+    }
+    let (got_bytes, _) = world.all_to_all_slices(&bytes, &byte_counts);
+    let (got_lengths, _) = world.all_to_all_slices(&lengths, &counts);
+    let received = row_converter_of(schema).and_then(|c| {
+        decode_rows(
+            &c,
+            schema,
+            &got_bytes,
+            got_lengths.iter().map(|&l| l as usize),
+        )
+    });
+    world.agree(received.and_then(|batch| sort_batch(batch, keys, None)))
+}
+
+/// Each row's sort key as an arrow-row encoding (the keys in their directions, then the
+/// place): byte order is the sort's order.
+fn sort_keys(batch: &RecordBatch, keys: &[SortKey]) -> Result<Vec<Vec<u8>>, FrameError> {
+    let mut fields = Vec::new();
+    let mut columns = Vec::new();
+    for key in keys {
+        let values =
+            unpack(&key.expr.evaluate(batch)?).map_err(|e| FrameError::arrow(&key.expr, e))?;
+        fields.push(arrow::row::SortField::new_with_options(
+            values.data_type().clone(),
+            SortOptions {
+                descending: key.descending,
+                nulls_first: key.nulls_first,
+            },
+        ));
+        columns.push(values);
+    }
+    if let Ok(place) = batch.schema().index_of(PLACE) {
+        fields.push(arrow::row::SortField::new(DataType::UInt64));
+        columns.push(batch.column(place).clone());
+    }
+    let converter =
+        arrow::row::RowConverter::new(fields).map_err(|e| FrameError::Internal(e.to_string()))?;
+    let rows = converter
+        .convert_columns(&columns)
+        .map_err(|e| FrameError::Internal(e.to_string()))?;
+    Ok(rows.iter().map(|r| r.data().to_vec()).collect())
 }
 
 /// A batch in the scan's columns, taken by name (a file may have more, or in another
@@ -606,8 +697,13 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
                 on_root = true;
             }
             (Step::Sort(_), _) => {
-                lines.push("gather: rows to rank 0, in file order".into());
-                lines.push(format!("  rank 0: {}", step_line(step)));
+                lines.push(format!("  each rank: {} of its rows", step_line(step)));
+                lines.push(
+                    "exchange: sample sort (splitters from every rank's keys, one all-to-all)"
+                        .into(),
+                );
+                lines.push("  each rank: sort the rows of its run".into());
+                lines.push("gather: the runs to rank 0, in rank order".into());
                 on_root = true;
             }
         }
