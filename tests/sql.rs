@@ -60,6 +60,9 @@ const QUERIES: &[&str] = &[
      JOIN '{l}' AS l ON g.id1 = l.id1 GROUP BY g.id1, l.label ORDER BY g.id1, l.label",
     "SELECT g.row, g.id1, l.label, l.v2 FROM '{g}' g LEFT JOIN '{l}' l ON l.id1 = g.id1 \
      WHERE g.row < 60 AND (l.label IS NULL OR g.row % 5 = 0) ORDER BY g.row, l.label",
+    // JSON Lines in byte pieces: a nested payload kept as text, a key missing on some lines.
+    "SELECT type, count(*) AS n, sum(size) AS s, count(size) AS sized, count(payload) AS p \
+     FROM '{e}' GROUP BY type ORDER BY type",
     // The taxi lesson.
     "SELECT avg(passenger_count) AS passengers FROM '{t}'",
     "SELECT passenger_count, avg(trip_distance) AS distance, count(*) AS trips FROM '{t}' \
@@ -78,7 +81,8 @@ fn queries(dir: &Path) -> Vec<String> {
             let q = query
                 .replace("{g}", text(&dir.join(table)))
                 .replace("{t}", &taxi)
-                .replace("{l}", text(&dir.join("lookup.csv")));
+                .replace("{l}", text(&dir.join("lookup.csv")))
+                .replace("{e}", text(&dir.join("events.jsonl")));
             if !all.contains(&q) {
                 all.push(q);
             }

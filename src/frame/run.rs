@@ -66,7 +66,19 @@ pub(super) fn scan_schema(
         return Err(FrameError::Internal("a scan of no files".into()));
     };
     let schema = match options.json_typings.get(first) {
-        Some(typing) => typing.schema.clone(),
+        // The reader gives nested values as their JSON text.
+        Some(typing) => {
+            let fields: Vec<Field> = typing
+                .schema
+                .fields()
+                .iter()
+                .map(|f| match f.data_type().is_nested() {
+                    true => f.as_ref().clone().with_data_type(DataType::Utf8),
+                    false => f.as_ref().clone(),
+                })
+                .collect();
+            Arc::new(Schema::new(fields))
+        }
         None => crate::table::open(first, options)?.schema,
     };
     let fields: Vec<Field> = schema

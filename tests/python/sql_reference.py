@@ -9,6 +9,7 @@ Inputs, with the mess of real files:
   integers, v3 float), 20,000 rows, seeded; nulls in v1, v3 and id3; quoted text with
   commas; the Parquet file in 7 row groups with id1 as a dictionary column;
 - lookup.csv: the small side of joins (a key twice, a null key, keys of no group row);
+- events.jsonl: GitHub-archive-like events, a nested payload, a key missing on some lines;
 - taxi.parquet: trips with a UTC pickup time, zero fares, missing passenger counts, tips
   on card payments only, in 3 row groups.
 
@@ -16,6 +17,7 @@ Inputs, with the mess of real files:
 same places, the same column names) and exits 1 if any did.
 """
 
+import json
 import pathlib
 import sys
 
@@ -63,6 +65,24 @@ def write(out: pathlib.Path) -> None:
             "v2": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
         }
     ).to_csv(out / "lookup.csv", index=False)
+
+    # GitHub-archive-like events: a nested payload (null on some lines), a key missing from
+    # some lines.
+    kinds = np.array(["PushEvent", "WatchEvent", "IssuesEvent", "ForkEvent"])
+    events = pd.DataFrame(
+        {
+            "type": kinds[rng.integers(0, 4, 6_000)],
+            "actor": [f"user{k}" for k in rng.integers(0, 300, 6_000)],
+            "size": rng.integers(0, 20, 6_000),
+        }
+    )
+    with open(out / "events.jsonl", "w") as f:
+        for i, row in enumerate(events.itertuples(index=False)):
+            line = {"type": row.type, "actor": row.actor}
+            if i % 7:
+                line["size"] = int(row.size)
+            line["payload"] = None if i % 5 == 0 else {"n": i % 3, "tags": ["a", "b"][: i % 3]}
+            f.write(json.dumps(line) + "\n")
 
     m = 5_000
     pickup = pd.Timestamp("2015-01-01", tz="UTC") + pd.to_timedelta(
