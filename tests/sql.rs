@@ -39,6 +39,9 @@ const QUERIES: &[&str] = &[
     "SELECT id1, sum(v1) AS v1 FROM '{g}' GROUP BY id1 HAVING v1 > 5700 ORDER BY v1 DESC, id1",
     "SELECT row, CAST(v3 AS BIGINT) AS r, v2 / (v2 - v2) AS inf FROM '{g}' \
      WHERE v3 IS NOT NULL ORDER BY row LIMIT 5",
+    // A group key in HAVING; no rows at all (every rank empty).
+    "SELECT id1, count(*) AS n FROM '{g}' GROUP BY id1 HAVING id1 = 'id003' OR n > 2040 ORDER BY id1",
+    "SELECT row, id1, v3 FROM '{g}' WHERE row < 0",
     // One group of every row; nulls counted and skipped.
     "SELECT count(*) AS n, count(v3) AS c, count(DISTINCT id3) AS d, min(id1) AS lo, \
      max(note) AS hi, sum(v2) AS s, avg(v1) AS m FROM '{g}'",
@@ -65,6 +68,7 @@ const QUERIES: &[&str] = &[
      FROM '{e}' GROUP BY type ORDER BY type",
     // The taxi lesson.
     "SELECT avg(passenger_count) AS passengers FROM '{t}'",
+    "SELECT weekday(pickup) AS wd, count(*) AS n FROM '{t}' GROUP BY wd ORDER BY wd",
     "SELECT passenger_count, avg(trip_distance) AS distance, count(*) AS trips FROM '{t}' \
      GROUP BY passenger_count ORDER BY passenger_count",
     "SELECT passenger_count, avg(tip_amount / fare_amount) AS tip_share FROM '{t}' \
@@ -141,6 +145,10 @@ fn bad_queries_name_the_place_and_print_nothing() {
             "id1 must be in GROUP BY or inside an aggregate",
         ),
         (format!("SELEC id1 FROM '{groups}'"), "Expected"),
+        (
+            format!("SELECT * EXCLUDE (id1) FROM '{groups}'"),
+            "* EXCLUDE, EXCEPT, REPLACE, RENAME and ILIKE are not supported",
+        ),
         (
             format!("SELECT count(*) FILTER (WHERE v1 > 2) FROM '{groups}'"),
             "query line 1, column 8: FILTER, OVER (window functions)",

@@ -322,11 +322,27 @@ fn conform(
                     ),
                 });
             };
-            let column = batch.column(index);
+            let column =
+                unpack(batch.column(index)).map_err(|e| FrameError::Internal(e.to_string()))?;
             if column.data_type() == field.data_type() {
-                return Ok(column.clone());
+                return Ok(column);
             }
-            cast(column, field.data_type()).map_err(|e| FrameError::Schema {
+            // Only casts that lose nothing: a narrower integer, a column of nulls.
+            let (from, to) = (column.data_type(), field.data_type());
+            let lossless = from == &DataType::Null
+                || (from.is_integer() && to == &DataType::Int64)
+                || (from.is_floating() && to == &DataType::Float64);
+            if !lossless {
+                return Err(FrameError::Schema {
+                    path: piece.path.clone(),
+                    detail: format!(
+                        "column \"{}\" is {from} here and {to} in the first file; \
+                         files read together must agree on their types",
+                        field.name()
+                    ),
+                });
+            }
+            cast(&column, field.data_type()).map_err(|e| FrameError::Schema {
                 path: piece.path.clone(),
                 detail: format!(
                     "column \"{}\" is {} here and {} in the first file: {e}",

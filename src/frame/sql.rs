@@ -7,7 +7,7 @@
 //! output names or positions; `HAVING`; `ORDER BY` (`ASC`/`DESC`, `NULLS FIRST/LAST`,
 //! names, positions); `LIMIT`. Expressions: arithmetic, comparisons, `AND`/`OR`/`NOT`,
 //! `IS [NOT] NULL`, `BETWEEN`, `IN (...)`, `[NOT] LIKE`, `CAST`, `coalesce`,
-//! `starts_with`, `year`/`month`/`day`/`hour`/`minute`/`dayofweek`/`weekday`,
+//! `starts_with`, `year`/`month`/`day`/`hour`/`minute`/`dayofweek` (or `weekday`: Sunday 0),
 //! `EXTRACT(part FROM t)`, `date(t)`; aggregates `count(*)`, `count(x)`,
 //! `count(DISTINCT x)`, `sum`, `avg`/`mean`, `min`, `max`, `stddev`/`stddev_samp`/`std`,
 //! `variance`/`var_samp`/`var`, `first`, `last`. Semantics are those of [`super::expr`] and
@@ -468,7 +468,10 @@ impl Planner {
                 }
                 other => Err(error_at(
                     other.span(),
-                    format!("a join key is table.column ({left}.x = {right}.y)"),
+                    format!(
+                        "ON takes only equal columns of the two tables ({left}.x = {right}.y); \
+                         put other conditions in WHERE"
+                    ),
                 )),
             }
         };
@@ -670,6 +673,18 @@ impl Planner {
                 SelectItem::ExprWithAlias { expr, alias } => {
                     items.push((alias.value.clone(), expr.clone()))
                 }
+                SelectItem::Wildcard(options)
+                    if options.opt_exclude.is_some()
+                        || options.opt_except.is_some()
+                        || options.opt_replace.is_some()
+                        || options.opt_rename.is_some()
+                        || options.opt_ilike.is_some() =>
+                {
+                    return Err(error_at(
+                        item.span(),
+                        "* EXCLUDE, EXCEPT, REPLACE, RENAME and ILIKE are not supported; name the columns",
+                    ))
+                }
                 SelectItem::Wildcard(_) => {
                     for column in &self.columns {
                         let ident = ast::Ident::with_quote('"', column);
@@ -817,13 +832,13 @@ impl Planner {
                 };
                 return Ok(Expr::Column(name));
             }
-            // A group key, whole.
+            // A group key, whole; else its parts are (a column alone must be a key).
             if !has_aggregate(e) {
                 if let Ok(row_expr) = self.expr(e, &mut Scope::Rows) {
                     if let Some((name, _)) = keys.iter().find(|(_, k)| *k == row_expr) {
                         return Ok(Expr::Column(name.clone()));
                     }
-                    if !row_expr.columns().is_empty() {
+                    if matches!(row_expr, Expr::Column(_)) {
                         return Err(error_at(
                             e.span(),
                             format!("{e} must be in GROUP BY or inside an aggregate"),
@@ -1102,8 +1117,8 @@ impl Planner {
             "day" | "dayofmonth" => part(TimePart::Day, scope),
             "hour" => part(TimePart::Hour, scope),
             "minute" => part(TimePart::Minute, scope),
-            "dayofweek" | "dow" => part(TimePart::DayOfWeek, scope),
-            "weekday" => part(TimePart::Weekday, scope),
+            // DuckDB's weekday is its dayofweek (Sunday 0); isodow - 1 is pandas' weekday.
+            "dayofweek" | "dow" | "weekday" => part(TimePart::DayOfWeek, scope),
             "date" => Ok(Expr::Cast(
                 Box::new(self.expr(&one(&args)?, scope)?),
                 DataType::Date32,

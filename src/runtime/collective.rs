@@ -228,7 +228,14 @@ impl World {
             let total: usize = counts.iter().map(|&c| c as usize).sum();
             let mut all = vec![T::default(); total];
             {
-                let mut partition = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
+                // Nothing to receive: an empty slice of a real buffer (see above).
+                let mut spare_receive = [T::default()];
+                let receive = if total == 0 {
+                    &mut spare_receive[..0]
+                } else {
+                    &mut all[..]
+                };
+                let mut partition = PartitionMut::new(receive, &counts[..], &displs[..]);
                 root.gather_varcount_into_root(local, &mut partition);
             }
             self.record_comm("gather", start, 0, byte_len::<T>(total - local.len()));
