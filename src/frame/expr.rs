@@ -13,7 +13,8 @@
 //!   integer overflow is an error;
 //! - text compares with text; text meets a date or a time as that type (`t >= '2015-01-05'`);
 //! - `year`, `month`, `day`, `hour`, `minute`, `dayofweek` (Sunday 0, as DuckDB) and
-//!   `weekday` (Monday 0, as pandas) are int64, read in the time's own zone.
+//!   [`TimePart::Weekday`] (Monday 0, as pandas; SQL's `weekday` is DuckDB's, Sunday 0) are
+//!   int64, read in the time's own zone.
 
 use std::fmt;
 use std::sync::Arc;

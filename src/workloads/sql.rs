@@ -94,7 +94,9 @@ fn answer(
     let rendered = match (&options.out, options.csv) {
         (Some(path), _) => {
             write_out(path, batch)?;
-            format!("{} rows written to {}", batch.num_rows(), path.display())
+            let rows = batch.num_rows();
+            let s = if rows == 1 { "" } else { "s" };
+            format!("{rows} row{s} written to {}", path.display())
         }
         (None, true) => csv_text(batch)?,
         (None, false) => text_table(batch),
@@ -147,7 +149,10 @@ fn csv_text(batch: &RecordBatch) -> Result<String, String> {
 fn json_rows(batch: &RecordBatch) -> serde_json::Value {
     let mut bytes = Vec::new();
     {
-        let mut writer = arrow::json::ArrayWriter::new(&mut bytes);
+        // Nulls written as null (not left out), so every row has every column.
+        let mut writer = arrow::json::WriterBuilder::new()
+            .with_explicit_nulls(true)
+            .build::<_, arrow::json::writer::JsonArray>(&mut bytes);
         if writer.write(batch).and_then(|()| writer.finish()).is_err() {
             return serde_json::Value::Null;
         }
