@@ -17,7 +17,7 @@
 # Uncommitted changes are not part of the test: it clones the committed HEAD. FRESH_WORKTREE=1
 # copies the working tree's tracked and untracked non-ignored files instead; FRESH_SOURCE=DIR
 # clones another repository; FRESH_MIRROR=URL overrides the mirror; KEEP=1 keeps the roots.
-# Logs: target/fresh/*.log. 15 min alone on 2 cores, about 35 beside the test command's other stages (the steps in the roots run under nice).
+# Logs: target/fresh/*.log. 15 min alone on 2 cores, about 40 beside the test command's other stages (the arrow, parquet and sqlparser crates included) (the steps in the roots run under nice).
 # Needs root (or sudo), mounts and chroot; skips, saying why, without them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -263,7 +263,7 @@ place_sources() {
   fi
 }
 
-# ROOT LOG: the README's command in the root's clone, under nice and a 60 min limit (the build runs niced beside the other stages of the test command), each
+# ROOT LOG: the README's command in the root's clone, under nice and a 75 min limit (the build runs niced beside the other stages of the test command), each
 # line of its output stamped with its second; sets rc.
 quickstart() {
   local root=$1
@@ -271,7 +271,7 @@ quickstart() {
   rm -f "$work/rc"
   {
     code=0
-    nice -n 10 timeout -k 30 3600 chroot "$root" /usr/bin/env -i HOME=/root \
+    nice -n 10 timeout -k 30 4500 chroot "$root" /usr/bin/env -i HOME=/root \
       PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb \
       "${cert_env[@]}" bash -c 'cd /root/pardata && ./scripts/quickstart.sh' </dev/null 2>&1 || code=$?
     # What the run left behind (an orted, say) would hold the pipe open.
@@ -282,7 +282,7 @@ quickstart() {
   wait $! || true
   bg_pids=()
   rc=$(cat "$work/rc" 2>/dev/null || echo "lost")
-  [ "$rc" != 124 ] && [ "$rc" != 137 ] || fail "./scripts/quickstart.sh ran past 60 min in $root"
+  [ "$rc" != 124 ] && [ "$rc" != 137 ] || fail "./scripts/quickstart.sh ran past 75 min in $root"
 }
 stamp() {
   local start=$SECONDS line
