@@ -19,7 +19,7 @@ use super::{with_place, FrameError, SortKey, Step, PLACE};
 use crate::patterns::map::block;
 use crate::runtime::{JobFailure, World};
 use crate::table::pieces::{agreed, open_piece, Piece};
-use crate::table::{tables_in, ReadOptions, TableError};
+use crate::table::{files_of, PathProblem, ReadOptions, TableError};
 
 /// The files under `paths` (folders give their table files, sorted) and their pieces,
 /// as every rank agrees them.
@@ -28,31 +28,18 @@ pub(super) fn agreed_scan(
     paths: &[PathBuf],
     options: &ReadOptions,
 ) -> Result<(Vec<PathBuf>, Vec<Piece>, ReadOptions), JobFailure> {
-    let mut files = Vec::new();
-    let listed: Result<(), TableError> = paths.iter().try_for_each(|path| {
-        if path.is_dir() {
-            let found = tables_in(path, None).map_err(|source| TableError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            if found.is_empty() {
-                return Err(TableError::Unknown {
-                    path: path.clone(),
-                    detail: "the folder holds no CSV, JSON Lines, Parquet or HDF5 file".into(),
-                });
-            }
-            files.extend(found);
-        } else if !path.exists() {
-            return Err(TableError::Io {
-                path: path.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-            });
-        } else {
-            files.push(path.clone());
-        }
-        Ok(())
+    let listed = files_of(paths, None).map_err(|problem| match problem {
+        PathProblem::List(path, source) => TableError::Io { path, source },
+        PathProblem::Empty(path) => TableError::Unknown {
+            path,
+            detail: "the folder holds no CSV, JSON Lines, Parquet or HDF5 file".into(),
+        },
+        PathProblem::Missing(path) => TableError::Io {
+            path,
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        },
     });
-    world.agree(listed)?;
+    let files = world.agree(listed)?;
     let (pieces, options) = agreed(world, &files, options)?;
     Ok((files, pieces, options))
 }

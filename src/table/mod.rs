@@ -259,6 +259,44 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Batches, TableError> {
     }
 }
 
+/// Why [`files_of`] found no file where a path was given.
+#[derive(Debug)]
+pub enum PathProblem {
+    /// The folder could not be listed.
+    List(PathBuf, std::io::Error),
+    /// The folder holds no file of the data layer's formats.
+    Empty(PathBuf),
+    /// Nothing is at the path.
+    Missing(PathBuf),
+}
+
+/// The table files of `paths`: each file as given, each folder's files of the data
+/// layer's formats other than `skip`, by name ([`tables_in`]).
+///
+/// ```no_run
+/// use pardata::table::files_of;
+///
+/// let files = files_of(&["trips".into(), "extra.csv".into()], None).unwrap();
+/// println!("{} files", files.len());
+/// ```
+pub fn files_of(paths: &[PathBuf], skip: Option<Format>) -> Result<Vec<PathBuf>, PathProblem> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let found = tables_in(path, skip).map_err(|e| PathProblem::List(path.clone(), e))?;
+            if found.is_empty() {
+                return Err(PathProblem::Empty(path.clone()));
+            }
+            files.extend(found);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(PathProblem::Missing(path.clone()));
+        }
+    }
+    Ok(files)
+}
+
 /// The files of `folder` whose names are of the data layer's formats, other than `skip`,
 /// sorted by name.
 pub fn tables_in(folder: &Path, skip: Option<Format>) -> std::io::Result<Vec<PathBuf>> {

@@ -296,25 +296,16 @@ fn expand_tables(
 /// The table files of `paths` (see [`expand_tables`]), leaving a folder's files of
 /// `skip` out.
 fn list_tables(paths: &[PathBuf], skip: Option<Format>) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let found = table::tables_in(path, skip)
-                .map_err(|e| format!("cannot list {}: {e}", path.display()))?;
-            if found.is_empty() {
-                return Err(format!(
-                    "{}: no tables to convert (*.csv, *.tsv, *.jsonl, *.ndjson, *.json, *.parquet) in this folder",
-                    path.display()
-                ));
-            }
-            files.extend(found);
-        } else if path.exists() {
-            files.push(path.clone());
-        } else {
-            return Err(format!("{}: no such file or folder", path.display()));
+    table::files_of(paths, skip).map_err(|problem| match problem {
+        table::PathProblem::List(path, e) => format!("cannot list {}: {e}", path.display()),
+        table::PathProblem::Empty(path) => format!(
+            "{}: no tables to convert (*.csv, *.tsv, *.jsonl, *.ndjson, *.json, *.parquet) in this folder",
+            path.display()
+        ),
+        table::PathProblem::Missing(path) => {
+            format!("{}: no such file or folder", path.display())
         }
-    }
-    Ok(files)
+    })
 }
 
 /// Converts one table file to `format` on this rank.
