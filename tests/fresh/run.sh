@@ -17,6 +17,14 @@
 # Uncommitted changes are not part of the test: it clones the committed HEAD. FRESH_WORKTREE=1
 # copies the working tree's tracked and untracked non-ignored files instead; FRESH_SOURCE=DIR
 # clones another repository; FRESH_MIRROR=URL overrides the mirror; KEEP=1 keeps the roots.
+# FRESH_SEED=FILE shares the build of the test command (scripts/test.sh), which writes "ok"
+# to FILE once its own `cargo build --release --locked` of the same commit has passed: the
+# fresh test waits for it before variant 1, and each root's target/release is then an
+# overlay on a hard-link snapshot of this checkout's, less the outputs of the crates that
+# probe the machine they are built on (mpi-sys and its bindgen and clang-sys, hdf5-metno-sys,
+# the C libraries it finds through setup.sh's installs); those and every crate above them
+# (mpi, hdf5, pardata) are built in the root. Anything else in FILE, or no FILE after 60 min:
+# the roots build everything, as without FRESH_SEED.
 # Logs: target/fresh/*.log. 15 min alone on 2 cores, about 40 beside the test command's other stages (the arrow, parquet and sqlparser crates included) (the steps in the roots run under nice).
 # Needs root (or sudo), mounts and chroot; skips, saying why, without them.
 set -euo pipefail
@@ -84,7 +92,7 @@ cleanup() {
     exit 1
   fi
   if [ -z "${KEEP:-}" ] && [ -d "$work" ]; then
-    rm -rf "$work"/root1 "$work"/root2 "$work"/cache1 "$work"/cache2 "$work"/rc
+    rm -rf "$work"/root1 "$work"/root2 "$work"/cache1 "$work"/cache2 "$work"/rc "$work"/seed*
   fi
   exit "$code"
 }
@@ -263,6 +271,50 @@ place_sources() {
   fi
 }
 
+# The shared build (FRESH_SEED): waits for the test command's build, then snapshots its
+# target/release (hard links: nothing is copied) without the machine-probing crates' outputs
+# as $work/seed; sets seeded=1, or says why the roots build everything.
+seeded=0
+take_seed() {
+  local waited=0 said probe
+  [ -n "${FRESH_SEED:-}" ] || return 0
+  while [ ! -s "$FRESH_SEED" ] && [ $waited -lt 3600 ]; do
+    sleep 5
+    waited=$((waited + 5))
+  done
+  said=$(cat "$FRESH_SEED" 2>/dev/null || echo "nothing after 60 min")
+  if [ "$said" != ok ] || [ ! -d "$repo/target/release/deps" ]; then
+    echo "fresh test: the test command's build said '$said': the roots build everything"
+    return 0
+  fi
+  mkdir -p "$work/seed"
+  (cd "$repo/target/release" && cp -al deps build .fingerprint "$work/seed/") ||
+    fail "the hard-link snapshot of target/release failed"
+  shopt -s nullglob
+  for probe in mpi-sys mpi_sys clang-sys clang_sys hdf5-metno-sys hdf5_metno_sys; do
+    rm -rf "$work"/seed/{build,.fingerprint}/"$probe"-* "$work"/seed/deps/{lib,}"$probe"-*
+  done
+  shopt -u nullglob
+  seeded=1
+  echo "fresh test: after waiting $waited s for the test command's build, the roots share it (without mpi-sys, clang-sys and hdf5-metno-sys)"
+}
+# ROOT N: the shared build as ROOT's target/release (an overlay: what the root builds stays
+# in it).
+mount_seed() {
+  local root=$1 n=$2
+  [ "$seeded" = 1 ] || return 0
+  mkdir -p "$root/root/pardata/target/release" "$work/seed$n/upper" "$work/seed$n/work"
+  mount -t overlay overlay -o "lowerdir=$work/seed,upperdir=$work/seed$n/upper,workdir=$work/seed$n/work" \
+    "$root/root/pardata/target/release" || fail "the overlay of the shared build on $root failed"
+}
+# LOG: the crates that probe the machine must have been built in the root.
+check_probes_built() {
+  local crate
+  for crate in mpi-sys hdf5-metno-sys; do
+    grep -q "Compiling $crate" "$1" || fail "$crate was not built in the root: $1"
+  done
+}
+
 # ROOT LOG: the README's command in the root's clone, under nice and a 75 min limit (the build runs niced beside the other stages of the test command), each
 # line of its output stamped with its second; sets rc.
 quickstart() {
@@ -347,8 +399,11 @@ settle "$root"
 mount_root "$root" 1
 echo "fresh test: toolchain $rustup_home and $cargo_bin read-only, registry cache: $registry_how"
 place_sources "$root/root/pardata"
+take_seed
+mount_seed "$root" 1
 echo "fresh test: variant 1: ./scripts/quickstart.sh in $root (log: target/fresh/variant1.log)"
 quickstart "$root" "$work/variant1.log"
+[ "$seeded" = 0 ] || check_probes_built "$log"
 grep -q "Unable to find libclang" "$log" && fail "bindgen did not find libclang: setup.sh did not install it ($(setup_said))"
 check_run "$root"
 v1="fresh test: variant 1 (minbase): ok in $((SECONDS - started)) s ($(phases "$work/variant1.log")"
@@ -370,13 +425,18 @@ in_root "$root" 'ldconfig -p | grep -q "libclang-cpp\.so\.14"' || fail "no libcl
 ! in_root "$root" 'dpkg -s libclang-dev' >/dev/null 2>&1 || fail "libclang-cpp14 brought libclang-dev: variant 2 tests nothing"
 echo "fresh test: variant 2: libclang-cpp14 installed in $apt_s s (libclang-cpp.so.14 in ldconfig's cache, no libclang-dev)"
 place_sources "$root/root/pardata"
-cp -a --reflink=auto "$work/root1/root/pardata/target" "$root/root/pardata/target" || fail "copying variant 1's target/ failed"
-shopt -s nullglob
-stale=("$root"/root/pardata/target/release/build/mpi-sys-* "$root"/root/pardata/target/release/.fingerprint/mpi-sys-*)
-shopt -u nullglob
-[ ${#stale[@]} -gt 0 ] || fail "no mpi-sys build outputs in variant 1's target/"
-rm -rf "${stale[@]}"
-echo "fresh test: variant 2: ./scripts/quickstart.sh with variant 1's target/ less mpi-sys's build outputs (log: target/fresh/variant2.log)"
+if [ "$seeded" = 1 ]; then
+  mount_seed "$root" 2
+  echo "fresh test: variant 2: ./scripts/quickstart.sh on the shared build (log: target/fresh/variant2.log)"
+else
+  cp -a --reflink=auto "$work/root1/root/pardata/target" "$root/root/pardata/target" || fail "copying variant 1's target/ failed"
+  shopt -s nullglob
+  stale=("$root"/root/pardata/target/release/build/mpi-sys-* "$root"/root/pardata/target/release/.fingerprint/mpi-sys-*)
+  shopt -u nullglob
+  [ ${#stale[@]} -gt 0 ] || fail "no mpi-sys build outputs in variant 1's target/"
+  rm -rf "${stale[@]}"
+  echo "fresh test: variant 2: ./scripts/quickstart.sh with variant 1's target/ less mpi-sys's build outputs (log: target/fresh/variant2.log)"
+fi
 quickstart "$root" "$work/variant2.log"
 grep -q "Unable to find libclang" "$log" && fail "bindgen did not find libclang: setup.sh did not install it ($(setup_said))"
 check_run "$root"
