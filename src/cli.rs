@@ -22,6 +22,7 @@ use crate::workloads::cvsearch::shards::Shard;
 use crate::workloads::cvsearch::{CvsearchOptions, Grid, Part};
 use crate::workloads::doctor::DoctorOptions;
 use crate::workloads::job::{Job, JobFile, Step};
+use crate::workloads::prep::taxi::{self, TaxiOptions};
 use crate::workloads::prep::{intraday, symbols, PrepOptions};
 use crate::workloads::sql::SqlOptions;
 use crate::workloads::stats::StatsOptions;
@@ -363,9 +364,22 @@ impl From<ScheduleArg> for Schedule {
 
 #[derive(Debug, Args)]
 pub struct PrepArgs {
-    /// Folder to write minute/<sym>/<date>.csv and json/<sym>.json into
+    /// Folder to write minute/<sym>/<date>.csv and json/<sym>.json into (with --taxi:
+    /// taxi/csv/ and taxi/parquet/)
     #[arg(long)]
     pub out: PathBuf,
+    /// A month of trips shaped like the 2015 NYC yellow-taxi files (19 columns, as CSV
+    /// and Parquet) instead of the stock data
+    #[arg(long, conflicts_with_all = ["symbols", "symbol_list", "days", "json_days", "freq"])]
+    pub taxi: bool,
+    /// With --taxi: the number of trips (a full month: 12748986)
+    #[arg(long, requires = "taxi", default_value_t = taxi::FULL_MONTH_ROWS,
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
+    pub rows: u64,
+    /// With --taxi: the most trips in one file (the partitions a reader meets)
+    #[arg(long, requires = "taxi", default_value_t = taxi::ROWS_PER_FILE,
+          value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub file_rows: u64,
     /// Seed of every random draw
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -474,6 +488,12 @@ fn task_of(command: Command, format: Format) -> Result<Task, clap::Error> {
         ));
     }
     match command {
+        Command::Prep(args) if args.taxi => Ok(Task::PrepTaxi(TaxiOptions {
+            out: args.out,
+            seed: args.seed,
+            rows: args.rows,
+            file_rows: args.file_rows,
+        })),
         Command::Prep(args) => prep_options(args).map(Task::Prep),
         Command::Convert(args) => Ok(Task::Convert(ConvertOptions {
             paths: args.paths,

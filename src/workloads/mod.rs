@@ -32,6 +32,7 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub enum Task {
     Prep(prep::PrepOptions),
+    PrepTaxi(prep::taxi::TaxiOptions),
     Convert(convert::ConvertOptions),
     Correlate(correlate::CorrelateOptions),
     BenchOverhead(bench::OverheadOptions),
@@ -47,6 +48,7 @@ pub enum Task {
 #[serde(untagged)]
 pub enum Outcome {
     Prep(prep::PrepSummary),
+    PrepTaxi(prep::taxi::TaxiSummary),
     Convert(convert::ConvertSummary),
     Correlate(correlate::CorrelateSummary),
     BenchOverhead(bench::OverheadSummary),
@@ -61,6 +63,7 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Outcome::Prep(summary) => summary.fmt(f),
+            Outcome::PrepTaxi(summary) => summary.fmt(f),
             Outcome::Convert(summary) => summary.fmt(f),
             Outcome::Correlate(summary) => summary.fmt(f),
             Outcome::BenchOverhead(summary) => summary.fmt(f),
@@ -77,6 +80,7 @@ impl fmt::Display for Outcome {
 pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome, JobFailure> {
     match task {
         Task::Prep(options) => prep::prep(world, options).map(Outcome::Prep),
+        Task::PrepTaxi(options) => prep::taxi::prep_taxi(world, options).map(Outcome::PrepTaxi),
         Task::Convert(options) => convert::convert(world, options).map(Outcome::Convert),
         Task::Correlate(options) => correlate::correlate(world, options).map(Outcome::Correlate),
         Task::BenchOverhead(options) => bench::overhead(world, options).map(Outcome::BenchOverhead),

@@ -1,4 +1,5 @@
-//! `pardata prep`: the tutorial's stock dataset, generated offline from a seed.
+//! `pardata prep`: the tutorial's stock dataset, generated offline from a seed (and, with
+//! `--taxi`, a month of taxi trips: [`taxi`]).
 //!
 //! Writes `OUT/minute/<sym>/<YYYY-MM-DD>.csv` (one file per symbol and trading day),
 //! `OUT/json/<sym>.json` (JSON Lines of each symbol's last `--json-days` days) and
@@ -18,6 +19,7 @@ pub mod calendar;
 pub mod intraday;
 pub mod model;
 pub mod symbols;
+pub mod taxi;
 
 use std::fmt;
 use std::fs;
