@@ -25,8 +25,10 @@ pub mod aggregate;
 pub mod exact;
 pub mod expr;
 pub mod join;
+mod order;
 mod run;
 pub mod sql;
+mod wire;
 
 use std::fmt;
 use std::path::PathBuf;

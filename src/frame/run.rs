@@ -15,7 +15,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use super::aggregate::{self, Groups, Partial};
 use super::expr::unpack;
-use super::{with_place, FrameError, SortKey, Step, PLACE};
+use super::{order, wire, with_place, FrameError, SortKey, Step, PLACE};
 use crate::patterns::map::block;
 use crate::runtime::{JobFailure, World};
 use crate::table::pieces::{agreed, open_piece, Piece};
@@ -215,7 +215,7 @@ fn sample_sort(
     batches: Vec<RecordBatch>,
 ) -> Result<RecordBatch, JobFailure> {
     let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
-    let local: Result<(RecordBatch, Vec<Vec<u8>>), FrameError> = (|| {
+    let local: Result<(RecordBatch, arrow::row::Rows), FrameError> = (|| {
         let all = concat_batches(schema, &batches).map_err(internal)?;
         let sorted = sort_batch(all, keys, None)?;
         let order = sort_keys(&sorted, keys)?;
@@ -223,44 +223,64 @@ fn sample_sort(
     })();
     let (sorted, order) = world.agree(local)?;
     // Up to 32 keys a rank, evenly spaced: the splitters are the sample's quantiles.
-    let step = (order.len() / 32).max(1);
-    let sample: Vec<Vec<u8>> = order.iter().step_by(step).cloned().collect();
+    let step = (order.num_rows() / 32).max(1);
+    let sample: Vec<Vec<u8>> = order
+        .iter()
+        .step_by(step)
+        .map(|row| row.data().to_vec())
+        .collect();
     let mut samples: Vec<Vec<u8>> = world.all_gather(&sample).into_iter().flatten().collect();
     samples.sort();
     let ranks = world.size();
     let splitters: Vec<&Vec<u8>> = (1..ranks)
         .filter_map(|r| samples.get(r * samples.len() / ranks))
         .collect();
-    let mut counts = vec![0usize; ranks];
-    for key in &order {
-        counts[splitters.partition_point(|s| *s <= key)] += 1;
+    // The rows are sorted: run r ends at the first row at or above splitter r (a row goes
+    // to the rank of the splitters at or below it).
+    let mut counts = Vec::with_capacity(ranks);
+    let mut start = 0;
+    for splitter in &splitters {
+        let end = first_at_or_above(&order, start, splitter);
+        counts.push(end - start);
+        start = end;
     }
-    let encoded: Result<(Vec<u8>, Vec<u64>), FrameError> =
-        row_converter_of(schema).and_then(|c| encode_rows(&c, std::slice::from_ref(&sorted)));
-    let (bytes, lengths) = world.agree(encoded)?;
-    // Rows are contiguous by destination (they are sorted): the bytes of each run in turn.
-    let mut byte_counts = vec![0usize; ranks];
-    let mut row = 0;
-    for (rank, &count) in counts.iter().enumerate() {
-        byte_counts[rank] = lengths[row..row + count].iter().map(|&l| l as usize).sum();
-        row += count;
-    }
-    let (got_bytes, _) = world.all_to_all_slices(&bytes, &byte_counts);
-    let (got_lengths, _) = world.all_to_all_slices(&lengths, &counts);
-    let received = row_converter_of(schema).and_then(|c| {
-        decode_rows(
-            &c,
-            schema,
-            &got_bytes,
-            got_lengths.iter().map(|&l| l as usize),
-        )
-    });
+    counts.push(order.num_rows() - start);
+    // Rows are contiguous by destination (they are sorted): one IPC stream per run.
+    let encoded: Result<(Vec<u8>, Vec<usize>), FrameError> = (|| {
+        let mut bytes = Vec::new();
+        let mut byte_counts = Vec::with_capacity(ranks);
+        let mut row = 0;
+        for &count in &counts {
+            let stream = wire::encode(schema, &[sorted.slice(row, count)])?;
+            byte_counts.push(stream.len());
+            bytes.extend_from_slice(&stream);
+            row += count;
+        }
+        Ok((bytes, byte_counts))
+    })();
+    let (bytes, byte_counts) = world.agree(encoded)?;
+    let (got_bytes, got_counts) = world.all_to_all_slices(&bytes, &byte_counts);
+    let received = wire::decode(schema, &got_bytes, got_counts);
     world.agree(received.and_then(|batch| sort_batch(batch, keys, None)))
+}
+
+/// The first of the sorted `rows` from `from` on whose encoding is at or above `splitter`.
+fn first_at_or_above(rows: &arrow::row::Rows, from: usize, splitter: &[u8]) -> usize {
+    let (mut low, mut high) = (from, rows.num_rows());
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if rows.row(middle).data() < splitter {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    low
 }
 
 /// Each row's sort key as an arrow-row encoding (the keys in their directions, then the
 /// place): byte order is the sort's order.
-fn sort_keys(batch: &RecordBatch, keys: &[SortKey]) -> Result<Vec<Vec<u8>>, FrameError> {
+fn sort_keys(batch: &RecordBatch, keys: &[SortKey]) -> Result<arrow::row::Rows, FrameError> {
     let mut fields = Vec::new();
     let mut columns = Vec::new();
     for key in keys {
@@ -281,10 +301,9 @@ fn sort_keys(batch: &RecordBatch, keys: &[SortKey]) -> Result<Vec<Vec<u8>>, Fram
     }
     let converter =
         arrow::row::RowConverter::new(fields).map_err(|e| FrameError::Internal(e.to_string()))?;
-    let rows = converter
+    converter
         .convert_columns(&columns)
-        .map_err(|e| FrameError::Internal(e.to_string()))?;
-    Ok(rows.iter().map(|r| r.data().to_vec()).collect())
+        .map_err(|e| FrameError::Internal(e.to_string()))
 }
 
 /// A batch in the scan's columns, taken by name (a file may have more, or in another
@@ -454,6 +473,16 @@ fn sort_batch(
             }),
         });
     }
+    let place = batch
+        .column_by_name(PLACE)
+        .and_then(|p| p.as_any().downcast_ref::<UInt64Array>());
+    if let [key] = columns.as_slice() {
+        let options = key.options.unwrap_or_default();
+        if let Some(order) = order::one_key_order(&key.values, options, place, limit) {
+            return take_record_batch(&batch, &order)
+                .map_err(|e| FrameError::Internal(e.to_string()));
+        }
+    }
     if let Ok(place) = batch.schema().index_of(PLACE) {
         columns.push(SortColumn {
             values: batch.column(place).clone(),
@@ -508,104 +537,45 @@ fn exchange(world: &World, partials: Vec<(usize, Partial)>) -> Result<Vec<Partia
     Ok(mine)
 }
 
-/// Every rank's batches on rank 0, in rank order, as one batch (rows cross as arrow-row
-/// encodings). A collective; an error is this rank's, for the caller to agree on.
+/// Every rank's batches on rank 0, in rank order, as one batch (rows cross as Arrow IPC
+/// streams). A collective; an error is this rank's, for the caller to agree on.
 fn gather_rows(
     world: &World,
     schema: &SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<Option<RecordBatch>, FrameError> {
-    // The same types on every rank: the same outcome on every rank.
-    let converter = row_converter_of(schema)?;
-    let (bytes, lengths, failed) = match encode_rows(&converter, batches) {
-        Ok((bytes, lengths)) => (bytes, lengths, None),
-        // Still take part in the gathers, with nothing.
-        Err(error) => (Vec::new(), Vec::new(), Some(error)),
+    if world.size() == 1 {
+        return concat_batches(schema, batches)
+            .map(Some)
+            .map_err(|e| FrameError::Internal(e.to_string()));
+    }
+    let (bytes, failed) = match wire::encode(schema, batches) {
+        Ok(bytes) => (bytes, None),
+        // Still take part in the gather, with nothing.
+        Err(error) => (Vec::new(), Some(error)),
     };
-    let all_bytes = world.gather_slices(&bytes);
-    let all_lengths = world.gather_slices(&lengths);
+    let all = world.gather_slices(&bytes);
     if let Some(error) = failed {
         return Err(error);
     }
-    let (Some((bytes, _)), Some((lengths, _))) = (all_bytes, all_lengths) else {
+    let Some((bytes, counts)) = all else {
         return Ok(None);
     };
-    decode_rows(
-        &converter,
-        schema,
-        &bytes,
-        lengths.iter().map(|&l| l as usize),
-    )
-    .map(Some)
+    wire::decode(schema, &bytes, counts).map(Some)
 }
 
-/// The row encoding of a schema's columns.
-fn row_converter_of(schema: &SchemaRef) -> Result<arrow::row::RowConverter, FrameError> {
-    let types: Vec<_> = schema
-        .fields()
-        .iter()
-        .map(|f| f.data_type().clone())
-        .collect();
-    aggregate::row_converter(&types)
-}
-
-/// The batches' rows as arrow-row encodings, one after another, with their lengths.
-fn encode_rows(
-    converter: &arrow::row::RowConverter,
-    batches: &[RecordBatch],
-) -> Result<(Vec<u8>, Vec<u64>), FrameError> {
-    let mut bytes = Vec::new();
-    let mut lengths = Vec::new();
-    for batch in batches {
-        let rows = converter
-            .convert_columns(batch.columns())
-            .map_err(|e| FrameError::Internal(e.to_string()))?;
-        for row in rows.iter() {
-            bytes.extend_from_slice(row.data());
-            lengths.push(row.data().len() as u64);
-        }
-    }
-    Ok((bytes, lengths))
-}
-
-/// A batch of rows from their arrow-row encodings, one after another in `bytes`.
-fn decode_rows(
-    converter: &arrow::row::RowConverter,
-    schema: &SchemaRef,
-    bytes: &[u8],
-    lengths: impl ExactSizeIterator<Item = usize>,
-) -> Result<RecordBatch, FrameError> {
-    let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
-    let count = lengths.len();
-    let parser = converter.parser();
-    let mut start = 0usize;
-    let rows = lengths.map(|length| {
-        let row = parser.parse(&bytes[start..start + length]);
-        start += length;
-        row
-    });
-    let columns = converter.convert_rows(rows).map_err(internal)?;
-    let options = RecordBatchOptions::new().with_row_count(Some(count));
-    RecordBatch::try_new_with_options(schema.clone(), columns, &options).map_err(internal)
-}
-
-/// Rank 0's rows on every rank (they cross as arrow-row encodings). A collective.
+/// Rank 0's rows on every rank (they cross as an Arrow IPC stream). A collective.
 fn broadcast_rows(
     world: &World,
     schema: &SchemaRef,
     rows: Option<&RecordBatch>,
 ) -> Result<RecordBatch, FrameError> {
-    let converter = row_converter_of(schema)?;
     // Rank 0 still takes part when it cannot encode: it sends nothing.
     let encoded =
-        rows.map(|batch| encode_rows(&converter, std::slice::from_ref(batch)).unwrap_or_default());
-    let (bytes, lengths): (Vec<u8>, Vec<u64>) = world.broadcast(encoded.as_ref());
-    decode_rows(
-        &converter,
-        schema,
-        &bytes,
-        lengths.iter().map(|&l| l as usize),
-    )
+        rows.map(|batch| wire::encode(schema, std::slice::from_ref(batch)).unwrap_or_default());
+    let bytes: Vec<u8> = world.broadcast(encoded.as_ref());
+    let length = bytes.len();
+    wire::decode(schema, &bytes, [length])
 }
 
 /// The plan's stages as text.

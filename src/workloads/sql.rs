@@ -109,7 +109,11 @@ fn answer(
             .iter()
             .map(|f| f.data_type().to_string())
             .collect(),
-        rows: json_rows(batch),
+        // Written rows are in the file, not repeated in the JSON.
+        rows: match options.out {
+            Some(_) => serde_json::Value::Null,
+            None => json_rows(batch),
+        },
         written: options.out.clone(),
         plan: None,
         seconds,
