@@ -1,5 +1,6 @@
-# Sourced by bench/tables.sh and bench/groupby.sh: the best of 3 wall seconds of "$@"
-# (its output discarded).
+# Sourced by bench/tables.sh, bench/groupby.sh and bench/sort_topk.sh: `best`, the best of
+# 3 wall seconds of "$@" (its output discarded), and `inside`, the best of 3 of pardata's
+# own seconds (the "seconds" of its JSON: the query, not the MPI start; needs $py).
 best() {
   local best=999999 t0 t1 t
   for _ in 1 2 3; do
@@ -7,4 +8,12 @@ best() {
     t=$(echo "$t1 - $t0" | bc); if (( $(echo "$t < $best" | bc) )); then best=$t; fi
   done
   echo "$best"
+}
+inside() {
+  local best=999999 t
+  for _ in 1 2 3; do
+    t=$("$@" --format json | $py -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
+    if (( $(echo "$t < $best" | bc) )); then best=$t; fi
+  done
+  printf "%.3f" "$best"
 }

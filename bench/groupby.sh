@@ -16,14 +16,6 @@ mkdir -p "$work"
 file=$work/G1_$rows.parquet
 [ -f "$file" ] || $py bench/groupby_peers.py make "$file" "$rows"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 POLARS_MAX_THREADS=2
-inside() { # best of 3 of pardata's own seconds (its JSON "seconds": the query, not the MPI start)
-  local best=999999 t
-  for _ in 1 2 3; do
-    t=$("$@" --format json | $py -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
-    if (( $(echo "$t < $best" | bc) )); then best=$t; fi
-  done
-  printf "%.3f" "$best"
-}
 . bench/best.sh
 query() {
   $py -c "import sys; sys.path.insert(0, 'bench'); from groupby_peers import QUESTIONS; print(QUESTIONS[$1][2].format(f='$file'))"

@@ -17,14 +17,7 @@ mkdir -p "$work"
 file=$work/uniforms_$rows.parquet
 [ -f "$file" ] || $py bench/sort_peers.py make "$file" "$rows"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 POLARS_MAX_THREADS=2
-inside() { # best of 3 of pardata's own seconds (its JSON "seconds")
-  local best=999999 t
-  for _ in 1 2 3; do
-    t=$("$@" --format json | $py -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
-    if (( $(echo "$t < $best" | bc) )); then best=$t; fi
-  done
-  printf "%.3f" "$best"
-}
+. bench/best.sh
 top="SELECT x FROM '$file' ORDER BY x DESC LIMIT 5"
 sort="SELECT x FROM '$file' ORDER BY x DESC"
 printf "%-10s %10s %10s %12s\n" engine "top 5 s" "sort s" "sort/top"

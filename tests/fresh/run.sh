@@ -25,7 +25,7 @@
 # the C libraries it finds through setup.sh's installs); those and every crate above them
 # (mpi, hdf5, pardata) are built in the root. Anything else in FILE, or no FILE after 60 min:
 # the roots build everything, as without FRESH_SEED.
-# Logs: target/fresh/*.log. 15 min alone on 2 cores, about 40 beside the test command's other stages (the arrow, parquet and sqlparser crates included) (the steps in the roots run under nice).
+# Logs: target/fresh/*.log. 15 min alone on 2 cores, about 40 beside the test command's other stages (the arrow, parquet and sqlparser crates included), without FRESH_SEED; with it, about 10 min for both variants (the steps in the roots run under nice).
 # Needs root (or sudo), mounts and chroot; skips, saying why, without them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
