@@ -22,6 +22,7 @@ use crate::workloads::cvsearch::shards::Shard;
 use crate::workloads::cvsearch::{CvsearchOptions, Grid, Part};
 use crate::workloads::doctor::DoctorOptions;
 use crate::workloads::job::{Job, JobFile, Step};
+use crate::workloads::prep::events::{self, EventsOptions};
 use crate::workloads::prep::taxi::{self, TaxiOptions};
 use crate::workloads::prep::{intraday, symbols, PrepOptions};
 use crate::workloads::sql::SqlOptions;
@@ -363,19 +364,24 @@ impl From<ScheduleArg> for Schedule {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("dataset").args(["taxi", "events"])))]
 pub struct PrepArgs {
     /// Folder to write minute/<sym>/<date>.csv and json/<sym>.json into (with --taxi:
-    /// taxi/csv/ and taxi/parquet/)
+    /// taxi/csv/ and taxi/parquet/; with --events: events/)
     #[arg(long)]
     pub out: PathBuf,
     /// A month of trips shaped like the 2015 NYC yellow-taxi files (19 columns, as CSV
     /// and Parquet) instead of the stock data
     #[arg(long, conflicts_with_all = ["symbols", "symbol_list", "days", "json_days", "freq"])]
     pub taxi: bool,
-    /// With --taxi: the number of trips (a full month: 12748986)
-    #[arg(long, requires = "taxi", default_value_t = taxi::FULL_MONTH_ROWS,
-          value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
-    pub rows: u64,
+    /// A day of GitHub-archive-like events (24 hourly JSON Lines files with nested actor,
+    /// repo and payload) instead of the stock data
+    #[arg(long, conflicts_with_all = ["taxi", "symbols", "symbol_list", "days", "json_days", "freq"])]
+    pub events: bool,
+    /// With --taxi: the number of trips (default: a full month, 12748986); with --events:
+    /// the events of the day (default 240000)
+    #[arg(long, requires = "dataset", value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
+    pub rows: Option<u64>,
     /// With --taxi: the most trips in one file (the partitions a reader meets)
     #[arg(long, requires = "taxi", default_value_t = taxi::ROWS_PER_FILE,
           value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
@@ -491,8 +497,13 @@ fn task_of(command: Command, format: Format) -> Result<Task, clap::Error> {
         Command::Prep(args) if args.taxi => Ok(Task::PrepTaxi(TaxiOptions {
             out: args.out,
             seed: args.seed,
-            rows: args.rows,
+            rows: args.rows.unwrap_or(taxi::FULL_MONTH_ROWS),
             file_rows: args.file_rows,
+        })),
+        Command::Prep(args) if args.events => Ok(Task::PrepEvents(EventsOptions {
+            out: args.out,
+            seed: args.seed,
+            events: args.rows.unwrap_or(events::DAY_EVENTS),
         })),
         Command::Prep(args) => prep_options(args).map(Task::Prep),
         Command::Convert(args) => Ok(Task::Convert(ConvertOptions {

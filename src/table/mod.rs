@@ -260,13 +260,16 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Batches, TableError> {
 }
 
 /// Why [`files_of`] found no file where a path was given.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum PathProblem {
     /// The folder could not be listed.
+    #[error("cannot list {}: {}", .0.display(), .1)]
     List(PathBuf, std::io::Error),
     /// The folder holds no file of the data layer's formats.
+    #[error("{}: no CSV, JSON Lines, Parquet or HDF5 file in this folder", .0.display())]
     Empty(PathBuf),
     /// Nothing is at the path.
+    #[error("{}: no such file or folder", .0.display())]
     Missing(PathBuf),
 }
 

@@ -33,6 +33,7 @@ pub struct Settings {
 pub enum Task {
     Prep(prep::PrepOptions),
     PrepTaxi(prep::taxi::TaxiOptions),
+    PrepEvents(prep::events::EventsOptions),
     Convert(convert::ConvertOptions),
     Correlate(correlate::CorrelateOptions),
     BenchOverhead(bench::OverheadOptions),
@@ -49,6 +50,7 @@ pub enum Task {
 pub enum Outcome {
     Prep(prep::PrepSummary),
     PrepTaxi(prep::taxi::TaxiSummary),
+    PrepEvents(prep::events::EventsSummary),
     Convert(convert::ConvertSummary),
     Correlate(correlate::CorrelateSummary),
     BenchOverhead(bench::OverheadSummary),
@@ -64,6 +66,7 @@ impl fmt::Display for Outcome {
         match self {
             Outcome::Prep(summary) => summary.fmt(f),
             Outcome::PrepTaxi(summary) => summary.fmt(f),
+            Outcome::PrepEvents(summary) => summary.fmt(f),
             Outcome::Convert(summary) => summary.fmt(f),
             Outcome::Correlate(summary) => summary.fmt(f),
             Outcome::BenchOverhead(summary) => summary.fmt(f),
@@ -81,6 +84,9 @@ pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome
     match task {
         Task::Prep(options) => prep::prep(world, options).map(Outcome::Prep),
         Task::PrepTaxi(options) => prep::taxi::prep_taxi(world, options).map(Outcome::PrepTaxi),
+        Task::PrepEvents(options) => {
+            prep::events::prep_events(world, options).map(Outcome::PrepEvents)
+        }
         Task::Convert(options) => convert::convert(world, options).map(Outcome::Convert),
         Task::Correlate(options) => correlate::correlate(world, options).map(Outcome::Correlate),
         Task::BenchOverhead(options) => bench::overhead(world, options).map(Outcome::BenchOverhead),

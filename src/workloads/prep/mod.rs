@@ -1,5 +1,6 @@
 //! `pardata prep`: the tutorial's stock dataset, generated offline from a seed (and, with
-//! `--taxi`, a month of taxi trips: [`taxi`]).
+//! `--taxi`, a month of taxi trips: [`taxi`]; with `--events`, a day of GitHub events:
+//! [`events`]).
 //!
 //! Writes `OUT/minute/<sym>/<YYYY-MM-DD>.csv` (one file per symbol and trading day),
 //! `OUT/json/<sym>.json` (JSON Lines of each symbol's last `--json-days` days) and
@@ -16,6 +17,7 @@
 //! temporary name and renamed; a file that already holds the right bytes is kept.
 
 pub mod calendar;
+pub mod events;
 pub mod intraday;
 pub mod model;
 pub mod symbols;
