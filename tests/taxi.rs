@@ -68,21 +68,7 @@ fn taxi_files_are_the_same_at_any_rank_count_and_answer_as_pandas_does() {
             }
         }
     }
-    let python = match common::python::python() {
-        Ok(python) => python,
-        Err(reason) => return eprintln!("skipped the pandas check: {reason}"),
-    };
-    let check = std::process::Command::new(python)
-        .arg(common::python::script("check_taxi.py"))
-        .arg(&one)
-        .output()
-        .expect("python runs");
-    assert!(
-        check.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
+    common::python::check("check_taxi.py", &[&one]);
 }
 
 #[test]

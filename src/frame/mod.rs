@@ -28,6 +28,7 @@ pub mod join;
 mod order;
 mod run;
 pub mod sql;
+pub mod summary;
 mod wire;
 
 use std::fmt;

@@ -48,3 +48,24 @@ pub fn inputs(test: &str, script_name: &str, args: &[&str]) -> Option<(PathBuf, 
     assert!(status.success(), "{script_name} {args:?} {}", dir.display());
     Some((python, dir))
 }
+
+/// Runs the check `script_name ARGS...` of tests/python, which fails (exits non-zero)
+/// where pardata's output differs from its reference; panics with its output then. Where
+/// the Python environment is missing, says so and returns.
+pub fn check(script_name: &str, args: &[&std::path::Path]) {
+    let python = match python() {
+        Ok(python) => python,
+        Err(reason) => return eprintln!("skipped the check {script_name}: {reason}"),
+    };
+    let out = std::process::Command::new(python)
+        .arg(script(script_name))
+        .args(args)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{script_name}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -21,9 +21,9 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::json;
 
+use super::PrepError;
 use crate::io::atomic::write_if_changed;
 use crate::patterns::partition::weighted_blocks;
-use super::PrepError;
 use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, RankMetrics, World};
 

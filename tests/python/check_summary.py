@@ -1,0 +1,40 @@
+"""Checks examples/frame_summary.rs against pandas: check_summary.py FOLDER OUTPUT, where
+FOLDER holds the taxi Parquet files and OUTPUT the example's lines (`name: [rows]`).
+
+head: the first 3 rows in file order; value_counts: pandas' value_counts of payment_type
+(nulls left out; ties, which pandas leaves unordered, by value); describe: count, mean,
+std, min, max of each column as pandas' describe gives them, to 1e-12."""
+import glob
+import json
+import math
+import os
+import sys
+
+import pandas as pd
+
+files = sorted(glob.glob(os.path.join(sys.argv[1], "*.parquet")))
+trips = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+got = {}
+for line in open(sys.argv[2]):
+    name, rows = line.split(": ", 1)
+    got[name] = json.loads(rows)
+assert set(got) == {"head", "value_counts", "describe"}, got.keys()
+
+head = trips[["passenger_count", "fare_amount"]].head(3)
+assert [r["fare_amount"] for r in got["head"]] == list(head["fare_amount"]), got["head"]
+assert [r.get("passenger_count") for r in got["head"]] == [
+    None if pd.isna(v) else int(v) for v in head["passenger_count"]
+], got["head"]
+
+counts = trips["payment_type"].value_counts().reset_index()
+counts = counts.sort_values(["count", "payment_type"], ascending=[False, True])
+assert [[r["payment_type"], r["count"]] for r in got["value_counts"]] == counts.values.tolist(), got["value_counts"]
+
+columns = ["passenger_count", "trip_distance", "fare_amount", "tip_amount"]
+described = trips[columns].astype("float64").describe()
+assert [r["statistic"] for r in got["describe"]] == ["count", "mean", "std", "min", "max"]
+for r in got["describe"]:
+    for c in columns:
+        expected = described.loc[r["statistic"], c]
+        assert math.isclose(r[c], expected, rel_tol=1e-12), (r["statistic"], c, r[c], expected)
+print(f"check_summary: head, value_counts and describe of {len(trips)} trips equal pandas'")
