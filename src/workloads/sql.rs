@@ -12,7 +12,7 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 use serde::Serialize;
 
 use crate::frame::sql;
-use crate::runtime::{JobFailure, World};
+use crate::runtime::{JobFailure, RankMetrics, World};
 use crate::table::{write, Format, Table};
 
 /// The rows a text table shows; CSV, JSON and `--out` have them all.
@@ -47,6 +47,9 @@ pub struct SqlSummary {
     /// The wall seconds from the query's start on every rank to its rows on rank 0
     /// (after the MPI start, which the launcher's time has too).
     pub seconds: f64,
+    /// What each rank did: its seconds per activity, bytes sent and received, and peak
+    /// memory.
+    pub ranks: Vec<RankMetrics>,
     #[serde(skip)]
     rendered: String,
 }
@@ -66,6 +69,7 @@ pub fn sql(world: &World, options: &SqlOptions) -> Result<SqlSummary, JobFailure
             rendered: plan.clone(),
             plan: Some(plan),
             seconds: started.elapsed().as_secs_f64(),
+            ranks: Vec::new(),
         });
     }
     let batch = frame.collect()?;
@@ -78,11 +82,14 @@ pub fn sql(world: &World, options: &SqlOptions) -> Result<SqlSummary, JobFailure
             written: options.out.clone(),
             plan: None,
             seconds: 0.0,
+            ranks: Vec::new(),
             rendered: String::new(),
         }),
         Some(batch) => answer(&batch, options, started),
     };
-    world.agree(answered)
+    let mut summary = world.agree(answered)?;
+    summary.ranks = world.all_metrics();
+    Ok(summary)
 }
 
 fn answer(
@@ -117,6 +124,7 @@ fn answer(
         written: options.out.clone(),
         plan: None,
         seconds,
+        ranks: Vec::new(),
         rendered,
     })
 }
