@@ -7,6 +7,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use common::{example, launch_program, prep, read_tree, scratch};
 
@@ -53,26 +54,9 @@ fn events_are_the_same_at_any_rank_count_and_counted_as_pandas_counts_them() {
     let folder = one.join("events");
     let folder = folder.to_str().expect("a UTF-8 path");
     let program = example("events");
-    let python = match common::python::python() {
-        Ok(python) => Some(python),
-        Err(reason) => {
-            eprintln!("skipped the pandas check: {reason}");
-            None
-        }
-    };
-    let expected: Option<BTreeMap<String, u64>> = python.map(|python| {
-        let out = std::process::Command::new(python)
-            .arg(common::python::script("count_events.py"))
-            .arg(folder)
-            .output()
-            .expect("python runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("pandas' counts as JSON")
-    });
+    let expected: Option<BTreeMap<String, u64>> =
+        common::python::output("count_events.py", &[Path::new(folder)])
+            .map(|out| serde_json::from_slice(&out).expect("pandas' counts as JSON"));
     for ranks in [2, 3] {
         let run = launch_program(&program, &dir, ranks, &[folder], &[]).ok();
         let ways = ways(&run.stdout);

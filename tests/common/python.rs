@@ -49,13 +49,16 @@ pub fn inputs(test: &str, script_name: &str, args: &[&str]) -> Option<(PathBuf, 
     Some((python, dir))
 }
 
-/// Runs the check `script_name ARGS...` of tests/python, which fails (exits non-zero)
-/// where pardata's output differs from its reference; panics with its output then. Where
-/// the Python environment is missing, says so and returns.
-pub fn check(script_name: &str, args: &[&std::path::Path]) {
+/// The output of `script_name ARGS...` of tests/python, which must succeed (it panics with
+/// the script's output otherwise); `None`, saying why, where the Python environment is
+/// missing.
+pub fn output(script_name: &str, args: &[&std::path::Path]) -> Option<Vec<u8>> {
     let python = match python() {
         Ok(python) => python,
-        Err(reason) => return eprintln!("skipped the check {script_name}: {reason}"),
+        Err(reason) => {
+            eprintln!("skipped {script_name}: {reason}");
+            return None;
+        }
     };
     let out = std::process::Command::new(python)
         .arg(script(script_name))
@@ -68,4 +71,11 @@ pub fn check(script_name: &str, args: &[&std::path::Path]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    Some(out.stdout)
+}
+
+/// Runs the check `script_name ARGS...` of tests/python, which fails (exits non-zero)
+/// where pardata's output differs from its reference ([`output`]).
+pub fn check(script_name: &str, args: &[&std::path::Path]) {
+    output(script_name, args);
 }

@@ -21,7 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::json;
 
-use super::PrepError;
+use super::{create_folder, PrepError};
 use crate::io::atomic::write_if_changed;
 use crate::patterns::partition::weighted_blocks;
 use crate::runtime::fault;
@@ -97,12 +97,7 @@ impl fmt::Display for EventsSummary {
 pub fn prep_events(world: &World, options: &EventsOptions) -> Result<EventsSummary, JobFailure> {
     let started = Instant::now();
     let folder = options.out.join("events");
-    world.agree(
-        std::fs::create_dir_all(&folder).map_err(|source| PrepError::Folder {
-            path: folder.clone(),
-            source,
-        }),
-    )?;
+    world.agree(create_folder(&folder))?;
     // Hour h has the events from h * n / 24 up to (h + 1) * n / 24.
     let events_of = |hour: u64| (hour + 1) * options.events / HOURS - hour * options.events / HOURS;
     let mine = weighted_blocks((0..HOURS).map(events_of), world.size()).swap_remove(world.rank());

@@ -54,7 +54,7 @@ pub struct PrepOptions {
     pub freq_seconds: u32,
 }
 
-/// An error of one rank while generating.
+/// An error of one rank while generating (any of the datasets).
 #[derive(Debug, thiserror::Error)]
 pub enum PrepError {
     #[error("cannot create folder {}: {source}", path.display())]
@@ -67,6 +67,9 @@ pub enum PrepError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A table file ([`taxi`]) that could not be written.
+    #[error(transparent)]
+    Table(#[from] crate::table::TableError),
     #[error(transparent)]
     Fault(#[from] InjectedFault),
 }
@@ -213,7 +216,7 @@ pub fn prep(world: &World, options: &PrepOptions) -> Result<PrepSummary, JobFail
     })
 }
 
-fn create_folder(path: &Path) -> Result<(), PrepError> {
+pub(crate) fn create_folder(path: &Path) -> Result<(), PrepError> {
     fs::create_dir_all(path).map_err(|source| PrepError::Folder {
         path: path.to_path_buf(),
         source,

@@ -20,7 +20,7 @@
 //! temporary name and renamed.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -34,11 +34,12 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Normal};
 use serde::Serialize;
 
+use super::{create_folder, PrepError};
 use crate::patterns::partition::weighted_blocks;
-use crate::runtime::fault::{self, InjectedFault};
+use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, RankMetrics, World};
 use crate::table::write::write_batches;
-use crate::table::{Format, Table, TableError};
+use crate::table::{Format, Table};
 
 /// The rows of a full month: the TLC's January 2015 file.
 pub const FULL_MONTH_ROWS: u64 = 12_748_986;
@@ -59,20 +60,6 @@ pub struct TaxiOptions {
     pub rows: u64,
     /// The most rows in one file.
     pub file_rows: u64,
-}
-
-/// An error of one rank while generating.
-#[derive(Debug, thiserror::Error)]
-pub enum TaxiError {
-    #[error("cannot create folder {}: {source}", path.display())]
-    Folder {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    Write(#[from] TableError),
-    #[error(transparent)]
-    Fault(#[from] InjectedFault),
 }
 
 /// What one rank wrote; summed over ranks for the summary.
@@ -151,7 +138,7 @@ pub fn prep_taxi(world: &World, options: &TaxiOptions) -> Result<TaxiSummary, Jo
             counts.files += 1;
             counts.rows += rows;
         }
-        Ok::<TaxiCounts, TaxiError>(counts)
+        Ok::<TaxiCounts, PrepError>(counts)
     })();
     let counts = world.agree(outcome)?;
     let counts = world
@@ -168,13 +155,6 @@ pub fn prep_taxi(world: &World, options: &TaxiOptions) -> Result<TaxiSummary, Jo
         counts,
         seconds: started.elapsed().as_secs_f64(),
         ranks: world.all_metrics(),
-    })
-}
-
-fn create_folder(path: &Path) -> Result<(), TaxiError> {
-    std::fs::create_dir_all(path).map_err(|source| TaxiError::Folder {
-        path: path.to_path_buf(),
-        source,
     })
 }
 
