@@ -66,6 +66,16 @@ const QUERIES: &[&str] = &[
     // JSON Lines in byte pieces: a nested payload kept as text, a key missing on some lines.
     "SELECT type, count(*) AS n, sum(size) AS s, count(size) AS sized, count(payload) AS p \
      FROM '{e}' GROUP BY type ORDER BY type",
+    // Filters that skip Parquet row groups by their statistics (`row` and `pickup` are in
+    // file order): a range, OR, a literal on the left, a float literal on an integer
+    // column, a dictionary column, a zoned time against text, and every group skipped.
+    "SELECT row, id1, v3 FROM '{g}' WHERE row >= 9000 AND row < 9010 ORDER BY row",
+    "SELECT count(*) AS n, sum(v2) AS s FROM '{g}' WHERE row < 2500 OR row >= 19990",
+    "SELECT count(*) AS n, avg(v3) AS m FROM '{g}' WHERE 15000 < row AND id1 = 'id003'",
+    "SELECT id1, count(*) AS n FROM '{g}' WHERE row <= 3000.5 AND id1 >= 'id009' GROUP BY id1 ORDER BY id1",
+    "SELECT count(*) AS n, max(row) AS last FROM '{g}' WHERE row > 1e9 OR v3 IS NULL AND row = 7",
+    "SELECT count(*) AS n, sum(fare_amount) AS fares FROM '{t}' \
+     WHERE pickup >= '2015-01-25' AND passenger_count IS NOT NULL",
     // The taxi lesson.
     "SELECT avg(passenger_count) AS passengers FROM '{t}'",
     "SELECT weekday(pickup) AS wd, count(*) AS n FROM '{t}' GROUP BY wd ORDER BY wd",
@@ -233,4 +243,56 @@ fn out_writes_a_file_pandas_reads_and_explain_shows_the_exchange() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn filters_skip_the_row_groups_their_statistics_rule_out() {
+    let Some((python, dir)) = inputs("sql-prune") else {
+        return;
+    };
+    let (groups, taxi) = (dir.join("groups.parquet"), dir.join("taxi.parquet"));
+    // pyarrow reads every row group and counts those where no row passes: the groups a
+    // scan may skip, all of which the statistics rule out for columns in file order.
+    let count = "import pyarrow.parquet as pq, sys\n\
+         f = pq.ParquetFile(sys.argv[1])\n\
+         none = 0\n\
+         for i in range(f.num_row_groups):\n\
+         \x20   t = f.read_row_group(i).to_pandas()\n\
+         \x20   none += not eval(sys.argv[2]).any()\n\
+         print(f'{none} of {f.num_row_groups}')";
+    let cases = [
+        (
+            &groups,
+            "row >= 9000 AND row < 9010",
+            "(t.row >= 9000) & (t.row < 9010)",
+        ),
+        (
+            &groups,
+            "row < 2500 OR 19990 <= row",
+            "(t.row < 2500) | (t.row >= 19990)",
+        ),
+        (&groups, "row > 1e9", "t.row > 1e9"),
+        (&groups, "v3 IS NULL", "t.v3.isna()"),
+        (&taxi, "pickup >= '2015-01-25'", "t.pickup >= '2015-01-25'"),
+    ];
+    for (file, filter, pandas) in cases {
+        let output = Command::new(&python)
+            .args(["-c", count, text(file), pandas])
+            .output()
+            .expect("python runs");
+        let expected = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let query = format!("SELECT count(*) AS n FROM '{}' WHERE {filter}", text(file));
+        let run = launch(2, &["sql", &query, "--explain"], &[]).ok();
+        let line = format!("Parquet statistics: {expected} row group(s) cannot pass the filter");
+        assert!(
+            run.stdout.contains(&line),
+            "{filter}: want {line}\n{}",
+            run.stdout
+        );
+    }
 }

@@ -5,7 +5,9 @@
 //! select, group-by with aggregates, sort, limit). Nothing is read until
 //! [`Frame::collect`], a collective: every rank reads its block of the files' pieces
 //! (byte ranges, row groups, hyperslabs: [`crate::table::pieces`]) and runs the row-wise
-//! steps on each batch as it comes; the first step that needs all rows decides the
+//! steps on each batch as it comes (the Parquet row groups whose statistics prove that no
+//! row passes the leading filters are not read at all: `prune.rs`); the first step that
+//! needs all rows decides the
 //! exchange ([`Frame::explain`] shows it):
 //! - a group-by folds each rank's rows into partial states, sends each group's state to
 //!   the rank that owns the group (one all-to-all), merges them there, and gathers the
@@ -26,6 +28,7 @@ pub mod exact;
 pub mod expr;
 pub mod join;
 mod order;
+mod prune;
 mod run;
 pub mod sql;
 pub mod summary;
@@ -251,9 +254,10 @@ impl Plan {
             .unwrap_or_else(|_| (*self.scanned).clone());
         let mut options = self.options.clone();
         options.columns = Some(needed);
+        let pruned = world.agree(prune::prune(&self.pieces, &self.steps))?;
         let batch = run::collect(
             world,
-            &self.pieces,
+            &pruned.kept,
             &options,
             &std::sync::Arc::new(scanned),
             &self.steps,
@@ -340,7 +344,8 @@ impl<'w> Frame<'w> {
         }))
     }
 
-    /// The rows where `predicate` is true.
+    /// The rows where `predicate` is true. Filters before any other step also skip the
+    /// Parquet row groups that cannot pass them (their statistics say so).
     pub fn filter(self, predicate: Expr) -> Frame<'w> {
         self.then(Step::Filter(predicate))
     }

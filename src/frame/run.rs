@@ -589,6 +589,14 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
         files.len(),
         pieces.len()
     )];
+    if let Ok(pruned) = super::prune::prune(pieces, steps) {
+        if pruned.groups > 0 {
+            lines.push(format!(
+                "  Parquet statistics: {} of {} row group(s) cannot pass the filter, skipped",
+                pruned.skipped, pruned.groups
+            ));
+        }
+    }
     let mut on_root = false;
     let mut i = 0;
     let step_line = |step: &Step| match step {
