@@ -2,12 +2,13 @@
 # The data layer's parse rates against pandas and pyarrow, same machine, same files, same
 # run: a CSV and a JSON Lines file of ROWS rows (default 2,000,000; 6 columns: two ints,
 # two floats with nulls, text, a date as text), each converted to Parquet by
-#   pardata convert FILE --to parquet          (1 rank, no mpirun)
+#   pardata convert FILE --to parquet          (1 rank, no mpirun, every core: 2 threads here)
 #   pandas.read_csv / read_json(lines=True) + to_parquet
 #   pyarrow.csv.read_csv / pyarrow.json.read_json + pq.write_table
 # Prints the best of 3 wall times and the MB/s of input for each, and the ratios.
 #   bench/tables.sh [ROWS]      (needs target/release/pardata and target/pyenv)
-# Then the parse rate alone: cargo bench --bench table_parse on the same two files.
+# Then the parse rate alone: cargo bench --bench table_parse on the same two files, with 1
+# thread and with one per core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-2000000}
@@ -44,5 +45,7 @@ for kind in csv jsonl; do
   printf '%-6s %6s MB: pardata %6.2f s (%4s MB/s)  pandas %6.2f s (%4s MB/s, %4.1fx)  pyarrow %6.2f s (%4s MB/s, %4.1fx)\n' \
     "$kind" "$mb" "$p" "$(rate "$p")" "$pd_" "$(rate "$pd_")" "$(echo "$pd_ / $p" | bc -l)" "$pa_" "$(rate "$pa_")" "$(echo "$pa_ / $p" | bc -l)"
 done
-# The parse rate alone (no writing), one core, best of 5 rounds in one process.
-cargo bench --quiet --bench table_parse -- "$work/t.csv" "$work/t.jsonl" 2>/dev/null | grep 'MB/s'
+# The parse rate alone (no writing), best of 5 rounds in one process, 1 thread and every core.
+for threads in 1 "$(nproc)"; do
+  cargo bench --quiet --bench table_parse -- --threads "$threads" "$work/t.csv" "$work/t.jsonl" 2>/dev/null | grep 'MB/s'
+done

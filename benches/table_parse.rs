@@ -1,11 +1,11 @@
-//! The data layer's parse rate on one core: each file given is read into Arrow record
+//! The data layer's parse rate on one rank: each file given is read into Arrow record
 //! batches by `pardata::table::open` (CSV, JSON Lines, Parquet, HDF5), batch by batch as
-//! `convert` reads it, and nothing written. Prints the best MB/s of input over five
-//! rounds, and the rows, per file.
+//! `convert` reads it, and nothing written, by `--threads N` threads (default 1). Prints
+//! the best MB/s of input over five rounds, and the rows, per file.
 //!
 //! ```sh
 //! bench/tables.sh    # makes target/bench-tables/t.csv and t.jsonl, then runs this
-//! cargo bench --bench table_parse -- target/bench-tables/t.csv target/bench-tables/t.jsonl
+//! cargo bench --bench table_parse -- --threads 2 target/bench-tables/t.csv target/bench-tables/t.jsonl
 //! ```
 
 use std::path::Path;
@@ -14,10 +14,20 @@ use std::time::Instant;
 use pardata::table::{open, ReadOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let (mut files, mut threads) = (Vec::new(), 1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--threads" => threads = args.next().and_then(|n| n.parse().ok()).unwrap_or(0),
+            _ => files.push(arg),
+        }
+    }
+    if threads == 0 {
+        return Err("--threads takes a positive number".into());
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()?;
     if files.is_empty() {
         return Err("give the files to read: cargo bench --bench table_parse -- FILE...".into());
     }
@@ -33,7 +43,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             best = best.max(megabytes / started.elapsed().as_secs_f64());
         }
-        println!("{file}: {megabytes:.1} MB, {rows} rows: {best:.0} MB/s (best of 5, one core)");
+        let s = if threads == 1 { "" } else { "s" };
+        println!("{file}: {megabytes:.1} MB, {rows} rows: {best:.0} MB/s (best of 5, {threads} thread{s})");
     }
     Ok(())
 }

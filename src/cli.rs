@@ -62,6 +62,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "SECONDS", env = "PARDATA_STALL_TIMEOUT",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub stall_timeout: Option<u64>,
+    /// Compute threads per rank (default: this host's cores shared out among its ranks)
+    #[arg(long, global = true, value_name = "N", env = "PARDATA_THREADS",
+          value_parser = clap::value_parser!(u64).range(1..1025))]
+    pub threads: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -467,6 +471,8 @@ pub struct Request {
     pub report: Option<PathBuf>,
     pub profile: Option<PathBuf>,
     pub stall_timeout: Option<std::time::Duration>,
+    /// Compute threads per rank (`None`: the host's cores shared out among its ranks).
+    pub threads: Option<usize>,
 }
 
 /// The command line turned into a [`Request`].
@@ -483,6 +489,7 @@ pub fn parse() -> Result<Request, clap::Error> {
         report: cli.global.report,
         profile: cli.global.profile,
         stall_timeout: cli.global.stall_timeout.map(std::time::Duration::from_secs),
+        threads: cli.global.threads.and_then(|n| usize::try_from(n).ok()),
     })
 }
 

@@ -13,7 +13,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
     match cli::parse() {
-        Ok(request) => World::run(|world| perform(world, request, started)),
+        Ok(request) => {
+            World::run_with_threads(request.threads, |world| perform(world, request, started))
+        }
         Err(error) => refuse(error),
     }
 }
@@ -33,6 +35,7 @@ fn perform(
         report,
         profile,
         stall_timeout,
+        threads: _,
     } = request;
     if !settings.quiet {
         world.show_progress(report::progress::views());

@@ -46,30 +46,37 @@ fn convert_writes_every_format_as_pandas_reads_the_input() {
     };
     let sources = [
         "messy.csv",
+        "multiline.csv",
         "spelled.csv",
         "records.jsonl",
         "flat.jsonl",
         "trips.parquet",
     ];
+    // Ranks and threads per rank; with threads, each text is cut into stretches of about
+    // 1,000 bytes (outside quotes) that the threads parse at once.
+    let runs = [(1, "1"), (3, "1"), (1, "3"), (2, "2")];
     for (to, extension) in [("parquet", "parquet"), ("csv", "csv"), ("jsonl", "jsonl")] {
         let mut outputs = Vec::new();
-        for ranks in [1, 3] {
-            let out = dir.join(format!("{to}-{ranks}"));
+        for (ranks, threads) in runs {
+            let out = dir.join(format!("{to}-{ranks}-{threads}"));
             let mut args = vec!["convert".to_string()];
             args.extend(sources.iter().map(|s| text(&dir.join(s)).to_string()));
             args.extend(["--to".into(), to.into(), "--out".into(), text(&out).into()]);
+            args.extend(["--threads".into(), threads.into()]);
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let run = launch(ranks, &args, &[]).ok();
-            assert!(run.stdout.contains("convert: 5 files to"), "{}", run.stdout);
+            let run = launch(ranks, &args, &[("PARDATA_STRETCH_BYTES", "1000")]).ok();
+            assert!(run.stdout.contains("convert: 6 files to"), "{}", run.stdout);
             outputs.push(common::read_tree(&out));
         }
-        assert_eq!(
-            outputs[0], outputs[1],
-            "--to {to}: the same bytes at 1 and 3 ranks"
-        );
+        for (i, (ranks, threads)) in runs.iter().enumerate().skip(1) {
+            assert_eq!(
+                outputs[0], outputs[i],
+                "--to {to}: the same bytes at 1 rank and at {ranks} ranks x {threads} threads"
+            );
+        }
         for source in sources {
             let stem = source.split('.').next().unwrap_or_default();
-            let output = dir.join(format!("{to}-3/{stem}.{extension}"));
+            let output = dir.join(format!("{to}-1-3/{stem}.{extension}"));
             if output.to_string_lossy() == dir.join(source).to_string_lossy() {
                 continue;
             }

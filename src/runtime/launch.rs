@@ -136,6 +136,8 @@ pub struct RankPlace {
     pub cores_available: usize,
     /// Cores the host has online.
     pub host_cores: usize,
+    /// Its compute threads ([`super::threads`]).
+    pub threads: usize,
     /// The effective user id, when known.
     pub uid: Option<u32>,
 }
@@ -149,6 +151,7 @@ impl World {
             pid: std::process::id(),
             cores_available: std::thread::available_parallelism().map_or(1, usize::from),
             host_cores: host_cores().unwrap_or(0),
+            threads: self.threads().per_rank,
             uid: effective_uid(),
         };
         self.all_gather(&mine)

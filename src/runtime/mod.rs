@@ -10,7 +10,8 @@
 //! tally that counts the work of all ranks on rank 0 ([`tally`]) and the progress of steps
 //! built on it, shown by whatever view the front end installed ([`progress`]); each rank's
 //! clock offset from rank 0's, for the trace and the report ([`World::clock_offsets`]);
-//! what launched the ranks and where they run ([`launch`]); a watchdog for waits that
+//! what launched the ranks and where they run ([`launch`]); each rank's pool of compute
+//! threads ([`threads`]); a watchdog for waits that
 //! never end ([`watchdog`]); test-only fault injection ([`fault`]); and the one way in,
 //! [`World::run`], which starts the world, installs the panic hook and agrees on the
 //! program's outcome ([`run`]).
@@ -29,6 +30,7 @@ pub mod point_to_point;
 pub mod progress;
 pub mod run;
 pub mod tally;
+pub mod threads;
 pub mod top;
 pub mod watchdog;
 pub mod wire;
@@ -80,6 +82,7 @@ pub struct World {
     metrics: RefCell<metrics::Metrics>,
     progress_views: RefCell<Option<progress::ViewMaker>>,
     launch: launch::Launch,
+    threads: threads::Threads,
     watch: std::sync::Arc<watchdog::Watch>,
     _universe: Universe,
 }
@@ -108,6 +111,12 @@ impl World {
             metrics: RefCell::new(metrics::Metrics::new()),
             progress_views: RefCell::new(None),
             launch,
+            threads: threads::Threads {
+                per_rank: 1,
+                cores: threads::cores(),
+                ranks_on_host: 1,
+                requested: false,
+            },
             watch: std::sync::Arc::new(watchdog::Watch::new()),
             _universe: universe,
         })
@@ -126,6 +135,20 @@ impl World {
     /// The host this rank runs on, as MPI names it.
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// This rank's compute threads, and how their number was chosen ([`threads`]).
+    pub fn threads(&self) -> threads::Threads {
+        self.threads
+    }
+
+    /// Sizes and starts this rank's pool of compute threads (a collective, done once by
+    /// [`World::run`]).
+    fn start_threads(&mut self, requested: Option<usize>) {
+        let mut chosen = threads::choose(self, requested);
+        threads::start(&chosen);
+        chosen.per_rank = rayon::current_num_threads();
+        self.threads = chosen;
     }
 
     /// How this process was launched (read before MPI started).

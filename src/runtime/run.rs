@@ -68,12 +68,32 @@ impl World {
     /// }
     /// ```
     pub fn run<E: Into<ProgramError>>(program: impl FnOnce(&World) -> Result<(), E>) -> ExitCode {
+        World::run_with_threads(super::threads::requested_by_environment(), program)
+    }
+
+    /// [`World::run`] with `threads` compute threads per rank (`None`: the host's cores
+    /// shared out among its ranks, see [`super::threads`]).
+    ///
+    /// ```no_run
+    /// use pardata::prelude::*;
+    ///
+    /// fn main() -> std::process::ExitCode {
+    ///     World::run_with_threads(Some(2), |world| {
+    ///         world.say(format_args!("{} threads per rank", world.threads().per_rank));
+    ///         Ok::<(), JobFailure>(())
+    ///     })
+    /// }
+    /// ```
+    pub fn run_with_threads<E: Into<ProgramError>>(
+        threads: Option<usize>,
+        program: impl FnOnce(&World) -> Result<(), E>,
+    ) -> ExitCode {
         // Before any thread or HDF5 call exists.
         if std::env::var_os("HDF5_PLUGIN_PRELOAD").is_none() {
             std::env::set_var("HDF5_PLUGIN_PRELOAD", "::");
         }
         let name = program_name();
-        let world = match World::init() {
+        let mut world = match World::init() {
             Ok(world) => world,
             Err(error) => {
                 eprintln!("{name}: error: {error}");
@@ -81,6 +101,7 @@ impl World {
             }
         };
         panic::install(world.rank(), world.host());
+        world.start_threads(threads);
         if let Some(problem) = world.launch().size_mismatch(world.size()) {
             eprintln!("{name}: warning: {problem}");
         }

@@ -41,6 +41,14 @@ fn is_null_spelling(text: &[u8]) -> bool {
 
 /// The format of a CSV file as the options and its name say.
 fn format_of(path: &Path, options: &ReadOptions) -> Result<CsvFormat, TableError> {
+    Ok(CsvFormat::default()
+        .with_header(options.header)
+        .with_delimiter(delimiter(path, options))
+        .with_quote(b'"'))
+}
+
+/// The field separator of `path`: `--delimiter`'s, else a tab for `.tsv` files, else `,`.
+pub(super) fn delimiter(path: &Path, options: &ReadOptions) -> u8 {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
@@ -48,11 +56,7 @@ fn format_of(path: &Path, options: &ReadOptions) -> Result<CsvFormat, TableError
     let tabs = [".tsv", ".tsv.gz", ".tsv.zst"]
         .iter()
         .any(|end| name.ends_with(end));
-    let delimiter = options.delimiter.unwrap_or(if tabs { b'\t' } else { b',' });
-    Ok(CsvFormat::default()
-        .with_header(options.header)
-        .with_delimiter(delimiter)
-        .with_quote(b'"'))
+    options.delimiter.unwrap_or(if tabs { b'\t' } else { b',' })
 }
 
 /// `format` with every one of pandas' NA spellings read as null.
@@ -108,7 +112,17 @@ pub fn open_range(
     options: &ReadOptions,
     bytes: std::ops::Range<u64>,
 ) -> Result<Batches, TableError> {
-    let schema = Arc::new(infer(path, options)?);
+    open_stretch(path, options, Arc::new(infer(path, options)?), bytes)
+}
+
+/// [`open_range`] with the schema already inferred (the stretches of one file that the
+/// rank's threads read, [`super::parallel`]).
+pub(super) fn open_stretch(
+    path: &Path,
+    options: &ReadOptions,
+    schema: Arc<Schema>,
+    bytes: std::ops::Range<u64>,
+) -> Result<Batches, TableError> {
     let format = format_of(path, options)?.with_header(options.header && bytes.start == 0);
     let lines = super::pieces::LineRange::of(path, bytes)?;
     let note = lines.note();

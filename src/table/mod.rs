@@ -14,7 +14,10 @@
 //! large file is read by every rank, each its own part.
 //!
 //! Every reader gives its rows a batch at a time ([`open`], [`Batches`]), and the writers
-//! take them so ([`write::write_batches`]): `convert` holds one batch, not the file.
+//! take them so ([`write::write_batches`]): `convert` holds one batch, not the file. An
+//! uncompressed CSV or JSON Lines text is parsed by all of the rank's threads, a
+//! stretch of whole records each, and given in the same batches as by one thread
+//! (`parallel.rs`).
 //! [`stream`] reads chosen numeric columns of wide Parquet tables in chunks of rows, for
 //! bounded-memory correlation.
 //!
@@ -25,6 +28,7 @@ pub mod columns;
 pub mod csv;
 pub mod h5;
 pub mod jsonl;
+mod parallel;
 pub mod parquet;
 pub mod pieces;
 pub mod schema;
@@ -250,13 +254,30 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
 /// # Ok::<(), pardata::table::TableError>(())
 /// ```
 pub fn open(path: &Path, options: &ReadOptions) -> Result<Batches, TableError> {
-    match Format::of(path) {
+    let format = Format::of(path);
+    if let Some(text @ (Format::Csv | Format::JsonLines)) = format {
+        if !pieces::compressed(path) {
+            if let Some(batches) = parallel::open(path, text, options, 0..file_size(path)?)? {
+                return Ok(batches);
+            }
+        }
+    }
+    match format {
         Some(Format::Csv) => csv::open(path, options),
         Some(Format::JsonLines) => jsonl::open(path, &options.types),
         Some(Format::Parquet) => parquet::open(path, None, options.columns.as_deref()),
         Some(Format::Hdf5) => h5::open(path, options.key.as_deref(), options.numbers_only),
         None => Err(unknown(path)),
     }
+}
+
+/// The bytes of the file at `path`.
+pub(crate) fn file_size(path: &Path) -> Result<u64, TableError> {
+    let metadata = std::fs::metadata(path).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(metadata.len())
 }
 
 /// Why [`files_of`] found no file where a path was given.

@@ -71,12 +71,7 @@ pub fn pieces(files: &[PathBuf], options: &ReadOptions) -> Result<Vec<Piece>, Ta
                 }
             }
             Some(Format::Csv | Format::JsonLines) if !compressed(path) => {
-                let size = std::fs::metadata(path)
-                    .map_err(|source| TableError::Io {
-                        path: path.clone(),
-                        source,
-                    })?
-                    .len();
+                let size = super::file_size(path)?;
                 let step = csv_piece_bytes();
                 for start in (0..size.max(1)).step_by(step as usize) {
                     all.push(Piece {
@@ -181,16 +176,26 @@ pub fn read_piece(piece: &Piece, options: &ReadOptions) -> Result<Table, TableEr
             Some(rows.clone()),
             options.numbers_only,
         ),
-        (None, None, Some(bytes)) => match Format::of(&piece.path) {
-            Some(Format::JsonLines) => {
-                let typing = match options.json_typings.get(&piece.path) {
-                    Some(typing) => typing.clone(),
-                    None => jsonl::typing(&piece.path, &options.types)?,
-                };
-                jsonl::open_range(&piece.path, &typing, bytes.clone())?.into_table()
+        (None, None, Some(bytes)) => {
+            let format = Format::of(&piece.path).unwrap_or(Format::Csv);
+            let mut options = options.clone();
+            if format == Format::JsonLines && !options.json_typings.contains_key(&piece.path) {
+                let typing = jsonl::typing(&piece.path, &options.types)?;
+                options.json_typings.insert(piece.path.clone(), typing);
             }
-            _ => csv::read_range(&piece.path, options, bytes.clone()),
-        },
+            let lines = LineRange::of(&piece.path, bytes.clone())?;
+            let exact = lines.start..lines.end;
+            if let Some(batches) = super::parallel::open(&piece.path, format, &options, exact)? {
+                return batches.into_table();
+            }
+            match format {
+                Format::JsonLines => {
+                    let typing = &options.json_typings[&piece.path];
+                    jsonl::open_range(&piece.path, typing, bytes.clone())?.into_table()
+                }
+                _ => csv::read_range(&piece.path, &options, bytes.clone()),
+            }
+        }
         (None, None, None) => read(&piece.path, options),
     }
 }
@@ -265,7 +270,7 @@ impl LineRange {
 }
 
 /// Whether the file's name says it is compressed (then it is one piece).
-fn compressed(path: &Path) -> bool {
+pub(super) fn compressed(path: &Path) -> bool {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())

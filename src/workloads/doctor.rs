@@ -2,7 +2,7 @@
 //! behaves oddly on a new machine or cluster. The MPI library (as it names itself), the
 //! launcher, the ranks and where each runs with its cores, the HDF5 library, and warnings
 //! for the mistakes that cost users hours: a launcher of another MPI library (every rank a
-//! world of one), more ranks than cores, running as root; with `--hostfile`, the hostfile's
+//! world of one), more ranks (or ranks x threads) than cores, running as root; with `--hostfile`, the hostfile's
 //! mistakes ([`crate::io::hostfile`]) and more ranks than its slots.
 
 use std::collections::BTreeMap;
@@ -103,6 +103,13 @@ fn warnings(launch: &Launch, places: &[RankPlace]) -> Vec<String> {
                  cores, so the run is slower than with {cores} ranks and its timings say little",
                 ranks.len()
             ));
+        } else if cores > 0 && ranks.iter().map(|p| p.threads).sum::<usize>() > cores {
+            let threads: usize = ranks.iter().map(|p| p.threads).sum();
+            warnings.push(format!(
+                "{} ranks on {host} run {threads} compute threads on its {cores} cores:                  they take turns; give --threads {} (or leave it out: the default shares                  the cores out)",
+                ranks.len(),
+                (cores / ranks.len()).max(1)
+            ));
         }
     }
     if places.iter().any(|p| p.uid == Some(0)) {
@@ -153,8 +160,14 @@ impl fmt::Display for DoctorSummary {
         for place in &self.places {
             writeln!(
                 f,
-                "    rank {}: {} (pid {}), {} of {} cores available, 1 compute thread",
-                place.rank, place.host, place.pid, place.cores_available, place.host_cores
+                "    rank {}: {} (pid {}), {} of {} cores available, {} compute thread{}",
+                place.rank,
+                place.host,
+                place.pid,
+                place.cores_available,
+                place.host_cores,
+                place.threads,
+                if place.threads == 1 { "" } else { "s" }
             )?;
         }
         if let Some(report) = &self.hostfile {
@@ -194,6 +207,7 @@ mod tests {
             pid: 100 + rank as u32,
             cores_available: 2,
             host_cores: 2,
+            threads: 1,
             uid: Some(uid),
         }
     }
@@ -213,5 +227,16 @@ mod tests {
         let found = warnings(&launch, &spread);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with("running as root"));
+        let threaded: Vec<RankPlace> = [place(0, "a", 1000), place(1, "a", 1000)]
+            .into_iter()
+            .map(|p| RankPlace { threads: 2, ..p })
+            .collect();
+        let found = warnings(&launch, &threaded);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("2 ranks on a run 4 compute threads on its 2 cores"),
+            "{found:?}"
+        );
+        assert!(found[0].contains("--threads 1"), "{found:?}");
     }
 }

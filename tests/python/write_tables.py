@@ -1,5 +1,5 @@
 """Writes the data layer's test inputs with pandas and pyarrow, with the mess real files
-have: quotes, commas and quotes inside fields, NA spellings, ints with blanks, booleans,
+have: quotes, commas, quotes and line breaks inside fields, NA spellings, ints with blanks, booleans,
 dates as text, JSON Lines with missing keys and nested values, Parquet with several row
 groups, a dictionary column, nulls and time zones; and series of unequal lengths for the
 correlation's alignment. Usage: write_tables.py DIR"""
@@ -30,6 +30,12 @@ frame.loc[frame.index % 17 == 0, "price"] = np.nan
 frame.loc[frame.index % 13 == 0, "qty"] = np.nan
 frame.loc[frame.index % 29 == 0, "flag"] = None
 frame.to_csv(out / "messy.csv", index=False)
+# Line breaks inside quoted fields (a comment of two lines, with quotes and commas).
+pd.DataFrame({
+    "k": np.arange(3_000),
+    "note": [f'line one {k}\nline "two", {k}' if k % 4 == 0 else f"short {k}" for k in range(3_000)],
+    "v": np.round(np.random.default_rng(12).normal(0, 1, 3_000), 6),
+}).to_csv(out / "multiline.csv", index=False)
 # Other NA spellings that pandas reads as missing, in place of some empty fields.
 text = (out / "messy.csv").read_text().splitlines()
 spellings = ["NA", "NULL", "nan", "N/A"]
