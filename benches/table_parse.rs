@@ -13,6 +13,10 @@ use std::time::Instant;
 
 use pardata::table::{open, ReadOptions};
 
+// The allocator the pardata binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let (mut files, mut threads) = (Vec::new(), 1);

@@ -74,6 +74,28 @@ impl Launch {
         }
     }
 
+    /// Prepares a plain run (no launcher) to start at once: Open MPI's singleton start
+    /// otherwise forks its daemon (`orted`) and waits for it, and probes the network
+    /// libraries (UCX, OFI) that a world of one never uses: about 0.4 s here, against
+    /// 0.04 s with `ess_singleton_isolated=1` (no daemon: a singleton cannot spawn more
+    /// processes, which pardata never does), `pml=ob1` and `btl=self` (messages to itself
+    /// only). A variable the user set stays as it is; other MPI libraries ignore these.
+    /// To be called before MPI starts, while the process has one thread.
+    pub(super) fn prepare_singleton(&self) {
+        if self.launcher != Launcher::None {
+            return;
+        }
+        for (name, value) in [
+            ("OMPI_MCA_ess_singleton_isolated", "1"),
+            ("OMPI_MCA_pml", "ob1"),
+            ("OMPI_MCA_btl", "self"),
+        ] {
+            if std::env::var_os(name).is_none() {
+                std::env::set_var(name, value);
+            }
+        }
+    }
+
     /// What is wrong when the world has `size` ranks but the launch promised more: the
     /// launcher's MPI is not the one pardata was built with, or no launcher was used inside
     /// an allocation of several tasks.

@@ -92,6 +92,7 @@ impl World {
     pub fn init() -> Result<World, RuntimeError> {
         // Read before MPI starts: an Open MPI singleton sets PMIx variables of its own.
         let launch = launch::Launch::detect();
+        launch.prepare_singleton();
         let universe = mpi::initialize().ok_or(RuntimeError::Init)?;
         let comm = universe.world();
         let tally_comm = comm.duplicate();
