@@ -3,7 +3,8 @@
 # the same frames, in the same run.
 #   bench/correlate.sh tutorial   21 series of 77,015 points: end-to-end wall time
 #   bench/correlate.sh many [N]   N (2000) series of 4,220 points: the kernel at 1 and 2 ranks
-#                                 against np.corrcoef on 1 and 2 threads
+#                                 (1 thread each), a plain run on 1 thread and on every core
+#                                 (whole program), against np.corrcoef on 1 and 2 threads
 #   bench/correlate.sh bag        the tutorial's data: --engine bag against the default engine
 #                                 and against dask.bag (synchronous, threads, processes) and
 #                                 PySpark (local[2]) when it is installed
@@ -54,7 +55,13 @@ many)
   mpirun -n 2 target/release/pardata convert --quiet "$work/data/json" >/dev/null
   echo "correlate: $count series of 4220 points"
   for n in 1 2; do
-    mpirun -n $n target/release/pardata correlate "$work/data/json" | sed -n 's/^/  pardata -n '$n': /p' | grep -E 'block pairs|correlate:'
+    mpirun -n $n target/release/pardata correlate "$work/data/json" --threads 1 | sed -n 's/^/  pardata -n '$n': /p' | grep -E 'block pairs|correlate:'
+  done
+  # A plain run (no mpirun: one rank) with 1 thread and with every core, whole program.
+  for threads in 1 $(nproc); do
+    wall=$(seconds target/release/pardata correlate "$work/data/json" --threads "$threads")
+    target/release/pardata correlate "$work/data/json" --threads "$threads" |
+      sed -n "s/^/  pardata plain, $threads thread(s), $wall s whole program: /p" | grep -E 'block pairs|correlate:'
   done
   for threads in 1 2; do
     OPENBLAS_NUM_THREADS=$threads $venv/bin/python bench/correlate_python.py numpy "$work"/data/json/*.h5 |

@@ -1,5 +1,5 @@
-//! Every subcommand's outputs are byte-identical at 1, 2, 3 and 4 ranks and on a repeated
-//! run: prep, convert, correlate (its answer and the whole matrix), stats (its plot),
+//! Every subcommand's outputs are byte-identical at 1, 2, 3 and 4 ranks, with 1, 2 or 4
+//! compute threads per rank, and on a repeated run: prep, convert, correlate (its answer and the whole matrix), stats (its plot),
 //! cvsearch (results, splits, landscape) and run (a job of its own), each run's files
 //! hashed and compared with the first run's. Only cvsearch's timings.csv, which records the
 //! seconds and rank of each fit by design, is left out.
@@ -28,8 +28,9 @@ fn digest(dir: &Path) -> Digest {
         .collect()
 }
 
-/// Runs every subcommand on `ranks` ranks into `dir`; returns the answers they printed.
-fn run_everything(dir: &Path, ranks: usize) -> Vec<String> {
+/// Runs every subcommand on `ranks` ranks of `threads` threads into `dir`; returns the
+/// answers they printed.
+fn run_everything(dir: &Path, ranks: usize, threads: &str) -> Vec<String> {
     let path = |p: &str| dir.join(p).to_str().unwrap().to_string();
     let data = path("data");
     // The job file names this run's folder, so it lives beside it, not in it.
@@ -81,7 +82,7 @@ fn run_everything(dir: &Path, ranks: usize) -> Vec<String> {
     let mut answers = Vec::new();
     for command in commands {
         let args: Vec<&str> = command.iter().map(String::as_str).collect();
-        let run = launch(ranks, &args, &[]).ok();
+        let run = launch(ranks, &args, &[("PARDATA_THREADS", threads)]).ok();
         // The first line answers; later ones carry times (correlate's second line on).
         if command[0] == "correlate" {
             answers.push(run.stdout.lines().take(7).collect::<Vec<_>>().join("\n"));
@@ -94,10 +95,18 @@ fn run_everything(dir: &Path, ranks: usize) -> Vec<String> {
 fn every_output_is_the_same_at_every_rank_count_and_on_every_run() {
     let root = scratch("determinism");
     let mut reference: Option<(String, Digest, Vec<String>)> = None;
-    for (label, ranks) in [("1", 1), ("2", 2), ("3", 3), ("4", 4), ("2 again", 2)] {
+    let runs = [
+        ("1 x 1", 1, "1"),
+        ("1 x 4", 1, "4"),
+        ("2 x 2", 2, "2"),
+        ("3 x 1", 3, "1"),
+        ("4 x 1", 4, "1"),
+        ("2 x 1 again", 2, "1"),
+    ];
+    for (label, ranks, threads) in runs {
         let dir = root.join(label.replace(' ', "-"));
         std::fs::create_dir_all(&dir).unwrap();
-        let answers = run_everything(&dir, ranks);
+        let answers = run_everything(&dir, ranks, threads);
         let files = digest(&dir);
         assert!(files.len() > 300, "{label}: {} files", files.len());
         match &reference {
@@ -110,9 +119,9 @@ fn every_output_is_the_same_at_every_rank_count_and_on_every_run() {
                     .collect();
                 assert!(
                     differing.is_empty(),
-                    "-n {label} wrote other bytes than -n {first}: {differing:?}"
+                    "{label} (ranks x threads) wrote other bytes than {first}: {differing:?}"
                 );
-                assert_eq!(&answers, expected_answers, "-n {label}: correlate's answer");
+                assert_eq!(&answers, expected_answers, "{label}: correlate's answer");
             }
         }
     }

@@ -736,3 +736,90 @@ fn convert_beside_the_inputs_reruns_and_refuses_two_inputs_with_one_output() {
         same.stderr
     );
 }
+
+#[test]
+fn block_pairs_on_threads_give_the_same_bytes_as_one_and_pandas_matrix() {
+    let Some((python, dir)) = inputs("tables-threads") else {
+        return;
+    };
+    // 600 series of 400 rows (3 blocks of 256 series: 6 block pairs), pyarrow-written:
+    // coupled through 30 shared factors, with a few NaN (the exact pairwise path) and one
+    // constant series.
+    let many = dir.join("many.parquet");
+    let write = "import numpy as np, pandas as pd, sys\n\
+         r = np.random.default_rng(5)\n\
+         base = r.normal(size=(400, 30))\n\
+         x = base[:, r.integers(0, 30, 600)] + r.normal(scale=0.8, size=(400, 600))\n\
+         x[r.random((400, 600)) < 0.002] = np.nan\n\
+         x[:, 7] = 3.0\n\
+         pd.DataFrame(x, columns=[f's{k:03d}' for k in range(600)]).to_parquet(sys.argv[1])";
+    let status = Command::new(&python)
+        .args(["-c", write, text(&many)])
+        .status()
+        .expect("python runs");
+    assert!(status.success());
+    let mut first: Option<(String, std::collections::BTreeMap<PathBuf, Vec<u8>>)> = None;
+    for (ranks, threads) in [(1, "1"), (1, "2"), (1, "4"), (2, "2"), (3, "1")] {
+        let out = dir.join(format!("{ranks}x{threads}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let (edges, matrix) = (out.join("edges.parquet"), out.join("matrix.parquet"));
+        let args = [
+            "correlate",
+            text(&many),
+            "--layout",
+            "wide",
+            "--top",
+            "20",
+            "--threshold",
+            "0.45",
+            "--edges",
+            text(&edges),
+            "--matrix",
+            text(&matrix),
+        ];
+        let run = launch(ranks, &args, &[("PARDATA_THREADS", threads)]).ok();
+        // The answer (before the timing lines) and every file written.
+        let answer: String = run.stdout.lines().take(22).collect::<Vec<_>>().join("\n");
+        let files = common::read_tree(&out);
+        match &first {
+            None => first = Some((answer, files)),
+            Some((answer_1, files_1)) => {
+                assert_eq!(
+                    &answer, answer_1,
+                    "{ranks} ranks x {threads} threads: the answer"
+                );
+                assert!(
+                    &files == files_1,
+                    "{ranks} ranks x {threads} threads: other bytes than 1 x 1"
+                );
+            }
+        }
+    }
+    let out = dir.join("1x4");
+    let said = check(
+        &python,
+        &[
+            "matrix",
+            text(&out.join("matrix.parquet")),
+            "wide",
+            "-",
+            text(&many),
+        ],
+    );
+    assert!(said.starts_with("ok: the 600 x 600 matrix"), "{said}");
+    let said = check(
+        &python,
+        &[
+            "edges",
+            text(&out.join("edges.parquet")),
+            "0.45",
+            "wide",
+            "-",
+            text(&many),
+        ],
+    );
+    assert!(
+        said.starts_with("ok: ") && !said.starts_with("ok: 0 edges"),
+        "{said}"
+    );
+}

@@ -181,7 +181,7 @@ impl World {
 }
 
 /// The cores the host has online (`/sys/devices/system/cpu/online`, as "0-3,6").
-fn host_cores() -> Option<usize> {
+pub(super) fn host_cores() -> Option<usize> {
     let online = std::fs::read_to_string("/sys/devices/system/cpu/online").ok()?;
     online.trim().split(',').try_fold(0, |total, range| {
         let (first, last) = range.split_once('-').unwrap_or((range, range));

@@ -1,7 +1,8 @@
 //! Each rank's pool of compute threads (rayon's global pool), sized so that the ranks of
-//! one node share its cores: `--threads N` (or `$PARDATA_THREADS`) when given, else the
-//! cores this process may run on (its affinity mask, as `sched_getaffinity` gives it)
-//! divided by the ranks on its host, at least one.
+//! one node share its cores: `--threads N` (or `$PARDATA_THREADS`) when given; else, when
+//! the launcher bound the rank to some of the host's cores (its affinity mask, as
+//! `sched_getaffinity` gives it, holds fewer than the host has online), those cores;
+//! else the host's cores divided by the ranks on it; at least one.
 //!
 //! MPI is only ever called from the rank's main thread (the pool's threads compute, never
 //! communicate), so MPI's default thread level is all it needs. Work that the pool splits
@@ -55,8 +56,13 @@ pub(super) fn choose(world: &World, requested: Option<usize>) -> Threads {
     }
     let ranks_on_host = per_host.get(world.host()).copied().unwrap_or(1);
     let cores = cores();
+    let bound = super::launch::host_cores().is_some_and(|online| cores < online);
+    let shared = match bound {
+        true => cores,
+        false => cores / ranks_on_host,
+    };
     Threads {
-        per_rank: requested.unwrap_or((cores / ranks_on_host).max(1)),
+        per_rank: requested.unwrap_or(shared.max(1)),
         cores,
         ranks_on_host,
         requested: requested.is_some(),

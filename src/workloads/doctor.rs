@@ -106,7 +106,9 @@ fn warnings(launch: &Launch, places: &[RankPlace]) -> Vec<String> {
         } else if cores > 0 && ranks.iter().map(|p| p.threads).sum::<usize>() > cores {
             let threads: usize = ranks.iter().map(|p| p.threads).sum();
             warnings.push(format!(
-                "{} ranks on {host} run {threads} compute threads on its {cores} cores:                  they take turns; give --threads {} (or leave it out: the default shares                  the cores out)",
+                "{} ranks on {host} run {threads} compute threads on its {cores} cores: \
+                 they take turns; give --threads {} (or leave it out: the default shares \
+                 the cores out)",
                 ranks.len(),
                 (cores / ranks.len()).max(1)
             ));

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use ndarray::Array2;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::block::{assemble_blocks, block_pair, Block};
@@ -57,21 +58,33 @@ pub(super) fn blocks_engine(
     let mut found = Found::new(options.top, options.threshold);
     let mut tiles = Vec::new();
     let started = Instant::now();
-    for &(i, j) in plan.pairs_of(world.rank()) {
-        let tile = world.time(Activity::Compute, format!("block pair ({i}, {j})"), || {
-            block_pair(
-                plan,
-                &blocks[&i],
-                &blocks[&j],
-                kinds,
-                &options.rule,
-                &mut found,
-            )
+    // A round of block pairs at a time, one on each of the rank's threads; what they
+    // found is taken in pair order, as one thread would.
+    let pairs = plan.pairs_of(world.rank());
+    for round in pairs.chunks(world.threads().per_rank.max(1)) {
+        let name = match round {
+            [(i, j)] => format!("block pair ({i}, {j})"),
+            [(i, j), .., (k, l)] => format!("block pairs ({i}, {j}) to ({k}, {l})"),
+            [] => continue,
+        };
+        let outcomes: Vec<_> = world.time(Activity::Compute, name, || {
+            round
+                .par_iter()
+                .map(|&(i, j)| {
+                    let mut part = Found::new(options.top, options.threshold);
+                    let (rows, columns) = (&blocks[&i], &blocks[&j]);
+                    let tile = block_pair(plan, rows, columns, kinds, &options.rule, &mut part);
+                    (tile, part)
+                })
+                .collect()
         });
-        if options.matrix.is_some() {
-            tiles.push(((i, j), tile));
+        for (&pair, (tile, part)) in round.iter().zip(outcomes) {
+            found.merge(part);
+            if options.matrix.is_some() {
+                tiles.push((pair, tile));
+            }
+            progress.advance(1);
         }
-        progress.advance(1);
     }
     let seconds = world
         .all_gather(&started.elapsed().as_secs_f64())
