@@ -1,9 +1,10 @@
 //! `pardata sql` against DuckDB: pandas and pyarrow write the inputs (tests/python/
 //! sql_reference.py: db-benchmark's group-by table as CSV in byte pieces and as Parquet in
 //! row groups with a dictionary column, nulls, quoted text; taxi trips with a UTC time,
-//! zero fares and missing passenger counts; a small table to join with), pardata answers each query at 1, 2 and 3
-//! ranks with the same bytes, and DuckDB's answer to the same SQL on the same files is
-//! the reference. Bad queries fail with the place in the query and print no rows.
+//! zero fares and missing passenger counts; a small table to join with), pardata answers
+//! each query at 1, 2 and 3 ranks and at 1 rank of 3 threads with the same bytes, and
+//! DuckDB's answer to the same SQL on the same files is the reference. Bad queries fail
+//! with the place in the query and print no rows.
 
 mod common;
 
@@ -14,6 +15,9 @@ use common::launch;
 
 /// Small pieces, so that the CSV file is read in byte ranges by every rank.
 const PIECES: [(&str, &str); 1] = [("PARDATA_PIECE_BYTES", "200000")];
+
+/// The ranks and threads per rank each query runs on.
+const RANKS_AND_THREADS: [(usize, &str); 4] = [(1, "1"), (2, "1"), (3, "1"), (1, "3")];
 
 fn inputs(name: &str) -> Option<(PathBuf, PathBuf)> {
     common::python::inputs(name, "sql_reference.py", &["write"])
@@ -115,12 +119,17 @@ fn queries_give_duckdbs_answers_at_every_rank_count() {
     std::fs::create_dir_all(&got).expect("a folder");
     for (i, query) in queries(&dir).iter().enumerate() {
         let mut answers = Vec::new();
-        for ranks in [1, 2, 3] {
-            let run = launch(ranks, &["sql", query, "--format", "csv"], &PIECES).ok();
+        for (ranks, threads) in RANKS_AND_THREADS {
+            let env = [PIECES[0], ("PARDATA_THREADS", threads)];
+            let run = launch(ranks, &["sql", query, "--format", "csv"], &env).ok();
             answers.push(run.stdout);
         }
-        assert_eq!(answers[0], answers[1], "1 and 2 ranks differ on {query}");
-        assert_eq!(answers[0], answers[2], "1 and 3 ranks differ on {query}");
+        for (i, (ranks, threads)) in RANKS_AND_THREADS.iter().enumerate().skip(1) {
+            assert_eq!(
+                answers[0], answers[i],
+                "1 rank x 1 thread and {ranks} x {threads} differ on {query}"
+            );
+        }
         std::fs::write(asked.join(format!("{i}.sql")), query).expect("written");
         std::fs::write(got.join(format!("{i}.csv")), &answers[0]).expect("written");
     }

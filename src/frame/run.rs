@@ -12,6 +12,7 @@ use arrow::compute::{
     SortOptions,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use rayon::prelude::*;
 
 use super::aggregate::{self, Groups, Partial};
 use super::expr::unpack;
@@ -120,32 +121,62 @@ pub(super) fn collect(
     let (row_wise, rest) = steps.split_at(split);
     let streamed = world.agree(schema_after(&placed, row_wise))?;
     let mine = block(pieces.len(), world.size(), world.rank());
+    // One piece's batches, after the row-wise steps, into `sink`.
+    let scan_piece = |index: usize,
+                      sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>|
+     -> Result<(), FrameError> {
+        let piece = &pieces[index];
+        let mut row = 0u64;
+        for batch in open_piece(piece, options)? {
+            let batch = conform(batch?, scanned, piece)?;
+            let rows = batch.num_rows() as u64;
+            let batch = add_places(batch, &placed, ((index as u64) << 32) + row)?;
+            row += rows;
+            let batch = run_local(batch, row_wise)?;
+            if batch.num_rows() > 0 {
+                sink(batch)?;
+            }
+        }
+        Ok(())
+    };
     let scan =
         |sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>| -> Result<(), FrameError> {
-            for index in mine.clone() {
-                let piece = &pieces[index];
-                let mut row = 0u64;
-                for batch in open_piece(piece, options)? {
-                    let batch = conform(batch?, scanned, piece)?;
-                    let rows = batch.num_rows() as u64;
-                    let batch = add_places(batch, &placed, ((index as u64) << 32) + row)?;
-                    row += rows;
-                    let batch = run_local(batch, row_wise)?;
-                    if batch.num_rows() > 0 {
-                        sink(batch)?;
-                    }
-                }
-            }
-            Ok(())
+            mine.clone().try_for_each(|index| scan_piece(index, sink))
         };
     match rest {
         [Step::Aggregate { keys, aggs }, after @ ..] => {
             let key_exprs: Vec<_> = keys.iter().map(|(_, e)| e.clone()).collect();
             let agg_list: Vec<_> = aggs.iter().map(|(_, a)| a.clone()).collect();
-            let mut groups = world.agree(Groups::new(&key_exprs, &agg_list, &streamed))?;
-            world.agree(scan(&mut |batch| groups.update(&batch)))?;
+            let groups = world.agree(Groups::new(&key_exprs, &agg_list, &streamed))?;
             let output = world.agree(aggregated_schema(keys, aggs, &groups, &streamed))?;
-            let (plans, partials) = groups.into_partials(world.size());
+            // The rank's block of pieces cut into one run per thread, each folded into
+            // groups of its own: the same partial states as ranks of one thread each.
+            let threads = world.threads().per_rank.min(mine.len());
+            let ranks = world.size();
+            let folded = match threads > 1 {
+                false => {
+                    let mut groups = groups;
+                    scan(&mut |batch| groups.update(&batch)).map(|()| groups.into_partials(ranks))
+                }
+                true => (0..threads)
+                    .into_par_iter()
+                    .map(|t| {
+                        let mut groups = Groups::new(&key_exprs, &agg_list, &streamed)?;
+                        let run = block(mine.len(), threads, t);
+                        for index in mine.start + run.start..mine.start + run.end {
+                            scan_piece(index, &mut |batch| groups.update(&batch))?;
+                        }
+                        Ok(groups.into_partials(ranks))
+                    })
+                    .collect::<Result<Vec<_>, FrameError>>()
+                    .map(|runs| {
+                        let mut runs = runs.into_iter();
+                        let (plans, mut partials) = runs.next().unwrap_or_default();
+                        runs.for_each(|(_, more)| partials.extend(more));
+                        (plans, partials)
+                    }),
+            };
+            let (plans, partials) = world.agree(folded)?;
             let received = world.agree(exchange(world, partials))?;
             let merged: Vec<Partial> = aggregate::merge(&plans, received).into_iter().collect();
             let finished = world.gather(&merged).map(|gathered| {
