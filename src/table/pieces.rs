@@ -178,10 +178,15 @@ pub fn read_piece(piece: &Piece, options: &ReadOptions) -> Result<Table, TableEr
         ),
         (None, None, Some(bytes)) => {
             let format = Format::of(&piece.path).unwrap_or(Format::Csv);
-            let mut options = options.clone();
+            // A JSON Lines piece needs its file's typing (the whole file's, when the ranks
+            // did not agree one): the options are copied only then.
+            let mut options = std::borrow::Cow::Borrowed(options);
             if format == Format::JsonLines && !options.json_typings.contains_key(&piece.path) {
                 let typing = jsonl::typing(&piece.path, &options.types)?;
-                options.json_typings.insert(piece.path.clone(), typing);
+                options
+                    .to_mut()
+                    .json_typings
+                    .insert(piece.path.clone(), typing);
             }
             let lines = LineRange::of(&piece.path, bytes.clone())?;
             let exact = lines.start..lines.end;
