@@ -94,7 +94,16 @@ fn convert_writes_hdf5_frames_that_pandas_reads_as_the_input() {
     let Some((python, dir)) = inputs("tables-hdf5-out") else {
         return;
     };
-    let sources = ["numbers.parquet", "counts.csv"];
+    // Numbers, times with a zone, text with quotes and line breaks, a dictionary column,
+    // bools with and without nulls, NA spellings over several batches.
+    let sources = [
+        "numbers.parquet",
+        "counts.csv",
+        "messy.csv",
+        "spelled.csv",
+        "trips.parquet",
+        "multiline.csv",
+    ];
     let mut outputs = Vec::new();
     for ranks in [1, 2] {
         let out = dir.join(format!("h5-{ranks}"));
@@ -109,7 +118,7 @@ fn convert_writes_hdf5_frames_that_pandas_reads_as_the_input() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let run = launch(ranks, &args, &[]).ok();
         assert!(
-            run.stdout.contains("convert: 2 files to pandas HDF5"),
+            run.stdout.contains("convert: 6 files to pandas HDF5"),
             "{}",
             run.stdout
         );
@@ -548,15 +557,17 @@ fn bad_tables_fail_with_the_file_and_the_place_and_leave_no_output() {
         (
             vec![
                 "convert".into(),
-                text(&dir.join("messy.csv")).into(),
+                text(&dir.join("typed.csv")).into(),
+                "--schema".into(),
+                text(&dir.join("typed_schema.json")).into(),
                 "--to".into(),
                 "hdf5".into(),
                 "--out".into(),
                 text(&out).into(),
             ],
             vec![
-                "messy.h5",
-                "column \"name\" is Utf8, which pardata does not write to HDF5",
+                "typed.h5",
+                "column \"day\" is Date32, which pardata does not write to HDF5",
             ],
         ),
         (

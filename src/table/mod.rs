@@ -20,8 +20,6 @@
 //! (`parallel.rs`).
 //! [`stream`] reads chosen numeric columns of wide Parquet tables in chunks of rows, for
 //! bounded-memory correlation.
-//!
-//! Not done yet: text and bool columns in HDF5 outputs.
 
 pub mod batches;
 pub mod columns;
@@ -55,7 +53,7 @@ pub enum Format {
     /// Apache Parquet (`.parquet`, `.pq`).
     Parquet,
     /// HDF5 (`.h5`, `.hdf5`, `.hdf`): pandas frames and h5py datasets read; pandas frames
-    /// of numbers and times written ([`write::hdf5`]).
+    /// of numbers, times, text and bools written ([`write::hdf5`]).
     Hdf5,
 }
 

@@ -11,7 +11,7 @@
 //!
 //! `--to parquet|hdf5|csv|jsonl` converts the user's tables instead: any CSV, JSON Lines,
 //! Parquet or HDF5 file (read by [`crate::table`], typed as pandas types it) to any of
-//! those formats (HDF5: numbers and times, see [`crate::table::write::hdf5`]), a file per
+//! those formats (HDF5: numbers, times, text and bools, see [`crate::table::write::hdf5`]), a file per
 //! input file (`trips.csv.gz` -> `trips.parquet`), beside it or under `--out DIR`, read
 //! and written a batch of rows at a time.
 

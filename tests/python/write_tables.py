@@ -71,6 +71,7 @@ pq.write_table(pa.table({
 }), out / "numbers.parquet", row_group_size=30_000)
 numbers = pd.DataFrame({"k": np.arange(500), "v": rng.normal(0, 1, 500), "w": np.arange(500.0)})
 numbers.loc[numbers.index % 9 == 0, "w"] = np.nan
+numbers["even"] = numbers["k"] % 2 == 0  # bools without a null
 numbers.to_csv(out / "counts.csv", index=False)
 
 # Flat JSON Lines over more than one batch, as pandas writes them (slashes and non-ASCII

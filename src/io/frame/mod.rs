@@ -18,6 +18,7 @@
 //! wrote (with any block order) read the same as pardata's. Files are opened read-only.
 
 pub mod append;
+pub mod pickle;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -1,7 +1,7 @@
 //! Writing tables: Parquet (zstd-compressed), CSV (a header line, nulls as empty fields,
 //! which pandas reads back as NaN), JSON Lines (one object per row, null keys left
-//! out, which pandas reads back as NaN) and pandas HDF5 frames of numbers and times
-//! ([`hdf5`]). The output goes to a temporary file beside the
+//! out, which pandas reads back as NaN) and pandas HDF5 frames of numbers, times, text
+//! and bools ([`hdf5`]). The output goes to a temporary file beside the
 //! final name and is renamed when complete: a failure leaves no half-written file.
 
 use std::fs::File;
