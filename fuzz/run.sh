@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes pardata's parsers of untrusted input for SECONDS each (default 60): the JSON Lines
-# stock records, the minute-bar CSV, the samples CSV, the job file and the hostfile check.
+# stock records, the minute-bar CSV, the samples CSV, the job file, the hostfile check and
+# the pickled object arrays of pandas HDF5 frames.
 # Installs cargo-fuzz
 # when missing. The machine has stable Rust only: RUSTC_BOOTSTRAP=1 lets cargo-fuzz use
 # the compiler flags it needs, and no sanitizer is used (a panic or an abort is what the
@@ -13,7 +14,7 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(json_records minute_csv digits_csv job_file hostfile)
+[ ${#targets[@]} -gt 0 ] || targets=(json_records minute_csv digits_csv job_file hostfile pickled_objects)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build --sanitizer none -O >/dev/null 2>&1 || cargo fuzz build --sanitizer none -O

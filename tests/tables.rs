@@ -134,23 +134,24 @@ fn convert_writes_hdf5_frames_that_pandas_reads_as_the_input() {
         );
         assert!(said.starts_with("ok: "), "{said}");
     }
-    // And back: pardata reads its frames (times with their zone) as pandas does.
+    // And back: pardata reads its frames (times with their zone, text, bools with and
+    // without nulls) as pandas does.
     let back = dir.join("back");
-    let frame = dir.join("h5-2/numbers.h5");
-    let args = [
-        "convert",
-        text(&frame),
-        "--to",
-        "parquet",
-        "--out",
-        text(&back),
-    ];
-    launch(2, &args, &[]).ok();
-    let said = check(
-        &python,
-        &["convert", text(&frame), text(&back.join("numbers.parquet"))],
-    );
-    assert!(said.starts_with("ok: "), "{said}");
+    for stem in ["numbers", "messy", "counts"] {
+        let frame = dir.join(format!("h5-2/{stem}.h5"));
+        let args = [
+            "convert",
+            text(&frame),
+            "--to",
+            "parquet",
+            "--out",
+            text(&back),
+        ];
+        launch(2, &args, &[]).ok();
+        let written = back.join(format!("{stem}.parquet"));
+        let said = check(&python, &["convert", text(&frame), text(&written)]);
+        assert!(said.starts_with("ok: "), "{said}");
+    }
 }
 
 #[test]
@@ -618,6 +619,20 @@ fn bad_tables_fail_with_the_file_and_the_place_and_leave_no_output() {
                 text(&out).into(),
             ],
             vec!["truncated.parquet", "not a readable Parquet file"],
+        ),
+        (
+            vec![
+                "convert".into(),
+                text(&dir.join("hdf/mixed.h5")).into(),
+                "--to".into(),
+                "parquet".into(),
+                "--out".into(),
+                text(&out).into(),
+            ],
+            vec![
+                "mixed.h5",
+                "column m is an object column of float and int and str values",
+            ],
         ),
         (
             vec![

@@ -179,9 +179,10 @@ pq.write_table(pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False)
                out / "signals.parquet", row_group_size=7_000)
 
 # HDF5: a pandas frame in the table format (floats with NaN, ints, text with a missing
-# value, booleans, a DatetimeIndex) and the same in the fixed format (numbers only: its text is
-# pickled objects), and h5py datasets: 150,000 x 4 float32 signals with NaN (3 pieces of
-# rows) and a 1-D int64 one.
+# value, booleans, a DatetimeIndex) and the same in the fixed format (its text pickled
+# objects, its bools bitfields), with two object columns more there (pandas keeps them as
+# one block of two columns: text with None, and bools with None); and h5py datasets:
+# 150,000 x 4 float32 signals with NaN (3 pieces of rows) and a 1-D int64 one.
 import h5py  # noqa: E402
 
 hours = pd.date_range("2023-01-01", periods=n, freq="h")
@@ -195,7 +196,15 @@ frame = pd.DataFrame({
 frame.loc[frame.index[::9], "open"] = np.nan
 (out / "hdf").mkdir(exist_ok=True)
 frame.to_hdf(out / "hdf" / "table.h5", key="prices", format="table")
-frame.drop(columns=["venue", "halted"]).to_hdf(out / "hdf" / "fixed.h5", key="prices")
+fixed = frame.copy()
+fixed["note"] = pd.Series([None if i % 6 == 0 else f'n"{i}", é' for i in range(n)], dtype=object, index=hours)
+fixed["checked"] = pd.Series([None if i % 5 == 0 else i % 2 == 0 for i in range(n)], dtype=object, index=hours)
+import warnings  # noqa: E402
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # pandas' PerformanceWarning on pickled objects
+    fixed.to_hdf(out / "hdf" / "fixed.h5", key="prices")
+    # An object column of numbers and text, which has no one type.
+    pd.DataFrame({"m": pd.Series([1, "a", 2.5], dtype=object)}).to_hdf(out / "hdf" / "mixed.h5", key="data")
 signals = (rng.normal(size=(150_000, 1)) + rng.normal(size=(150_000, 4)) * [0.5, 1, 2, 4]).astype(np.float32)
 signals[rng.random(signals.shape) < 0.01] = np.nan
 with h5py.File(out / "hdf" / "arrays.h5", "w") as f:

@@ -19,6 +19,7 @@
 
 pub mod append;
 pub mod pickle;
+pub mod unpickle;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -7,17 +7,20 @@
 //!   `<field>_kind` attribute (a pickled list of names, protocol 0, as PyTables writes
 //!   it), and the `index` field is the column `index` (a timestamp of the unit pandas'
 //!   `index_kind` says, for a `DatetimeIndex`);
-//! - **pandas' fixed format** (`to_hdf()`): each numeric `block<N>_values` with its
-//!   names in `block<N>_items`, the index `axis1` as the column `index`;
+//! - **pandas' fixed format** (`to_hdf()`): each `block<N>_values` with its names in
+//!   `block<N>_items` (numbers, times, and text and bools: [`objects`]), the index
+//!   `axis1` as the column `index`;
 //! - **h5py datasets** of numbers: one dimension is one column named after the dataset;
 //!   two are rows x columns (numpy's samples x features), the columns named `0`, `1`, ...
 //!
 //! Integers are int64, floats float64 (NaN stays NaN, as pandas reads it), the table
-//! format's fixed-length text utf8 (its `nan` is null, as pandas reads it back). The
-//! fixed format's text blocks (pickled objects) are not read: reading one is an error
-//! naming its columns, unless the reader is told to keep only numbers (`correlate`). Rows are read by range
+//! format's fixed-length text utf8 (its `nan` is null, as pandas reads it back), the fixed
+//! format's object blocks utf8 or bool. A reader told to keep only numbers (`correlate`)
+//! leaves text and bools out. Rows are read by range
 //! (hyperslabs), so one large dataset is shared out over the ranks by rows
 //! ([`super::pieces`]).
+
+mod objects;
 
 use std::ops::Range;
 use std::path::Path;
@@ -422,13 +425,26 @@ fn fixed_columns(
     for block in 0..blocks {
         let names = names_of(&group.dataset(&format!("block{block}_items"))?)?;
         let values = group.dataset(&format!("block{block}_values"))?;
+        let objects = objects::is_object_block(&values);
+        let bools = !objects && objects::is_bitfield(&values);
+        if (objects || bools) && numbers_only {
+            continue;
+        }
+        if objects {
+            columns.extend(objects::object_columns(&values, &names, rows.clone())?);
+            continue;
+        }
+        if bools {
+            columns.extend(objects::bool_columns(&values, &names, rows.clone())?);
+            continue;
+        }
         let descriptor = values.dtype()?.to_descriptor()?;
         if !numeric(&descriptor) || values.ndim() != 2 {
             if numbers_only {
                 continue;
             }
             return Err(hdf5::Error::from(format!(
-                "columns {} are text (pickled objects in pandas' fixed format), which is not read yet",
+                "columns {} are of HDF5 type {descriptor:?}, which pardata does not read",
                 names.join(", ")
             )));
         }
