@@ -729,9 +729,6 @@ fn read_field(
     shape: Shape,
     rows: Range<usize>,
 ) -> hdf5::Result<Vec<u8>> {
-    use hdf5_sys::h5d::{H5Dget_space, H5Dread};
-    use hdf5_sys::h5p::H5P_DEFAULT;
-    use hdf5_sys::h5s::{H5S_seloper_t, H5Sclose, H5Screate_simple, H5Sselect_hyperslab};
     use hdf5_sys::h5t::{
         H5T_class_t, H5T_cset_t, H5T_str_t, H5Tarray_create2, H5Tclose, H5Tcopy, H5Tcreate,
         H5Tinsert, H5Tset_cset, H5Tset_size, H5Tset_strpad, H5T_C_S1, H5T_NATIVE_B8,
@@ -774,28 +771,13 @@ fn read_field(
             };
             let record = H5Tcreate(H5T_class_t::H5T_COMPOUND, width * element.size());
             H5Tinsert(record, field.as_ptr(), 0, member);
-            let file_space = H5Dget_space(table.id());
-            let start = [rows.start as u64];
-            let count = [length as u64];
-            H5Sselect_hyperslab(
-                file_space,
-                H5S_seloper_t::H5S_SELECT_SET,
-                start.as_ptr(),
-                std::ptr::null(),
-                count.as_ptr(),
-                std::ptr::null(),
-            );
-            let memory_space = H5Screate_simple(1, count.as_ptr(), std::ptr::null());
-            let status = H5Dread(
-                table.id(),
+            let status = read_hyperslab(
+                table,
                 record,
-                memory_space,
-                file_space,
-                H5P_DEFAULT,
+                &[rows.start as u64],
+                &[length as u64],
                 bytes.as_mut_ptr().cast(),
             );
-            H5Sclose(memory_space);
-            H5Sclose(file_space);
             H5Tclose(record);
             H5Tclose(member);
             H5Tclose(value);
@@ -805,6 +787,46 @@ fn read_field(
             Ok(bytes)
         }
     })
+}
+
+/// Reads the hyperslab of `count` elements from `start` (one number per dimension) of
+/// `dataset` into `buffer`, as `memory_type`; HDF5's status.
+///
+/// # Safety
+/// `buffer` must hold the product of `count` elements of `memory_type`, and the caller
+/// must hold hdf5's lock (`hdf5::sync::sync`).
+unsafe fn read_hyperslab(
+    dataset: &Dataset,
+    memory_type: hdf5_sys::h5i::hid_t,
+    start: &[u64],
+    count: &[u64],
+    buffer: *mut std::ffi::c_void,
+) -> hdf5_sys::h5::herr_t {
+    use hdf5_sys::h5d::{H5Dget_space, H5Dread};
+    use hdf5_sys::h5p::H5P_DEFAULT;
+    use hdf5_sys::h5s::{H5S_seloper_t, H5Sclose, H5Screate_simple, H5Sselect_hyperslab};
+
+    let file_space = H5Dget_space(dataset.id());
+    H5Sselect_hyperslab(
+        file_space,
+        H5S_seloper_t::H5S_SELECT_SET,
+        start.as_ptr(),
+        std::ptr::null(),
+        count.as_ptr(),
+        std::ptr::null(),
+    );
+    let memory_space = H5Screate_simple(count.len() as i32, count.as_ptr(), std::ptr::null());
+    let status = H5Dread(
+        dataset.id(),
+        memory_type,
+        memory_space,
+        file_space,
+        H5P_DEFAULT,
+        buffer,
+    );
+    H5Sclose(memory_space);
+    H5Sclose(file_space);
+    status
 }
 
 #[cfg(test)]

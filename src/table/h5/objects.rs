@@ -16,7 +16,7 @@ use arrow::array::{ArrayRef, BooleanArray, StringArray};
 use hdf5::types::VarLenArray;
 use hdf5::Dataset;
 
-use super::{attr_text, Column};
+use super::{attr_text, read_hyperslab, Column};
 use crate::io::frame::unpickle::{objects, Object};
 
 /// Whether `dataset` is an object block (a pickle per element).
@@ -136,9 +136,6 @@ pub(super) fn bool_columns(
     names: &[String],
     rows: Range<usize>,
 ) -> hdf5::Result<Vec<Column>> {
-    use hdf5_sys::h5d::{H5Dget_space, H5Dread};
-    use hdf5_sys::h5p::H5P_DEFAULT;
-    use hdf5_sys::h5s::{H5S_seloper_t, H5Sclose, H5Screate_simple, H5Sselect_hyperslab};
     use hdf5_sys::h5t::H5T_NATIVE_B8;
 
     let shape = dataset.shape();
@@ -152,32 +149,16 @@ pub(super) fn bool_columns(
     let mut bytes = vec![0u8; rows.len() * width];
     if !bytes.is_empty() {
         let status = hdf5::sync::sync(|| {
-            // SAFETY: the spaces made here are closed here; the buffer holds the
-            // `rows.len()` x `width` bytes the memory space describes.
+            // SAFETY: the buffer holds the `rows.len()` x `width` bytes asked for, and
+            // the lock is held.
             unsafe {
-                let file_space = H5Dget_space(dataset.id());
-                let start = [rows.start as u64, 0];
-                let count = [rows.len() as u64, width as u64];
-                H5Sselect_hyperslab(
-                    file_space,
-                    H5S_seloper_t::H5S_SELECT_SET,
-                    start.as_ptr(),
-                    std::ptr::null(),
-                    count.as_ptr(),
-                    std::ptr::null(),
-                );
-                let memory_space = H5Screate_simple(2, count.as_ptr(), std::ptr::null());
-                let status = H5Dread(
-                    dataset.id(),
+                read_hyperslab(
+                    dataset,
                     *H5T_NATIVE_B8,
-                    memory_space,
-                    file_space,
-                    H5P_DEFAULT,
+                    &[rows.start as u64, 0],
+                    &[rows.len() as u64, width as u64],
                     bytes.as_mut_ptr().cast(),
-                );
-                H5Sclose(memory_space);
-                H5Sclose(file_space);
-                status
+                )
             }
         });
         if status < 0 {
