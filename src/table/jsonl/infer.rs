@@ -145,45 +145,51 @@ pub(super) fn keys(mut reader: impl BufRead) -> std::io::Result<Keys> {
     let mut keys = Keys::default();
     let mut line = Vec::with_capacity(1 << 12);
     let mut found = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        if let Some(scanned) = flat::members(&line, &mut found) {
-            let flat::Line::Object(text) = scanned else {
-                continue;
-            };
-            for (key, raw) in &found {
-                let name = &text[key.clone()];
-                let seen = match raw {
-                    Raw::Null => Seen::Null,
-                    Raw::Bool(_) => Seen::Kind(Kinds::BOOL),
-                    Raw::Int(_) => Seen::Kind(Kinds::INT),
-                    Raw::Float(_) => Seen::Kind(Kinds::FLOAT),
-                    Raw::Text(_) | Raw::Escaped(_) => Seen::Kind(Kinds::TEXT),
-                };
-                keys.note(name, seen);
-            }
-            keys.next = 0;
-            continue;
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let mut deserializer = serde_json::Deserializer::from_slice(&line);
-        let object = deserializer.deserialize_map(Object(&mut keys));
-        if object.is_err() || deserializer.end().is_err() {
+    while let Some(settled) = super::with_line(&mut reader, &mut line, |text| {
+        keys.note_line(text, &mut found)
+    })? {
+        if !settled {
             // Not JSON, or not an object: arrow-json words the error.
             keys.unsettled = true;
             return Ok(keys);
         }
-        keys.next = 0;
     }
     Ok(keys)
 }
 
 impl Keys {
+    /// Notes the keys and kinds of `line` (`found` is room for its members); false when
+    /// the line is not a JSON object.
+    fn note_line(&mut self, line: &[u8], found: &mut Vec<flat::Member>) -> bool {
+        if let Some(scanned) = flat::members(line, found) {
+            if let flat::Line::Object(text) = scanned {
+                for (key, raw) in found.iter() {
+                    let name = &text[key.clone()];
+                    let seen = match raw {
+                        Raw::Null => Seen::Null,
+                        Raw::Bool(_) => Seen::Kind(Kinds::BOOL),
+                        Raw::Int(_) => Seen::Kind(Kinds::INT),
+                        Raw::Float(_) => Seen::Kind(Kinds::FLOAT),
+                        Raw::Text(_) | Raw::Escaped(_) => Seen::Kind(Kinds::TEXT),
+                    };
+                    self.note(name, seen);
+                }
+                self.next = 0;
+            }
+            return true;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return true;
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(line);
+        let object = deserializer.deserialize_map(Object(self));
+        if object.is_err() || deserializer.end().is_err() {
+            return false;
+        }
+        self.next = 0;
+        true
+    }
+
     /// The names of the keys in the order they first appear.
     pub fn names(&self) -> &[String] {
         &self.names

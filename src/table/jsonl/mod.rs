@@ -203,13 +203,18 @@ fn flat_batches(
             detail,
         };
         while decoder.rows() < BATCH_ROWS {
-            line.clear();
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) => {
+            match with_line(&mut reader, &mut line, |text| decoder.line(text)) {
+                Ok(None) => {
                     done = true;
                     break;
                 }
-                Ok(_) => number += 1,
+                Ok(Some(decoded)) => {
+                    number += 1;
+                    if let Err(detail) = decoded {
+                        done = true;
+                        return Some(Err(failed(format!("line {number}: {detail}"))));
+                    }
+                }
                 Err(source) => {
                     done = true;
                     return Some(Err(TableError::Io {
@@ -217,10 +222,6 @@ fn flat_batches(
                         source,
                     }));
                 }
-            }
-            if let Err(detail) = decoder.line(&line) {
-                done = true;
-                return Some(Err(failed(format!("line {number}: {detail}"))));
             }
         }
         if done && decoder.rows() == 0 {
@@ -230,6 +231,28 @@ fn flat_batches(
         Some(batch)
     });
     Ok(Batches::new(path, schema, batches, |e: TableError| e))
+}
+
+/// What `use_line` gives for the next line of `reader` (its line end included), or `None`
+/// at the end. A line that is whole in the reader's buffer is used there, not copied;
+/// one that crosses the buffer's end is gathered in `scratch`.
+pub(super) fn with_line<R>(
+    reader: &mut dyn BufRead,
+    scratch: &mut Vec<u8>,
+    use_line: impl FnOnce(&[u8]) -> R,
+) -> std::io::Result<Option<R>> {
+    let buffer = reader.fill_buf()?;
+    if buffer.is_empty() {
+        return Ok(None);
+    }
+    if let Some(end) = memchr::memchr(b'\n', buffer) {
+        let used = use_line(&buffer[..=end]);
+        reader.consume(end + 1);
+        return Ok(Some(used));
+    }
+    scratch.clear();
+    reader.read_until(b'\n', scratch)?;
+    Ok(Some(use_line(scratch)))
 }
 
 /// A nested column as JSON text, one value per row (null stays null): the column is
