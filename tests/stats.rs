@@ -221,7 +221,10 @@ fn a_bad_minute_file_is_named_with_its_line() {
     let errors = run.pardata_errors();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
-        errors[0].starts_with(&format!("pardata: error: {}: line 3: 'abc", bad.display())),
+        errors[0].starts_with(&format!(
+            "pardata: error: {}: line 3, column \"close\": \"abc",
+            bad.display()
+        )),
         "{}",
         errors[0]
     );

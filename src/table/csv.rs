@@ -70,8 +70,16 @@ fn with_nulls(format: CsvFormat, path: &Path) -> Result<CsvFormat, TableError> {
 /// The schema inferred from the first records of `path`, with dates and times as text,
 /// and the types of `--schema` where it names a column.
 pub fn infer(path: &Path, options: &ReadOptions) -> Result<Schema, TableError> {
+    infer_from(path, options, open_text(path)?)
+}
+
+/// [`infer`] on the text `reader` gives (the text of `path`).
+fn infer_from(
+    path: &Path,
+    options: &ReadOptions,
+    reader: Box<dyn BufRead>,
+) -> Result<Schema, TableError> {
     let format = with_nulls(format_of(path, options)?, path)?;
-    let reader = open_text(path)?;
     let (schema, _) = format
         .infer_schema(reader, Some(options.infer_rows))
         .map_err(|e| malformed(path, e))?;
@@ -81,6 +89,25 @@ pub fn infer(path: &Path, options: &ReadOptions) -> Result<Schema, TableError> {
 /// Reads all of `path` (see the module header for the types and nulls).
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
     open(path, options)?.into_table()
+}
+
+/// Reads the CSV `text` as the file `path` would be read (its name says the delimiter, and
+/// errors name it): for a text already in memory.
+///
+/// ```
+/// use pardata::table::{csv, ReadOptions};
+/// use std::path::Path;
+///
+/// let text = b"day,close\n2024-01-02,1.5\n2024-01-03,NA\n";
+/// let table = csv::read_text(Path::new("bars.csv"), text.as_slice().into(), &ReadOptions::default())?;
+/// assert_eq!(table.rows(), 2);
+/// assert_eq!(table.column_names(), ["day", "close"]);
+/// # Ok::<(), pardata::table::TableError>(())
+/// ```
+pub fn read_text(path: &Path, text: Arc<[u8]>, options: &ReadOptions) -> Result<Table, TableError> {
+    let opened = move || Ok(Box::new(std::io::Cursor::new(text.clone())) as Box<dyn BufRead>);
+    let schema = Arc::new(infer_from(path, options, opened()?)?);
+    read_with(path, opened, schema, format_of(path, options)?)?.into_table()
 }
 
 /// The batches of all of `path`, read as they are asked for.

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::patterns::bag::Bag;
 use crate::report::plot::line_chart_svg;
 use crate::runtime::{fault, JobFailure, World};
+use crate::table::{columns, csv, ReadOptions};
+use arrow::datatypes::DataType;
 
 /// What to compute.
 #[derive(Debug, Clone)]
@@ -134,37 +136,49 @@ impl fmt::Display for StatsSummary {
 
 /// The rows of the minute file at `path`, or why it cannot be used.
 fn read_rows(path: &Path) -> Result<Vec<Row>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     parse_rows(path, &text)
 }
 
-/// The rows of a minute file's `text` (the file at `path`), or why they cannot be used.
-pub fn parse_rows(path: &Path, text: &str) -> Result<Vec<Row>, String> {
-    let mut rows = Vec::new();
-    for (number, line) in text.lines().enumerate().skip(1) {
-        let bad = |what: &str| format!("{}: line {}: {what}", path.display(), number + 1);
-        let fields: Vec<&str> = line.split(',').collect();
-        let [stamp, close, high, _low, _open] = fields[..] else {
-            return Err(bad("expected 5 fields: timestamp,close,high,low,open"));
-        };
+/// The rows of a minute file's `text` (the file at `path`), read by the data layer's CSV
+/// reader ([`crate::table::csv`]), or why they cannot be used: a line that is not CSV or
+/// has another number of fields than the header, a missing column, a close or high that
+/// is not a number or is missing, a timestamp without hours and minutes.
+pub fn parse_rows(path: &Path, text: &[u8]) -> Result<Vec<Row>, String> {
+    let options = ReadOptions {
+        // The lessons' types, whatever the first rows look like: a price that is not a
+        // number is an error naming its line and column.
+        types: vec![
+            ("timestamp".to_string(), DataType::Utf8),
+            ("close".to_string(), DataType::Float64),
+            ("high".to_string(), DataType::Float64),
+        ],
+        ..ReadOptions::default()
+    };
+    let table = csv::read_text(path, text.into(), &options).map_err(|e| e.to_string())?;
+    let stamps = columns::texts(&table, "timestamp").map_err(|e| e.to_string())?;
+    let close = columns::numbers(&table, "close").map_err(|e| e.to_string())?;
+    let high = columns::numbers(&table, "high").map_err(|e| e.to_string())?;
+    let mut rows = Vec::with_capacity(stamps.len());
+    for (row, (stamp, (&close, &high))) in stamps.iter().zip(close.iter().zip(&high)).enumerate() {
+        // The header is line 1, and a minute file has no line breaks inside fields.
+        let bad = |what: &str| format!("{}: line {}: {what}", path.display(), row + 2);
         let (date, time) = stamp
             .split_once(' ')
             .ok_or_else(|| bad("timestamp without a time"))?;
         let mut clock = time.split(':').map(|p| p.parse::<u32>());
         let minute = match (clock.next(), clock.next()) {
-            (Some(Ok(h)), Some(Ok(m))) => h * 60 + m,
+            (Some(Ok(h)), Some(Ok(m))) if h < 24 && m < 60 => h * 60 + m,
             _ => return Err(bad("timestamp without hours and minutes")),
         };
-        let number_of = |text: &str| {
-            text.parse::<f64>()
-                .map_err(|_| bad(&format!("'{text}' is not a number")))
-        };
+        if !close.is_finite() || !high.is_finite() {
+            return Err(bad("a close or high that is missing or not finite"));
+        }
         rows.push(Row {
             date: date.to_string(),
             minute,
-            close: number_of(close)?,
-            high: number_of(high)?,
+            close,
+            high,
         });
     }
     Ok(rows)
