@@ -8,7 +8,7 @@
 //!   it), and the `index` field is the column `index` (a timestamp of the unit pandas'
 //!   `index_kind` says, for a `DatetimeIndex`);
 //! - **pandas' fixed format** (`to_hdf()`): each `block<N>_values` with its names in
-//!   `block<N>_items` (numbers, times, and text and bools: [`objects`]), the index
+//!   `block<N>_items` (numbers, times, and text and bools: `objects.rs`), the index
 //!   `axis1` as the column `index`;
 //! - **h5py datasets** of numbers: one dimension is one column named after the dataset;
 //!   two are rows x columns (numpy's samples x features), the columns named `0`, `1`, ...
