@@ -155,13 +155,30 @@ pub fn parse_rows(path: &Path, text: &[u8]) -> Result<Vec<Row>, String> {
         ],
         ..ReadOptions::default()
     };
+    // The columns the types are given for must be there (else the data layer would speak
+    // of a --schema the user never gave).
+    let header = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    let header = String::from_utf8_lossy(header);
+    let names: Vec<&str> = header.trim_end().split(',').collect();
+    if let Some((missing, _)) = options
+        .types
+        .iter()
+        .find(|(n, _)| !names.contains(&n.as_str()))
+    {
+        return Err(format!(
+            "{}: no column {missing:?} (the columns are: {}; a minute file has timestamp,close,high,low,open)",
+            path.display(),
+            names.join(", ")
+        ));
+    }
     let table = csv::read_text(path, text.into(), &options).map_err(|e| e.to_string())?;
     let stamps = columns::texts(&table, "timestamp").map_err(|e| e.to_string())?;
     let close = columns::numbers(&table, "close").map_err(|e| e.to_string())?;
     let high = columns::numbers(&table, "high").map_err(|e| e.to_string())?;
     let mut rows = Vec::with_capacity(stamps.len());
     for (row, (stamp, (&close, &high))) in stamps.iter().zip(close.iter().zip(&high)).enumerate() {
-        // The header is line 1, and a minute file has no line breaks inside fields.
+        // The header is line 1, and a minute file has no blank lines and no line breaks
+        // inside fields.
         let bad = |what: &str| format!("{}: line {}: {what}", path.display(), row + 2);
         let (date, time) = stamp
             .split_once(' ')

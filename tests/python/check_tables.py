@@ -57,6 +57,11 @@ def convert(source, target):
         if isinstance(got[column].dtype, pd.CategoricalDtype):
             got[column] = got[column].astype(object)
     for column in want.columns:
+        # pandas' "string" dtype (missing as pd.NA), which pardata's outputs read back as
+        # pandas' default str dtype (missing as NaN): the same values and nulls.
+        if isinstance(want[column].dtype, pd.StringDtype) and want[column].dtype.na_value is pd.NA:
+            want[column] = want[column].astype(object)
+            got[column] = got[column].astype(object)
         if want[column].dtype == object:
             # Nested values: pardata keeps them as JSON text, pandas' read_json as dicts.
             if any(isinstance(v, (dict, list)) for v in want[column]):

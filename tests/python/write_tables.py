@@ -203,6 +203,11 @@ import warnings  # noqa: E402
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # pandas' PerformanceWarning on pickled objects
     fixed.to_hdf(out / "hdf" / "fixed.h5", key="prices")
+    # An empty frame with a text column (pandas writes its blocks untransposed, its axes
+    # as one value with the real shape in an attribute), and pandas' "string" dtype, whose
+    # missing value pd.NA is pickled as the global pandas.NA.
+    pd.DataFrame({"s": pd.Series([], dtype=object), "x": pd.Series([], dtype=float)}).to_hdf(out / "hdf" / "empty.h5", key="data")
+    pd.DataFrame({"s": pd.Series(["a", None, "c"], dtype="string"), "x": [1.0, 2.0, 3.0]}).to_hdf(out / "hdf" / "na.h5", key="data")
     # An object column of numbers and text, which has no one type.
     pd.DataFrame({"m": pd.Series([1, "a", 2.5], dtype=object)}).to_hdf(out / "hdf" / "mixed.h5", key="data")
 signals = (rng.normal(size=(150_000, 1)) + rng.normal(size=(150_000, 4)) * [0.5, 1, 2, 4]).astype(np.float32)

@@ -3,8 +3,10 @@
 //! pickle per block.
 //!
 //! This is a reader of pickle's data, not a Python: it runs no code and imports nothing.
-//! It knows the opcodes of protocols 0 to 5 that pickles of numbers, text, lists and
-//! tuples use, and two shapes of result: numpy's own pickle of an array
+//! It knows the opcodes (of protocols 0 to 5) that pickles of numbers, text, lists and
+//! tuples use, not all of pickle (no sets, no LONG4, no protocol 0 escapes in `V`
+//! texts); it copies only leaves from the memo (see `Machine::memoize`), so its memory
+//! stays within a small multiple of the pickle's; and it takes two shapes of result: numpy's own pickle of an array
 //! (`numpy.core.multiarray._reconstruct` or `numpy._core.multiarray._reconstruct`, then
 //! its state: version, shape, dtype, order, and the values as a list in C order), and
 //! `numpy.array(list, 'O')` as [`super::pickle::ObjectArray`] writes it. Anything else is
@@ -81,9 +83,6 @@ pub fn objects(bytes: &[u8]) -> Result<Objects, PickleError> {
     let value = Machine::new(bytes).run()?;
     array_of(value)
 }
-
-/// The longest list or tuple the memo copies.
-const MEMO_ITEMS: usize = 16;
 
 /// The deepest nesting of containers taken (an array's pickle nests 5 deep): deeper ones
 /// are refused, so that no pickle can exhaust the stack when its values are dropped.
@@ -198,7 +197,8 @@ fn array_of(value: Value) -> Result<Objects, PickleError> {
                     )))
                 }
             };
-            if shape.iter().product::<usize>() != values.len() {
+            let size = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+            if size != Some(values.len()) {
                 return Err(PickleError::NotAnArray(format!(
                     "{} values for the shape {shape:?}",
                     values.len()
@@ -214,12 +214,22 @@ fn is_global(value: &Value, modules: &[&str], name: &str) -> bool {
     matches!(value, Value::Global(m, n) if modules.contains(&m.as_str()) && n == name)
 }
 
-/// A value of the array's list as an [`Object`].
+/// A value of the array's list as an [`Object`]: pandas' `pd.NA` is missing, as `None`.
 fn object_of(value: Value) -> Object {
     match value {
         Value::Object(object) => object,
+        Value::Global(module, name)
+            if name == "NA" && matches!(module.as_str(), "pandas" | "pandas._libs.missing") =>
+        {
+            Object::None
+        }
         other => Object::Other(other.describe()),
     }
+}
+
+/// A copy of `value` if it is a leaf (an object or a global), which is cheap to copy.
+fn leaf(value: &Value) -> Option<Value> {
+    matches!(value, Value::Object(_) | Value::Global(..)).then(|| value.clone())
 }
 
 /// The pickle machine: a stack, a memo, and the bytes.
@@ -355,17 +365,14 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// Stores the top of the stack under `key`. A list or tuple of more than
-    /// [`MEMO_ITEMS`] is stored as a mark, not copied: numpy's pickles memoize the state
-    /// that holds every value, and never recall it.
+    /// Stores the top of the stack under `key`. Only a leaf (a number, a text, a global)
+    /// is kept; a container is stored as a mark, which cannot be recalled: numpy's
+    /// pickles memoize the state that holds every value and never recall it, and copying
+    /// containers would let a few bytes of pickle ask for any amount of memory (Python
+    /// shares them instead).
     fn memoize(&mut self, key: u32) -> Result<(), PickleError> {
         let top = self.stack.last().ok_or_else(|| self.bad_stack())?;
-        let kept = match top {
-            Value::List(items) | Value::Tuple(items) if items.len() > MEMO_ITEMS => Value::Mark,
-            Value::Built(..) | Value::Call(..) => Value::Mark,
-            other => other.clone(),
-        };
-        self.memo.insert(key, kept);
+        self.memo.insert(key, leaf(top).unwrap_or(Value::Mark));
         Ok(())
     }
 
@@ -509,7 +516,10 @@ impl<'a> Machine<'a> {
                 }
                 b'F' => {
                     let line = self.line()?;
-                    let x = line.trim().parse().unwrap_or(f64::NAN);
+                    let x = line
+                        .trim()
+                        .parse()
+                        .map_err(|_| PickleError::Opcode { opcode, at })?;
                     self.stack.push(Value::Object(Object::Float(x)))
                 }
                 b'N' => self.stack.push(Value::Object(Object::None)),
@@ -568,7 +578,9 @@ impl<'a> Machine<'a> {
                     self.pop()?;
                 }
                 b'2' => {
-                    let top = self.stack.last().ok_or_else(|| self.bad_stack())?.clone();
+                    // A copy of a leaf only (see `memoize`).
+                    let top = self.stack.last().and_then(leaf);
+                    let top = top.ok_or(PickleError::Opcode { opcode, at })?;
                     self.stack.push(top)
                 }
                 _ => return Err(PickleError::Opcode { opcode, at }),
@@ -603,6 +615,12 @@ mod tests {
                 at: 2
             })
         ));
+        // A tuple duplicated into itself 31 times (2^31 values from 67 bytes, as Python
+        // would share them): refused, not copied.
+        let mut doubled = b"\x80\x02N".to_vec();
+        doubled.extend(std::iter::repeat_n(b"2\x86".as_slice(), 31).flatten());
+        doubled.push(b'.');
+        assert!(objects(&doubled).is_err());
         // Lists in lists 40,000 deep: refused, not a stack overflow.
         let mut deep = b"\x80\x02".to_vec();
         deep.extend(std::iter::repeat_n(b']', 40_000));

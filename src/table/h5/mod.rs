@@ -135,7 +135,12 @@ fn walk(
                     });
                 }
                 Some("frame") => {
-                    let rows = inner.dataset("axis1").map(|d| d.size()).unwrap_or(0);
+                    // pandas writes the axes of an empty frame as one value with the
+                    // real `shape` in an attribute.
+                    let rows = inner
+                        .dataset("axis1")
+                        .map(|d| if d.attr("shape").is_ok() { 0 } else { d.size() })
+                        .unwrap_or(0);
                     found.push(Entry {
                         key,
                         kind: Kind::FixedFrame,

@@ -54,6 +54,11 @@ pub(super) fn object_columns(
         .ok_or_else(|| hdf5::Error::from("an object block with no pickle".to_string()))?;
     let array = objects(pickle)
         .map_err(|e| hdf5::Error::from(format!("columns {}: {e}", names.join(", "))))?;
+    if array.values.is_empty() && rows.is_empty() {
+        // pandas writes an empty block untransposed (items x 0): no rows either way.
+        let empty = || Arc::new(StringArray::from(Vec::<Option<&str>>::new())) as ArrayRef;
+        return Ok(names.iter().map(|name| (name.clone(), empty())).collect());
+    }
     let width = match array.shape[..] {
         [_] => 1,
         [_, width] => width,
@@ -61,7 +66,7 @@ pub(super) fn object_columns(
     };
     if width != names.len() {
         return Err(hdf5::Error::from(format!(
-            "columns {}: an object block of shape {:?} for {} columns",
+            "columns {}: an object block of shape {:?} for {} columns (rows {rows:?})",
             names.join(", "),
             array.shape,
             names.len()

@@ -241,7 +241,12 @@ pub(super) fn with_line<R>(
     scratch: &mut Vec<u8>,
     use_line: impl FnOnce(&[u8]) -> R,
 ) -> std::io::Result<Option<R>> {
-    let buffer = reader.fill_buf()?;
+    let buffer = loop {
+        match reader.fill_buf() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            filled => break filled?,
+        }
+    };
     if buffer.is_empty() {
         return Ok(None);
     }
