@@ -118,15 +118,18 @@ impl ObjectArray {
     }
 }
 
-/// Appends the `BINUNICODE` of `text` to `bytes`.
+/// Appends `text` to `bytes` as a `BINUNICODE`, or as a `BINUNICODE8` when it is 4 GiB or
+/// longer (Python's unpickler takes any protocol's opcodes), so that no text is cut.
 fn binunicode(bytes: &mut Vec<u8>, text: &str) {
-    // A text of 4 GiB or more cannot be one BINUNICODE; it is cut at a character's end
-    // (no table cell is that long).
-    let mut end = text.len().min(u32::MAX as usize);
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    match u32::try_from(text.len()) {
+        Ok(length) => {
+            bytes.push(b'X');
+            bytes.extend_from_slice(&length.to_le_bytes());
+        }
+        Err(_) => {
+            bytes.push(0x8d);
+            bytes.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        }
     }
-    bytes.push(b'X');
-    bytes.extend_from_slice(&(end as u32).to_le_bytes());
-    bytes.extend_from_slice(&text.as_bytes()[..end]);
+    bytes.extend_from_slice(text.as_bytes());
 }
