@@ -107,7 +107,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
 pub fn read_text(path: &Path, text: Arc<[u8]>, options: &ReadOptions) -> Result<Table, TableError> {
     let opened = move || Ok(Box::new(std::io::Cursor::new(text.clone())) as Box<dyn BufRead>);
     let schema = Arc::new(infer_from(path, options, opened()?)?);
-    read_with(path, opened, schema, format_of(path, options)?)?.into_table()
+    read_with(path, opened, schema, format_of(path, options)?, options)?.into_table()
 }
 
 /// The batches of all of `path`, read as they are asked for.
@@ -115,7 +115,7 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Batches, TableError> {
     let schema = Arc::new(infer(path, options)?);
     let format = format_of(path, options)?;
     let named = path.to_path_buf();
-    read_with(path, move || open_text(&named), schema, format)
+    read_with(path, move || open_text(&named), schema, format, options)
 }
 
 /// Reads the lines of `path` that start in the byte range `bytes` (the first line at or
@@ -154,7 +154,7 @@ pub(super) fn open_stretch(
     let lines = super::pieces::LineRange::of(path, bytes)?;
     let note = lines.note();
     let piece = move || lines.open();
-    let batches = read_with(path, piece, schema, format).map_err(&note)?;
+    let batches = read_with(path, piece, schema, format, options).map_err(&note)?;
     let (path, schema) = (batches.path.clone(), batches.schema.clone());
     Ok(Batches::new(&path, schema, batches, note))
 }
@@ -166,16 +166,18 @@ type CsvReader = arrow::csv::reader::BufReader<Box<dyn BufRead>>;
 type Source = Box<dyn Fn() -> Result<Box<dyn BufRead>, TableError>>;
 
 /// Reads the text that `source` opens (the text of `path`) with a known schema, see
-/// [`Lenient`].
+/// [`Lenient`]; `options` say which columns' types were given rather than inferred.
 fn read_with(
     path: &Path,
     source: impl Fn() -> Result<Box<dyn BufRead>, TableError> + 'static,
     schema: Arc<Schema>,
     format: CsvFormat,
+    options: &ReadOptions,
 ) -> Result<Batches, TableError> {
     let mut lenient = Lenient {
         path: path.to_path_buf(),
         schema: schema.clone(),
+        given_types: options.types.iter().map(|(name, _)| name.clone()).collect(),
         source: Box::new(source),
         format,
         fast: None,
@@ -197,6 +199,8 @@ fn read_with(
 struct Lenient {
     path: std::path::PathBuf,
     schema: Arc<Schema>,
+    /// The columns whose types the caller gave (`--schema`), not inferred.
+    given_types: Vec<String>,
     source: Source,
     /// The dialect, without null spellings.
     format: CsvFormat,
@@ -254,7 +258,7 @@ impl Iterator for Lenient {
         // `+nan` as NaN, which the spellings do not match).
         let batch = batch.and_then(spellings_as_nulls);
         Some(batch.map_err(|e| {
-            let detail = placed(&detail_of(e), &self.schema);
+            let detail = placed(&detail_of(e), &self.schema, &self.given_types);
             TableError::Malformed {
                 path: self.path.clone(),
                 detail,
@@ -265,8 +269,9 @@ impl Iterator for Lenient {
 
 /// arrow-csv's message for a value that does not parse, with the line counted from 1
 /// (arrow-csv counts records from 0, the header included: the line, unless blank lines or
-/// quoted line breaks come before) and the column by name; other messages as they are.
-fn placed(message: &str, schema: &Schema) -> String {
+/// quoted line breaks come before) and the column by name, with where its type came from
+/// (`given_types`: the columns whose types the caller gave); other messages as they are.
+fn placed(message: &str, schema: &Schema, given_types: &[String]) -> String {
     let pattern = r"(?s)Error while parsing value '(.*)' as type '(.*)' for column (\d+) at line (\d+)\. Row data: .*$";
     let parts = regex::Regex::new(pattern)
         .ok()
@@ -276,13 +281,20 @@ fn placed(message: &str, schema: &Schema) -> String {
     };
     let number = |i: usize| parts[i].parse::<usize>().ok();
     match (number(3), number(4)) {
-        (Some(column), Some(line)) if column < schema.fields().len() => format!(
-            "line {}, column {:?}: {:?} is not a value of the column's type ({}, from the first records)",
-            line + 1,
-            schema.field(column).name(),
-            &parts[1],
-            &parts[2]
-        ),
+        (Some(column), Some(line)) if column < schema.fields().len() => {
+            let name = schema.field(column).name();
+            let origin = if given_types.contains(name) {
+                ""
+            } else {
+                ", inferred from the first records: give the column its type with --schema"
+            };
+            format!(
+                "line {}, column {name:?}: {:?} is not a value of the column's type ({}{origin})",
+                line + 1,
+                &parts[1],
+                &parts[2]
+            )
+        }
         _ => message.to_string(),
     }
 }
@@ -366,4 +378,43 @@ fn detail_of(error: impl std::fmt::Display) -> String {
         .or_else(|| detail.strip_prefix("Parser error: "))
         .unwrap_or(&detail)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::DataType;
+
+    /// The error of reading `text` as the CSV file `t.csv` with `options`.
+    fn error_of(text: &str, options: &ReadOptions) -> String {
+        let bytes: Arc<[u8]> = Arc::from(text.as_bytes());
+        match read_text(Path::new("t.csv"), bytes, options) {
+            Ok(table) => panic!("{text:?} read as {} rows", table.rows()),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_value_of_another_type_is_placed_and_says_where_the_type_came_from() {
+        let inferred = ReadOptions {
+            infer_rows: 1,
+            ..ReadOptions::default()
+        };
+        let error = error_of("a,b\n1,x\nseven,y\n", &inferred);
+        assert!(
+            error.contains("line 3, column \"a\": \"seven\" is not a value of the column's type (Int64, inferred from the first records: give the column its type with --schema)"),
+            "{error}"
+        );
+        let given = ReadOptions {
+            types: vec![("a".to_string(), DataType::Float64)],
+            ..ReadOptions::default()
+        };
+        let error = error_of("a,b\n1.5,x\nabc,y\n", &given);
+        assert!(
+            error.contains(
+                "line 3, column \"a\": \"abc\" is not a value of the column's type (Float64)"
+            ),
+            "{error}"
+        );
+    }
 }
