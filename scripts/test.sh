@@ -27,10 +27,11 @@ fi
 # command fails if any stage did.
 failed=()
 stage() {
-  local name=$1
+  local name=$1 started=$SECONDS
   shift
   echo "test: $name"
   "$@" || failed+=("$name")
+  echo "test: $name: $((SECONDS - started)) s"
 }
 # A fresh Debian 12 root (debootstrap) runs the README's first command, in the background
 # of the other stages (it is mostly waiting on the network and on a niced build).
@@ -41,10 +42,12 @@ rm -f target/fresh-seed
 FRESH_SEED=$PWD/target/fresh-seed tests/fresh/run.sh >target/fresh-machine.log 2>&1 &
 fresh=$!
 stage "formatting" cargo fmt --all -- --check
+started=$SECONDS
 if cargo build --release --locked; then echo ok >target/fresh-seed; else
   echo failed >target/fresh-seed
   failed+=("release build")
 fi
+echo "test: release build: $((SECONDS - started)) s"
 stage "lints" cargo clippy --release --locked --all-targets -- -D warnings
 stage "unit and integration tests" cargo test --release --locked --no-fail-fast
 # The API documentation builds without a warning (broken links, missing docs).
@@ -74,4 +77,4 @@ if [ ${#failed[@]} -gt 0 ]; then
   printf 'test: FAILED: %s\n' "${failed[@]}" >&2
   exit 1
 fi
-echo "test: all passed"
+echo "test: all passed in $SECONDS s"

@@ -200,6 +200,18 @@ fn pandas_reads_every_frame() {
     let dir = scratch("convert-pandas");
     prep(2, &dir.join("data"), &["--days", "3", "--symbols", "4"]);
     let json = dir.join("data/json");
+    // Records as other writers leave them: keys in another order, spaces, a price
+    // missing or null (NaN for pandas), a blank line, a `T` and fractions of a second.
+    std::fs::write(
+        json.join("messy.json"),
+        concat!(
+            "{\"open\": 1.5, \"timestamp\": \"2014-01-02T09:00:00\", \"close\": 2, \"high\": 3.25, \"low\": null}\n",
+            "\n",
+            "{\"timestamp\":\"2014-01-02 09:00:00.5\",\"close\":-1e-3,\"low\":0.5}\n",
+            "{\"timestamp\":\"2014-01-03 16:59:59.123456789\",\"high\":4,\"low\":1,\"open\":2,\"close\":3}\n",
+        ),
+    )
+    .unwrap();
     launch(
         2,
         &["convert", json.to_str().unwrap(), "--schedule", "dynamic"],
@@ -221,7 +233,7 @@ fn pandas_reads_every_frame() {
     );
     assert_eq!(
         stdout.lines().filter(|l| l.ends_with("rows match")).count(),
-        4,
+        5,
         "{stdout}"
     );
 }

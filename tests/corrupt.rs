@@ -3,7 +3,8 @@
 //! non-zero, never panics, and with `--skip-bad` still processes the good files.
 //!
 //! JSON Lines (`convert`): binary garbage, non-UTF-8 bytes, a line of two megabytes, NaN
-//! and infinity spelled as JSON writers do, duplicate and missing keys, a truncated file,
+//! and infinity spelled as JSON writers do, duplicate, unknown and missing keys, a time that
+//! is not one, a truncated file,
 //! an empty one. HDF5 (`correlate`): a truncated file, flipped bytes, a foreign HDF5 file,
 //! wrong dtypes and shapes, an external link (refused), a filter plugin (refused), a
 //! directory and a missing file. The samples CSV (`cvsearch --data`) and job files have
@@ -49,8 +50,10 @@ fn broken_json_lines_are_named_with_the_place() {
     for (i, byte) in garbage.iter_mut().enumerate() {
         *byte = (i * 7919 % 251) as u8;
     }
+    // A trailing comma after a price of two million digits: the error's column is
+    // beyond them.
     let big = format!(
-        "{first}\n{{\"timestamp\":\"2014-01-02 09:00:00\",\"close\":1.{}}}\n",
+        "{first}\n{{\"timestamp\":\"2014-01-02 09:00:00\",\"close\":1.{},}}\n",
         "5".repeat(2_000_000)
     );
     let stamp = "\"timestamp\":\"2014-01-02 09:00:00\"";
@@ -73,12 +76,24 @@ fn broken_json_lines_are_named_with_the_place() {
             "duplicate-key",
             format!("{{{stamp},\"close\":1,\"close\":2,\"high\":2,\"low\":1,\"open\":1}}\n")
                 .into_bytes(),
-            "duplicate field `close`",
+            "line 1: key \"close\" appears twice in the object",
         ),
         (
+            // A missing price is NaN, as pandas reads it; a missing time is an error.
             "missing-key",
-            format!("{{{stamp},\"close\":1,\"high\":2,\"low\":1}}\n").into_bytes(),
-            "missing field `open`",
+            b"{\"close\":1,\"high\":2,\"low\":1,\"open\":1}\n".to_vec(),
+            "line 1: key \"timestamp\" is missing",
+        ),
+        (
+            "unknown-key",
+            format!("{{{stamp},\"close\":1,\"high\":2,\"low\":1,\"open\":1,\"volume\":5}}\n")
+                .into_bytes(),
+            "line 1: key \"volume\" is not one of the columns (timestamp, close, high, low, open)",
+        ),
+        (
+            "bad-time",
+            b"{\"timestamp\":\"2014-13-02 09:00:00\",\"close\":1}\n".to_vec(),
+            "line 1: key \"timestamp\": \"2014-13-02 09:00:00\" is not a time",
         ),
         ("truncated", good.as_bytes()[..mid_line].to_vec(), "line "),
         ("empty", Vec::new(), "no records"),

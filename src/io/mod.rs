@@ -2,9 +2,7 @@
 //! that appear under their final name only when complete.
 
 pub mod atomic;
-pub mod flat_json;
 pub mod frame;
 pub mod hostfile;
 pub mod inputs;
-pub mod records;
 pub mod stock;

@@ -233,7 +233,38 @@ impl Default for ReadOptions {
 /// println!("{} rows of {:?}", table.rows(), table.column_names());
 /// ```
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
-    open(path, options)?.into_table()
+    consume(path, options, Batches::into_table)
+}
+
+/// What `consume` makes of all the record batches of a file, read in one pass where
+/// that gives the batches [`open`] gives: a JSON Lines file read by one thread is typed
+/// from its head and checked as it is decoded; when a later line types it otherwise,
+/// the first batches given are left and `consume` is called again with [`open`]'s
+/// batches (so it must start afresh each time: collect into a new table, write a
+/// temporary file). The other formats, and JSON Lines read by several threads, are
+/// [`open`]'s batches once.
+///
+/// ```no_run
+/// use pardata::table::{consume, ReadOptions};
+/// use std::path::Path;
+///
+/// let rows = consume(Path::new("events.jsonl"), &ReadOptions::default(), |batches| {
+///     batches.map(|batch| batch.map(|b| b.num_rows())).sum::<Result<usize, _>>()
+/// })?;
+/// println!("{rows} rows");
+/// # Ok::<(), pardata::table::TableError>(())
+/// ```
+pub fn consume<T>(
+    path: &Path,
+    options: &ReadOptions,
+    mut consume: impl FnMut(Batches) -> Result<T, TableError>,
+) -> Result<T, TableError> {
+    let retyped = std::rc::Rc::new(std::cell::Cell::new(false));
+    let once = consume(open_as(path, options, Some(&retyped))?);
+    if !retyped.get() {
+        return once;
+    }
+    consume(open(path, options)?)
 }
 
 /// The record batches of a whole file of any of the data layer's formats, read as they
@@ -252,6 +283,16 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
 /// # Ok::<(), pardata::table::TableError>(())
 /// ```
 pub fn open(path: &Path, options: &ReadOptions) -> Result<Batches, TableError> {
+    open_as(path, options, None)
+}
+
+/// [`open`]'s batches, or with `once` a JSON Lines file's in one pass
+/// ([`jsonl::open_once`], which sets `once` when the file must be read again).
+fn open_as(
+    path: &Path,
+    options: &ReadOptions,
+    once: Option<&std::rc::Rc<std::cell::Cell<bool>>>,
+) -> Result<Batches, TableError> {
     let format = Format::of(path);
     if let Some(text @ (Format::Csv | Format::JsonLines)) = format {
         if !pieces::compressed(path) {
@@ -262,7 +303,10 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Batches, TableError> {
     }
     match format {
         Some(Format::Csv) => csv::open(path, options),
-        Some(Format::JsonLines) => jsonl::open(path, &options.types),
+        Some(Format::JsonLines) => match once {
+            Some(retyped) => jsonl::open_once(path, &options.types, retyped.clone()),
+            None => jsonl::open(path, &options.types),
+        },
         Some(Format::Parquet) => parquet::open(path, None, options.columns.as_deref()),
         Some(Format::Hdf5) => h5::open(path, options.key.as_deref(), options.numbers_only),
         None => Err(unknown(path)),

@@ -17,14 +17,19 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{
+    DataType, Field, Float64Type, Schema, SchemaRef, TimeUnit, TimestampNanosecondType,
+};
 
 use serde::{Deserialize, Serialize};
 
 use crate::io::atomic::temporary_path;
 use crate::io::frame::{frame_rows, write_frame, Column, FrameError};
 use crate::io::inputs::{expand, InputError};
-use crate::io::records::{read_stock_json, RecordError};
 use crate::patterns::map::{map, Schedule};
 use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, RankMetrics, World};
@@ -49,8 +54,6 @@ pub struct ConvertOptions {
 /// Why one file could not be converted.
 #[derive(Debug, thiserror::Error)]
 pub enum ConvertError {
-    #[error(transparent)]
-    Records(#[from] RecordError),
     #[error(transparent)]
     Frame(#[from] FrameError),
     #[error("cannot move {} into place: {source}", path.display())]
@@ -320,7 +323,9 @@ fn convert_table_file(
     let output = table_output_path(input, format, out);
     // Read and written a batch at a time: the memory of one batch, whatever the file's size.
     let written = world.time(Activity::Io, "convert table", || {
-        table::write::write_batches(table::open(input, read_options)?, &output, format)
+        table::consume(input, read_options, |batches| {
+            table::write::write_batches(batches, &output, format)
+        })
     })?;
     Ok(Converted {
         input: input.to_path_buf(),
@@ -382,13 +387,76 @@ fn convert_file(
     }
     Ok(Converted {
         input: input.to_path_buf(),
-        rows: columns.len() as u64,
+        rows: columns.timestamp.len() as u64,
         bytes_in: size(input),
         bytes_out: size(&output),
         output,
         rank: world.rank(),
         kept: false,
     })
+}
+
+/// The columns of one stock file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StockColumns {
+    /// Nanoseconds since 1970-01-01 00:00:00.
+    pub timestamp: Vec<i64>,
+    /// Close prices; NaN where the record has `null` or no price.
+    pub close: Vec<f64>,
+    /// High prices, as close.
+    pub high: Vec<f64>,
+    /// Low prices, as close.
+    pub low: Vec<f64>,
+    /// Open prices, as close.
+    pub open: Vec<f64>,
+}
+
+/// The stock records' columns in the frame's order.
+const STOCK_COLUMNS: [&str; 5] = ["timestamp", "close", "high", "low", "open"];
+
+/// The schema of the stock records: a timestamp on every line, prices that may be
+/// missing.
+pub fn stock_schema() -> SchemaRef {
+    let time = DataType::Timestamp(TimeUnit::Nanosecond, None);
+    let fields = STOCK_COLUMNS.map(|name| match name {
+        "timestamp" => Field::new(name, time.clone(), false),
+        price => Field::new(price, DataType::Float64, true),
+    });
+    Arc::new(Schema::new(fields.to_vec()))
+}
+
+/// Reads the stock records of the JSON Lines file at `path` (keys `timestamp`, `close`,
+/// `high`, `low`, `open` in any order) with the data layer, given their schema
+/// ([`table::jsonl::open_with_schema`]): a missing or `null` price is NaN, as pandas reads
+/// it; a line without its timestamp, with another key, or a file without records is an
+/// error naming the file (and the line).
+pub fn read_stock_json(path: &Path) -> Result<StockColumns, TableError> {
+    let mut columns = StockColumns::default();
+    for batch in table::jsonl::open_with_schema(path, stock_schema())? {
+        let batch = batch?;
+        let times = batch.column(0).as_primitive::<TimestampNanosecondType>();
+        columns.timestamp.extend_from_slice(times.values());
+        let prices = [
+            &mut columns.close,
+            &mut columns.high,
+            &mut columns.low,
+            &mut columns.open,
+        ];
+        for (column, prices) in batch.columns()[1..].iter().zip(prices) {
+            let column = column.as_primitive::<Float64Type>();
+            match column.nulls() {
+                None => prices.extend_from_slice(column.values()),
+                Some(_) => prices.extend(column.iter().map(|p| p.unwrap_or(f64::NAN))),
+            }
+        }
+    }
+    if columns.timestamp.is_empty() {
+        return Err(TableError::Malformed {
+            path: path.to_path_buf(),
+            detail: "no records (the file is empty)".to_string(),
+        });
+    }
+    Ok(columns)
 }
 
 /// Whether `output` exists and was last written no earlier than `input`.

@@ -24,7 +24,7 @@ def main(paths):
             got, want = frame[column].to_numpy(), expected[column].to_numpy(dtype=np.float64)
             same = (got == want) | (np.isnan(got) & np.isnan(want))
             assert same.all(), f"{path}: {column} differs at row {int(np.argmin(same))}"
-        stamps = pd.to_datetime(expected["timestamp"]).astype("datetime64[ns]").to_numpy()
+        stamps = pd.to_datetime(expected["timestamp"], format="ISO8601").astype("datetime64[ns]").to_numpy()
         assert (frame["timestamp"].to_numpy() == stamps).all(), f"{path}: timestamps differ"
         print(f"{path}: {len(frame)} rows match")
 

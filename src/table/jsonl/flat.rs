@@ -14,9 +14,13 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayBuilder, ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, NullArray, StringBuilder,
+    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, NullArray, StringBuilder,
+    TimestampNanosecondBuilder,
 };
-use arrow::datatypes::{DataType, Schema};
+use arrow::datatypes::{DataType, Schema, TimeUnit};
+
+use super::infer::Keys;
+use super::stamp::Stamps;
 use arrow::record_batch::RecordBatch;
 
 /// One member's value as written: where its bytes are on the line.
@@ -24,10 +28,11 @@ use arrow::record_batch::RecordBatch;
 pub(super) enum Raw {
     Null,
     Bool(bool),
-    /// An integer literal (at most 18 digits, so it fits in i64).
-    Int(Range<usize>),
-    /// A number with a fraction or an exponent.
-    Float(Range<usize>),
+    /// An integer literal (at most 18 digits, so it fits in i64) and its value.
+    Int(Range<usize>, i64),
+    /// A number with a fraction or an exponent, and its value where it was quick to
+    /// find (see [`number`]); else the literal is parsed.
+    Float(Range<usize>, Option<f64>),
     /// A string without escapes (the quotes left out).
     Text(Range<usize>),
     /// A string with escapes (the quotes kept), for serde_json to unescape.
@@ -98,25 +103,36 @@ fn skip_space(line: &[u8], mut at: usize) -> usize {
 /// Where the string starting at `at` (after its opening quote) is, and the offset after
 /// its closing quote; `None` for an escape, a control byte or no closing quote.
 fn text(line: &[u8], at: usize) -> Option<(Range<usize>, usize)> {
-    // Most keys and values are short: a byte loop finds their end sooner than memchr's
-    // set-up; a long one goes on with memchr.
-    let short = line.len().min(at + SHORT_TEXT);
-    for (end, &b) in line[at..short].iter().enumerate() {
-        match b {
-            b'"' => return Some((at..at + end, at + end + 1)),
-            b'\\' | 0..0x20 => return None,
-            _ => {}
+    let closed = |end: usize| (line[end] == b'"').then_some((at..end, end + 1));
+    // Eight bytes at a time, then the last few one by one.
+    let mut end = at;
+    while let Some(word) = line.get(end..end + 8) {
+        let word = u64::from_le_bytes(word.try_into().ok()?);
+        let found = quote_backslash_or_control(word);
+        if found != 0 {
+            return closed(end + (found.trailing_zeros() / 8) as usize);
         }
+        end += 8;
     }
-    let end = short + memchr::memchr2(b'"', b'\\', &line[short..])?;
-    if line[end] != b'"' || line[short..end].iter().any(|&b| b < 0x20) {
-        return None;
-    }
-    Some((at..end, end + 1))
+    let rest = line[end..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    closed(end + rest)
 }
 
-/// The bytes of a string that [`text`] looks at one by one before calling memchr.
-const SHORT_TEXT: usize = 24;
+/// The high bit set in the first byte of `word` (in memory order) that is a quote, a
+/// backslash or a control byte, and maybe in later ones; 0 when there is none. (The
+/// zero-byte test `(v - 0x01..) & !v & 0x80..` is exact up to its first hit: a borrow only
+/// runs towards later bytes.)
+fn quote_backslash_or_control(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    zero_byte(word ^ (ONES * u64::from(b'"')))
+        | zero_byte(word ^ (ONES * u64::from(b'\\')))
+        | below_space
+}
 
 /// The offset after the string with escapes whose opening quote is at `at`; `None` for a
 /// control byte or no closing quote (serde_json checks the escapes themselves).
@@ -153,29 +169,25 @@ fn value(line: &[u8], at: usize) -> Option<(Raw, usize)> {
     }
 }
 
-/// The number starting at `at`, its grammar checked.
+/// The number starting at `at`, its grammar checked, with its value where that is
+/// quick: an integer's always, a float's by Clinger's fast path (at most 15 digits and no
+/// exponent: an integer below 2^53 divided by an exact power of ten is correctly rounded).
 fn number(line: &[u8], at: usize) -> Option<(Raw, usize)> {
-    let digits = |from: usize| {
-        line[from..]
-            .iter()
-            .position(|b| !b.is_ascii_digit())
-            .map_or(line.len(), |n| from + n)
-    };
-    let mut end = at + usize::from(line[at] == b'-');
-    let whole = end;
-    end = digits(end);
+    let negative = line[at] == b'-';
+    let whole = at + usize::from(negative);
+    let (mut end, mut mantissa) = digits(line, whole, 0);
     let whole_digits = end - whole;
     if whole_digits == 0 || (whole_digits > 1 && line[whole] == b'0') {
         return None;
     }
-    let mut integer = true;
+    let (mut integer, mut decimals) = (true, 0);
     if line.get(end) == Some(&b'.') {
         let from = end + 1;
-        end = digits(from);
+        (end, mantissa) = digits(line, from, mantissa);
         if end == from {
             return None;
         }
-        integer = false;
+        (integer, decimals) = (false, end - from);
     }
     let mut exponent_digits = 0;
     if matches!(line.get(end), Some(b'e' | b'E')) {
@@ -183,7 +195,7 @@ fn number(line: &[u8], at: usize) -> Option<(Raw, usize)> {
         if matches!(line.get(from), Some(b'+' | b'-')) {
             from += 1;
         }
-        end = digits(from);
+        end = digits(line, from, 0).0;
         if end == from {
             return None;
         }
@@ -191,32 +203,61 @@ fn number(line: &[u8], at: usize) -> Option<(Raw, usize)> {
         integer = false;
     }
     let literal = at..end;
-    if integer && &line[literal.clone()] == b"-0" {
+    if integer && negative && mantissa == 0 && whole_digits == 1 {
         // serde_json reads -0 as the float -0.0.
-        return Some((Raw::Float(literal), end));
+        return Some((Raw::Float(literal, Some(-0.0)), end));
     }
+    let signed = |magnitude: f64| if negative { -magnitude } else { magnitude };
     if integer {
-        (whole_digits <= 18).then_some((Raw::Int(literal), end))
+        // At most 18 digits: below 10^18, so the mantissa did not wrap and fits in i64.
+        let value = mantissa as i64;
+        (whole_digits <= 18).then_some((
+            Raw::Int(literal, if negative { -value } else { value }),
+            end,
+        ))
     } else if exponent_digits > 2 {
         // 1e400 overflows, which serde_json refuses: let it say so.
         None
     } else {
-        Some((Raw::Float(literal), end))
+        let quick = exponent_digits == 0 && whole_digits + decimals <= 15;
+        let value = quick.then(|| signed(mantissa as f64 / POWERS_OF_TEN[decimals]));
+        Some((Raw::Float(literal, value), end))
     }
 }
 
-/// Whether the decoder takes columns of this type.
+/// The end of the run of digits from `from`, and `mantissa` with them appended (wrapping
+/// past u64: only short runs' mantissas are used).
+fn digits(line: &[u8], from: usize, mut mantissa: u64) -> (usize, u64) {
+    let mut end = from;
+    while let Some(&d) = line.get(end).filter(|d| d.is_ascii_digit()) {
+        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+        end += 1;
+    }
+    (end, mantissa)
+}
+
+/// The powers of ten that f64 holds exactly, up to the fast path's fifteen digits.
+const POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Whether the decoder takes every column of `schema` when the types come from the
+/// lines (and `--schema`): the plain types, whose reading matches arrow-json's.
 pub(super) fn decodes(schema: &Schema) -> bool {
-    schema.fields().iter().all(|f| {
-        matches!(
-            f.data_type(),
-            DataType::Null
-                | DataType::Boolean
-                | DataType::Int64
-                | DataType::Float64
-                | DataType::Utf8
-        )
-    })
+    schema.fields().iter().all(|f| plain(f.data_type()))
+}
+
+/// Whether the decoder takes a column of `data_type` in a schema given beforehand
+/// ([`super::open_with_schema`]): the plain types and naive `timestamp[ns]` ([`Stamps`]).
+pub(super) fn decodes_given(data_type: &DataType) -> bool {
+    plain(data_type) || *data_type == DataType::Timestamp(TimeUnit::Nanosecond, None)
+}
+
+fn plain(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Null | DataType::Boolean | DataType::Int64 | DataType::Float64 | DataType::Utf8
+    )
 }
 
 /// One column being filled.
@@ -226,6 +267,8 @@ enum Builder {
     Int(Int64Builder),
     Float(Float64Builder),
     Text(StringBuilder),
+    /// Naive times written as text ([`Stamps`]), for a schema given beforehand.
+    Time(TimestampNanosecondBuilder, Stamps),
 }
 
 impl Builder {
@@ -235,17 +278,11 @@ impl Builder {
             DataType::Int64 => Builder::Int(Int64Builder::with_capacity(rows)),
             DataType::Float64 => Builder::Float(Float64Builder::with_capacity(rows)),
             DataType::Utf8 => Builder::Text(StringBuilder::with_capacity(rows, rows * 16)),
+            DataType::Timestamp(TimeUnit::Nanosecond, None) => Builder::Time(
+                TimestampNanosecondBuilder::with_capacity(rows),
+                Stamps::default(),
+            ),
             _ => Builder::Null(0),
-        }
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            Builder::Null(rows) => *rows,
-            Builder::Bool(b) => b.len(),
-            Builder::Int(b) => b.len(),
-            Builder::Float(b) => b.len(),
-            Builder::Text(b) => b.len(),
         }
     }
 
@@ -256,6 +293,7 @@ impl Builder {
             Builder::Int(b) => b.append_null(),
             Builder::Float(b) => b.append_null(),
             Builder::Text(b) => b.append_null(),
+            Builder::Time(b, _) => b.append_null(),
         }
     }
 
@@ -264,19 +302,17 @@ impl Builder {
         match (self, raw) {
             (builder, Raw::Null) => builder.push_null(),
             (Builder::Bool(b), Raw::Bool(v)) => b.append_value(*v),
-            (Builder::Int(b), Raw::Int(literal)) => match line[literal.clone()].parse() {
+            (Builder::Int(b), Raw::Int(_, v)) => b.append_value(*v),
+            // Correctly rounded, as the literal's parse is: the integer is exact.
+            (Builder::Float(b), Raw::Int(_, v)) => b.append_value(*v as f64),
+            (Builder::Float(b), Raw::Float(_, Some(v))) => b.append_value(*v),
+            (Builder::Float(b), Raw::Float(literal, None)) => match line[literal.clone()].parse() {
                 Ok(v) => b.append_value(v),
                 Err(_) => return false,
             },
-            (Builder::Float(b), Raw::Int(literal) | Raw::Float(literal)) => {
-                match line[literal.clone()].parse() {
-                    Ok(v) => b.append_value(v),
-                    Err(_) => return false,
-                }
-            }
             (Builder::Text(b), Raw::Text(text)) => b.append_value(&line[text.clone()]),
             // A text column (by --schema) keeps numbers and booleans as written.
-            (Builder::Text(b), Raw::Int(literal) | Raw::Float(literal)) => {
+            (Builder::Text(b), Raw::Int(literal, _) | Raw::Float(literal, _)) => {
                 b.append_value(&line[literal.clone()])
             }
             (Builder::Text(b), Raw::Bool(v)) => b.append_value(if *v { "true" } else { "false" }),
@@ -284,6 +320,19 @@ impl Builder {
                 match serde_json::from_str::<std::borrow::Cow<'_, str>>(&line[quoted.clone()]) {
                     Ok(text) => b.append_value(text),
                     Err(_) => return false,
+                }
+            }
+            (Builder::Time(b, stamps), Raw::Text(text)) => {
+                match stamps.parse(&line[text.clone()]) {
+                    Some(v) => b.append_value(v),
+                    None => return false,
+                }
+            }
+            (Builder::Time(b, stamps), Raw::Escaped(quoted)) => {
+                let text = serde_json::from_str::<std::borrow::Cow<'_, str>>(&line[quoted.clone()]);
+                match text.ok().and_then(|text| stamps.parse(&text)) {
+                    Some(v) => b.append_value(v),
+                    None => return false,
                 }
             }
             _ => return false,
@@ -308,6 +357,10 @@ impl Builder {
             (Builder::Text(b), Value::String(text)) => b.append_value(text),
             (Builder::Text(b), Value::Number(n)) => b.append_value(n.to_string()),
             (Builder::Text(b), Value::Bool(v)) => b.append_value(if *v { "true" } else { "false" }),
+            (Builder::Time(b, stamps), Value::String(text)) => match stamps.parse(text) {
+                Some(v) => b.append_value(v),
+                None => return false,
+            },
             _ => return false,
         }
         true
@@ -320,6 +373,7 @@ impl Builder {
             Builder::Int(b) => Arc::new(b.finish()),
             Builder::Float(b) => Arc::new(b.finish()),
             Builder::Text(b) => Arc::new(b.finish()),
+            Builder::Time(b, _) => Arc::new(b.finish()),
         }
     }
 }
@@ -334,6 +388,14 @@ pub(super) struct Decoder {
     next: usize,
     members: Vec<Member>,
     rows: usize,
+    /// The columns whose key every line must have (the schema's non-nullable fields).
+    required: Vec<usize>,
+    /// The columns' names as bytes, for comparing keys.
+    names: Vec<Box<[u8]>>,
+    /// For each column, the row (counted from 1 in this batch) that last had its key.
+    marks: Vec<usize>,
+    /// How many keys the row being decoded has had.
+    in_row: usize,
 }
 
 impl Decoder {
@@ -349,13 +411,29 @@ impl Decoder {
             .enumerate()
             .map(|(i, f)| (f.name().clone(), i))
             .collect();
+        let required = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !f.is_nullable())
+            .map(|(i, _)| i)
+            .collect();
+        let names = schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_bytes().into())
+            .collect();
         Decoder {
+            marks: vec![0; schema.fields().len()],
             schema,
             columns,
             index,
             next: 0,
             members: Vec::new(),
             rows: 0,
+            required,
+            names,
+            in_row: 0,
         }
     }
 
@@ -366,12 +444,24 @@ impl Decoder {
 
     /// Decodes one line (a blank one gives no row); an error says why the line does not
     /// fit the schema.
-    pub(super) fn line(&mut self, line: &[u8]) -> Result<(), String> {
+    /// With `keys`, the line's keys and kinds are noted there first (as
+    /// [`Keys::note_line`] would, without scanning the line twice).
+    pub(super) fn line(&mut self, line: &[u8], keys: Option<&mut Keys>) -> Result<(), String> {
         let mut found = std::mem::take(&mut self.members);
         let decoded = match members(line, &mut found) {
             Some(Line::Blank) => Ok(()),
-            Some(Line::Object(text)) => self.members_of(text, &found),
-            None => self.parsed(line),
+            Some(Line::Object(text)) => {
+                if let Some(keys) = keys {
+                    keys.note_members(text, &found);
+                }
+                self.members_of(text, &found)
+            }
+            None => {
+                if let Some(keys) = keys {
+                    keys.unsettled |= !keys.note_line(line, &mut found);
+                }
+                self.parsed(line)
+            }
         };
         self.members = found;
         decoded
@@ -381,13 +471,14 @@ impl Decoder {
     fn members_of(&mut self, line: &str, found: &[Member]) -> Result<(), String> {
         for (key, raw) in found {
             let key = &line[key.clone()];
-            let column = match self.schema.fields().get(self.next) {
-                Some(field) if field.name() == key => self.next,
+            let column = match self.names.get(self.next) {
+                Some(name) if same_key(name, key.as_bytes()) => self.next,
                 _ => self.column(key)?,
             };
             self.next = column + 1;
-            if self.columns[column].len() > self.rows {
-                return Err(format!("key {key:?} appears twice in the object"));
+            self.mark(column, key)?;
+            if matches!(raw, Raw::Null) {
+                self.nullable(column)?;
             }
             if !self.columns[column].push(line, raw) {
                 if let Raw::Escaped(quoted) = raw {
@@ -396,12 +487,15 @@ impl Decoder {
                         &line[quoted.clone()]
                     ));
                 }
-                return Err(self.mismatch(column));
+                let value = match raw {
+                    Raw::Text(text) => Some(&line[text.clone()]),
+                    _ => None,
+                };
+                return Err(self.mismatch(column, value));
             }
         }
         self.next = 0;
-        self.end_row();
-        Ok(())
+        self.end_row()
     }
 
     /// Decodes `line` through serde_json (escapes, other spacing).
@@ -409,44 +503,99 @@ impl Decoder {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
-        let Members(object) = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+        // Without its line end, so that an error's column is on this line.
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Members(object) = serde_json::from_slice(line).map_err(|e| described(&e))?;
         for (key, value) in &object {
             let column = self.column(key)?;
-            if self.columns[column].len() > self.rows {
-                return Err(format!("key {key:?} appears twice in the object"));
+            self.mark(column, key)?;
+            if value.is_null() {
+                self.nullable(column)?;
             }
             if !self.columns[column].push_value(value) {
-                return Err(self.mismatch(column));
+                return Err(self.mismatch(column, value.as_str()));
             }
         }
-        self.end_row();
+        self.end_row()
+    }
+
+    /// Ends a row: the keys it lacked are null, or an error for a required one (the row
+    /// is then left unended, and the decoder is not to be used further).
+    fn end_row(&mut self) -> Result<(), String> {
+        let row = self.rows + 1;
+        if self.in_row < self.columns.len() {
+            if let Some(&missing) = self.required.iter().find(|&&c| self.marks[c] != row) {
+                let name = self.schema.field(missing).name();
+                return Err(format!("key {name:?} is missing (every line needs it)"));
+            }
+            for (column, &mark) in self.columns.iter_mut().zip(&self.marks) {
+                if mark != row {
+                    column.push_null();
+                }
+            }
+        }
+        self.rows = row;
+        self.in_row = 0;
         Ok(())
     }
 
-    /// Ends a row: the keys it lacked are null.
-    fn end_row(&mut self) {
-        self.rows += 1;
-        for column in &mut self.columns {
-            if column.len() < self.rows {
-                column.push_null();
-            }
+    /// Notes that the row being decoded has a value for `column` (its key `key`); an
+    /// error when it had one already.
+    fn mark(&mut self, column: usize, key: &str) -> Result<(), String> {
+        let row = self.rows + 1;
+        if self.marks[column] == row {
+            return Err(format!("key {key:?} appears twice in the object"));
+        }
+        self.marks[column] = row;
+        self.in_row += 1;
+        Ok(())
+    }
+
+    /// An error when `column` is required (a null there is not a value).
+    fn nullable(&self, column: usize) -> Result<(), String> {
+        match self.required.contains(&column) {
+            true => Err(format!(
+                "key {:?} is null (every line needs a value)",
+                self.schema.field(column).name()
+            )),
+            false => Ok(()),
         }
     }
 
     fn column(&self, key: &str) -> Result<usize, String> {
-        self.index
-            .get(key)
-            .copied()
-            .ok_or_else(|| format!("key {key:?} is not in the schema"))
+        self.index.get(key).copied().ok_or_else(|| {
+            let names: Vec<&str> = self
+                .schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect();
+            format!(
+                "key {key:?} is not one of the columns ({})",
+                names.join(", ")
+            )
+        })
     }
 
-    fn mismatch(&self, column: usize) -> String {
+    /// Why a value (`text`, where it is one) does not fit its column.
+    fn mismatch(&self, column: usize, text: Option<&str>) -> String {
         let field = self.schema.field(column);
-        format!(
-            "key {:?}: a value that is not {}",
-            field.name(),
-            field.data_type()
-        )
+        match (&self.columns[column], text) {
+            (Builder::Time(..), Some(text)) => format!(
+                "key {:?}: {text:?} is not a time (YYYY-MM-DD HH:MM:SS)",
+                field.name()
+            ),
+            (Builder::Time(..), None) => format!(
+                "key {:?}: a value that is not a time as text (YYYY-MM-DD HH:MM:SS)",
+                field.name()
+            ),
+            _ => format!(
+                "key {:?}: a value that is not {}",
+                field.name(),
+                field.data_type()
+            ),
+        }
     }
 
     /// The rows decoded since the last batch, as a batch.
@@ -454,9 +603,26 @@ impl Decoder {
         let options =
             arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(self.rows));
         self.rows = 0;
+        self.marks.fill(0);
         let columns = self.columns.iter_mut().map(Builder::finish).collect();
         RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)
     }
+}
+
+/// Whether two short keys are the same, compared byte by byte (a call of `memcmp` costs
+/// more than these few bytes).
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// serde_json's message with its place given as the column of the line (the line is
+/// counted by the caller).
+fn described(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let message = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(message, _)| message);
+    format!("column {}: {message}", error.column())
 }
 
 /// An object's members in their order, a repeated key kept twice (serde_json's map
@@ -490,14 +656,14 @@ impl<'de> serde::Deserialize<'de> for Members {
 mod tests {
     use super::*;
     use arrow::array::{Array, AsArray};
-    use arrow::datatypes::{Field, Int64Type};
+    use arrow::datatypes::{Field, Float64Type, Int64Type, TimestampNanosecondType};
 
     #[test]
     fn an_empty_object_is_a_row_of_nulls_and_a_blank_line_no_row() {
         let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, true)]));
         let mut decoder = Decoder::new(schema, 8);
         for line in ["{\"a\":1}\n", "{}\n", "  \n", "{\"a\": 2}\n"] {
-            decoder.line(line.as_bytes()).unwrap();
+            decoder.line(line.as_bytes(), None).unwrap();
         }
         let batch = decoder.batch().unwrap();
         let a = batch.column(0).as_primitive::<Int64Type>();
@@ -506,9 +672,62 @@ mod tests {
     }
 
     #[test]
+    fn a_given_schema_reads_times_and_requires_its_non_nullable_keys() {
+        let time = DataType::Timestamp(TimeUnit::Nanosecond, None);
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("t", time, false),
+            Field::new("p", DataType::Float64, true),
+        ]));
+        let mut decoder = Decoder::new(schema.clone(), 8);
+        for line in [
+            "{\"t\":\"1970-01-01 00:00:01\",\"p\":1}\n",
+            "{\"p\":null,\"t\":\"1970-01-01T00:00:02.5\"}\n",
+            "{\"t\":\"1970\\u002d01-01 00:00:03\"}\n",
+        ] {
+            decoder.line(line.as_bytes(), None).unwrap();
+        }
+        let batch = decoder.batch().unwrap();
+        let t = batch.column(0).as_primitive::<TimestampNanosecondType>();
+        assert_eq!(t.values(), &[1_000_000_000, 2_500_000_000, 3_000_000_000]);
+        let p = batch.column(1).as_primitive::<Float64Type>();
+        assert_eq!((p.value(0), p.is_null(1), p.is_null(2)), (1.0, true, true));
+        let cases = [
+            ("{\"p\":1}", "key \"t\" is missing (every line needs it)"),
+            (
+                "{\"t\":null}",
+                "key \"t\" is null (every line needs a value)",
+            ),
+            (
+                "{\"t\":\"1970-02-30 00:00:00\"}",
+                "key \"t\": \"1970-02-30 00:00:00\" is not a time (YYYY-MM-DD HH:MM:SS)",
+            ),
+            (
+                "{\"t\":5}",
+                "key \"t\": a value that is not a time as text (YYYY-MM-DD HH:MM:SS)",
+            ),
+            (
+                "{\"t\":\"1970-01-01 00:00:01\",\"q\":1}",
+                "key \"q\" is not one of the columns (t, p)",
+            ),
+            (
+                "{\"t\":\"1970-01-01 00:00:01\",\r\n",
+                "column 27: EOF while parsing a value",
+            ),
+        ];
+        for (line, expected) in cases {
+            let mut decoder = Decoder::new(schema.clone(), 8);
+            assert_eq!(
+                decoder.line(line.as_bytes(), None).unwrap_err(),
+                expected,
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
     fn members_are_what_json_says_or_none() {
         let mut found = Vec::new();
-        let line = br#" {"a": 1, "b":-2.5e3,"c":"x y","d":null,"e":true,"f":"x\"y"} "#;
+        let line = br#" {"a": 1, "b":-2.5e3,"c":"x y","d":null,"e":true,"f":"x\"y","g":-0.000125,"h":"a long text of more than eight bytes"} "#;
         assert!(matches!(members(line, &mut found), Some(Line::Object(_))));
         let text =
             |range: &Range<usize>| String::from_utf8_lossy(&line[range.clone()]).into_owned();
@@ -518,8 +737,8 @@ mod tests {
                 let value = match raw {
                     Raw::Null => "null".to_string(),
                     Raw::Bool(v) => v.to_string(),
-                    Raw::Int(r) => format!("int {}", text(r)),
-                    Raw::Float(r) => format!("float {}", text(r)),
+                    Raw::Int(r, v) => format!("int {} {v}", text(r)),
+                    Raw::Float(r, v) => format!("float {} {v:?}", text(r)),
                     Raw::Text(r) => format!("text {}", text(r)),
                     Raw::Escaped(r) => format!("escaped {}", text(r)),
                 };
@@ -527,12 +746,14 @@ mod tests {
             })
             .collect();
         let expected = [
-            ("a", "int 1"),
-            ("b", "float -2.5e3"),
+            ("a", "int 1 1"),
+            ("b", "float -2.5e3 None"),
             ("c", "text x y"),
             ("d", "null"),
             ("e", "true"),
             ("f", r#"escaped "x\"y""#),
+            ("g", "float -0.000125 Some(-0.000125)"),
+            ("h", "text a long text of more than eight bytes"),
         ];
         let expected: Vec<(String, String)> = expected
             .iter()
@@ -543,7 +764,7 @@ mod tests {
         assert!(matches!(members(b"{ }", &mut found), Some(Line::Object(_))) && found.is_empty());
         assert!(members(b"{\"a\":-0}", &mut found).is_some());
         assert!(
-            matches!(found[0].1, Raw::Float(_)),
+            matches!(found[0].1, Raw::Float(_, Some(z)) if z == 0.0 && z.is_sign_negative()),
             "serde_json reads -0 as a float"
         );
         for unusual in [

@@ -141,17 +141,30 @@ impl Keys {
 /// The keys of every line of `reader` with their kinds, unsettled when a line has what
 /// the quick pass does not settle (see the module header; the keys' order still stands
 /// then, up to a line that is not a JSON object).
-pub(super) fn keys(mut reader: impl BufRead) -> std::io::Result<Keys> {
+pub(super) fn keys(reader: impl BufRead) -> std::io::Result<Keys> {
+    keys_of_head(reader, u64::MAX)
+}
+
+/// The keys of the lines of `reader` that start in its first `bytes` bytes, as [`keys`]
+/// finds them.
+pub(super) fn keys_of_head(mut reader: impl BufRead, bytes: u64) -> std::io::Result<Keys> {
     let mut keys = Keys::default();
     let mut line = Vec::with_capacity(1 << 12);
     let mut found = Vec::new();
-    while let Some(settled) = super::with_line(&mut reader, &mut line, |text| {
-        keys.note_line(text, &mut found)
-    })? {
-        if !settled {
-            // Not JSON, or not an object: arrow-json words the error.
-            keys.unsettled = true;
-            return Ok(keys);
+    let mut read = 0u64;
+    while read < bytes {
+        let noted = super::with_line(&mut reader, &mut line, |text| {
+            read += text.len() as u64;
+            keys.note_line(text, &mut found)
+        })?;
+        match noted {
+            None => break,
+            Some(true) => {}
+            Some(false) => {
+                // Not JSON, or not an object: arrow-json words the error.
+                keys.unsettled = true;
+                break;
+            }
         }
     }
     Ok(keys)
@@ -160,21 +173,10 @@ pub(super) fn keys(mut reader: impl BufRead) -> std::io::Result<Keys> {
 impl Keys {
     /// Notes the keys and kinds of `line` (`found` is room for its members); false when
     /// the line is not a JSON object.
-    fn note_line(&mut self, line: &[u8], found: &mut Vec<flat::Member>) -> bool {
+    pub(super) fn note_line(&mut self, line: &[u8], found: &mut Vec<flat::Member>) -> bool {
         if let Some(scanned) = flat::members(line, found) {
             if let flat::Line::Object(text) = scanned {
-                for (key, raw) in found.iter() {
-                    let name = &text[key.clone()];
-                    let seen = match raw {
-                        Raw::Null => Seen::Null,
-                        Raw::Bool(_) => Seen::Kind(Kinds::BOOL),
-                        Raw::Int(_) => Seen::Kind(Kinds::INT),
-                        Raw::Float(_) => Seen::Kind(Kinds::FLOAT),
-                        Raw::Text(_) | Raw::Escaped(_) => Seen::Kind(Kinds::TEXT),
-                    };
-                    self.note(name, seen);
-                }
-                self.next = 0;
+                self.note_members(text, found);
             }
             return true;
         }
@@ -188,6 +190,21 @@ impl Keys {
         }
         self.next = 0;
         true
+    }
+
+    /// Notes the members `found` (by [`flat::members`]) of the object on `line`.
+    pub(super) fn note_members(&mut self, line: &str, found: &[flat::Member]) {
+        for (key, raw) in found {
+            let seen = match raw {
+                Raw::Null => Seen::Null,
+                Raw::Bool(_) => Seen::Kind(Kinds::BOOL),
+                Raw::Int(..) => Seen::Kind(Kinds::INT),
+                Raw::Float(..) => Seen::Kind(Kinds::FLOAT),
+                Raw::Text(_) | Raw::Escaped(_) => Seen::Kind(Kinds::TEXT),
+            };
+            self.note(&line[key.clone()], seen);
+        }
+        self.next = 0;
     }
 
     /// The names of the keys in the order they first appear.

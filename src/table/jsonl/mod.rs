@@ -11,11 +11,14 @@
 
 mod flat;
 mod infer;
+mod stamp;
 
 pub use infer::Keys;
 
+use std::cell::Cell;
 use std::io::BufRead;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, StringArray};
@@ -34,6 +37,145 @@ pub fn read(path: &Path, types: &super::schema::Types) -> Result<Table, TableErr
 /// they are asked for.
 pub fn open(path: &Path, types: &super::schema::Types) -> Result<Batches, TableError> {
     decode(path, &typing(path, types)?, open_text(path)?)
+}
+
+/// The bytes of a file's head, whose lines type a file read in one pass ([`open_once`]).
+const HEAD_BYTES: u64 = 1 << 20;
+
+/// The batches of all of `path` read in one pass: typed from the lines of its first
+/// [`HEAD_BYTES`], each line's keys and kinds noted as it is decoded. Where a later line
+/// types the file otherwise (a new key, a float in an integer column, any value in a
+/// column that was only null), or does not decode, the stream ends with an error and
+/// `retyped` is set: the caller then reads the file again with [`open`], whose types
+/// and errors are the ones that stand. A file whose head the quick pass does not settle
+/// is read with [`open`] at once.
+pub(crate) fn open_once(
+    path: &Path,
+    types: &super::schema::Types,
+    retyped: Rc<Cell<bool>>,
+) -> Result<Batches, TableError> {
+    let head =
+        infer::keys_of_head(open_text(path)?, HEAD_BYTES).map_err(|source| TableError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let typed: Vec<String> = types.iter().map(|(name, _)| name.clone()).collect();
+    let given = |name: &str| typed.iter().any(|t| t == name);
+    let inferred = match head.schema(&given) {
+        Ok(inferred) if !head.unsettled => inferred,
+        _ => return open(path, types),
+    };
+    let typing = typing_of(path, &head, types)?;
+    if !typing.flat {
+        return open(path, types);
+    }
+    let watch = Watch {
+        keys: Keys::default(),
+        head: inferred,
+        typed,
+        retyped,
+    };
+    flat_batches(path, typing.schema, open_text(path)?, Some(watch))
+}
+
+/// A typing taken from a file's head, checked against every line as it is decoded.
+struct Watch {
+    /// The keys and kinds of the lines decoded so far.
+    keys: Keys,
+    /// The types the head gave (before `--schema`'s).
+    head: Schema,
+    /// The columns whose types `--schema` gives.
+    typed: Vec<String>,
+    /// Set when the lines type the file otherwise than its head.
+    retyped: Rc<Cell<bool>>,
+}
+
+impl Watch {
+    /// Whether the lines so far give the head's types (kinds only grow, so a difference
+    /// stays one).
+    fn holds(&self) -> bool {
+        let given = |name: &str| self.typed.iter().any(|t| t == name);
+        !self.keys.unsettled && self.keys.schema(&given).is_ok_and(|s| s == self.head)
+    }
+
+    /// The error that ends a stream whose head's types do not hold.
+    fn retyped(&self, path: &Path, line: usize) -> TableError {
+        self.retyped.set(true);
+        TableError::Malformed {
+            path: path.to_path_buf(),
+            detail: format!(
+                "line {line}: the types of the first lines do not hold here; read again with every line's types"
+            ),
+        }
+    }
+}
+
+/// The batches of all of `path` decoded with a `schema` known beforehand, in one pass
+/// and without inferring anything: for files of one producer, as the stock records are.
+///
+/// Semantics: every key of a line must be one of `schema`'s columns (an error names the
+/// key and the columns); a key missing from a line is null there, and an error for a
+/// non-nullable field, as is `null` for one; columns may be null, bool, int64, float64
+/// (integers read as floats), utf8 and `timestamp[ns]` without a zone, read from text
+/// `YYYY-MM-DD HH:MM:SS` (a `T` for the space, a fraction of a second allowed). Errors
+/// name the file, the line and, for JSON that does not parse, the column of the line.
+///
+/// ```no_run
+/// use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+/// use pardata::table::jsonl::open_with_schema;
+/// use std::path::Path;
+/// use std::sync::Arc;
+///
+/// let schema = Arc::new(Schema::new(vec![
+///     Field::new("time", DataType::Timestamp(TimeUnit::Nanosecond, None), false),
+///     Field::new("price", DataType::Float64, true),
+/// ]));
+/// let rows: usize = open_with_schema(Path::new("ticks.jsonl"), schema)?
+///     .map(|batch| batch.map(|b| b.num_rows()))
+///     .sum::<Result<_, _>>()?;
+/// # Ok::<(), pardata::table::TableError>(())
+/// ```
+pub fn open_with_schema(path: &Path, schema: Arc<Schema>) -> Result<Batches, TableError> {
+    decode_with_schema(path, schema, open_text(path)?)
+}
+
+/// The batches of the lines of `source` decoded as [`open_with_schema`] decodes a file's;
+/// `path` names them in errors.
+///
+/// ```
+/// use arrow::datatypes::{DataType, Field, Schema};
+/// use pardata::table::jsonl::decode_with_schema;
+/// use std::path::Path;
+/// use std::sync::Arc;
+///
+/// let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)]));
+/// let lines = std::io::Cursor::new(b"{\"x\":1}\n{}\n".to_vec());
+/// let batch = decode_with_schema(Path::new("memory"), schema, Box::new(lines))?
+///     .next()
+///     .unwrap()?;
+/// assert_eq!((batch.num_rows(), batch.column(0).null_count()), (2, 1));
+/// # Ok::<(), pardata::table::TableError>(())
+/// ```
+pub fn decode_with_schema(
+    path: &Path,
+    schema: Arc<Schema>,
+    source: Box<dyn BufRead>,
+) -> Result<Batches, TableError> {
+    let refused = schema
+        .fields()
+        .iter()
+        .find(|f| !flat::decodes_given(f.data_type()));
+    if let Some(other) = refused {
+        return Err(TableError::Column {
+            path: path.to_path_buf(),
+            detail: format!(
+                "column {:?}: a schema given beforehand takes null, bool, int64, float64, utf8 and timestamp[ns] columns, not {}",
+                other.name(),
+                other.data_type()
+            ),
+        });
+    }
+    flat_batches(path, schema, source, None)
 }
 
 /// The batches of the lines of `path` that start in `bytes` (see
@@ -128,7 +270,7 @@ fn malformed(path: &Path, error: ArrowError) -> TableError {
 fn decode(path: &Path, typing: &Typing, source: Box<dyn BufRead>) -> Result<Batches, TableError> {
     let schema = typing.schema.clone();
     if typing.flat {
-        return flat_batches(path, schema, source);
+        return flat_batches(path, schema, source, None);
     }
     let named = path.to_path_buf();
     let malformed = move |error: ArrowError| malformed(&named, error);
@@ -183,11 +325,13 @@ fn decode(path: &Path, typing: &Typing, source: Box<dyn BufRead>) -> Result<Batc
 }
 
 /// The batches of a flat file whose every line the quick pass read, decoded by
-/// [`flat::Decoder`].
+/// [`flat::Decoder`]; with a `watch`, each line's keys and kinds are checked against it
+/// as they are decoded (see [`open_once`]).
 fn flat_batches(
     path: &Path,
     schema: Arc<Schema>,
     mut reader: Box<dyn BufRead>,
+    mut watch: Option<Watch>,
 ) -> Result<Batches, TableError> {
     let mut decoder = flat::Decoder::new(schema.clone(), BATCH_ROWS);
     let named = path.to_path_buf();
@@ -203,7 +347,8 @@ fn flat_batches(
             detail,
         };
         while decoder.rows() < BATCH_ROWS {
-            match with_line(&mut reader, &mut line, |text| decoder.line(text)) {
+            let keys = watch.as_mut().map(|w| &mut w.keys);
+            match with_line(&mut reader, &mut line, |text| decoder.line(text, keys)) {
                 Ok(None) => {
                     done = true;
                     break;
@@ -212,7 +357,10 @@ fn flat_batches(
                     number += 1;
                     if let Err(detail) = decoded {
                         done = true;
-                        return Some(Err(failed(format!("line {number}: {detail}"))));
+                        return Some(Err(match &watch {
+                            Some(watch) => watch.retyped(&named, number),
+                            None => failed(format!("line {number}: {detail}")),
+                        }));
                     }
                 }
                 Err(source) => {
@@ -223,6 +371,10 @@ fn flat_batches(
                     }));
                 }
             }
+        }
+        if let Some(watch) = watch.as_ref().filter(|w| !w.holds()) {
+            done = true;
+            return Some(Err(watch.retyped(&named, number)));
         }
         if done && decoder.rows() == 0 {
             return None;
@@ -281,4 +433,103 @@ fn as_json_text(field: &Field, column: &ArrayRef) -> Result<ArrayRef, ArrowError
         );
     }
     Ok(Arc::new(StringArray::from(texts)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{consume, ReadOptions, Table};
+    use arrow::array::AsArray;
+    use arrow::datatypes::{Float64Type, Int64Type};
+
+    /// A file of `head` lines `{"a":<i>,"b":"x"}` (more than the head's bytes) and then
+    /// `tail`, in the system's temporary folder.
+    fn file_with_tail(name: &str, tail: &str) -> std::path::PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("pardata-once-{}-{name}.jsonl", std::process::id()));
+        let mut text = String::new();
+        let mut i = 0;
+        while (text.len() as u64) < HEAD_BYTES + 1000 {
+            text += &format!("{{\"a\":{i},\"b\":\"x\"}}\n");
+            i += 1;
+        }
+        text += tail;
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn read_both(path: &Path) -> (Result<Table, String>, Result<Table, String>) {
+        let options = ReadOptions::default();
+        let once = consume(path, &options, Batches::into_table).map_err(|e| e.to_string());
+        let twice = open(path, &options.types)
+            .and_then(Batches::into_table)
+            .map_err(|e| e.to_string());
+        (once, twice)
+    }
+
+    fn rows(table: &Table) -> Vec<RecordBatch> {
+        let batch = arrow::compute::concat_batches(&table.schema, &table.batches).unwrap();
+        vec![batch]
+    }
+
+    #[test]
+    fn a_file_read_once_has_the_types_of_every_line() {
+        let cases = [
+            ("same", "{\"a\":-1,\"b\":null}\n", "a: Int64, b: Utf8"),
+            ("float", "{\"a\":0.5,\"b\":\"y\"}\n", "a: Float64, b: Utf8"),
+            (
+                "new-key",
+                "{\"a\":1,\"c\":true}\n",
+                "a: Int64, b: Utf8, c: Boolean",
+            ),
+            (
+                "nested",
+                "{\"a\":1,\"b\":\"x\",\"d\":{\"e\":1}}\n",
+                "a: Int64, b: Utf8, d: Utf8",
+            ),
+        ];
+        for (name, tail, types) in cases {
+            let path = file_with_tail(name, tail);
+            let (once, twice) = read_both(&path);
+            let (once, twice) = (once.unwrap(), twice.unwrap());
+            let described: Vec<String> = once
+                .schema
+                .fields()
+                .iter()
+                .map(|f| format!("{}: {}", f.name(), f.data_type()))
+                .collect();
+            assert_eq!(described.join(", "), types, "{name}");
+            assert_eq!(rows(&once), rows(&twice), "{name}");
+            let last = rows(&once).remove(0);
+            let a = last.column(0);
+            let end = a.len() - 1;
+            match a.data_type() {
+                DataType::Float64 => {
+                    let a = a.as_primitive::<Float64Type>();
+                    assert_eq!((a.value(1), a.value(end)), (1.0, 0.5), "{name}");
+                }
+                _ => assert_eq!(a.as_primitive::<Int64Type>().value(1), 1, "{name}"),
+            }
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_later_line_that_conflicts_gives_the_error_of_every_line() {
+        for (name, tail, error) in [
+            (
+                "text",
+                "{\"a\":\"seven\"}\n",
+                "key \"a\" holds integers and text",
+            ),
+            ("broken", "{\"a\":1,\n", "EOF while parsing"),
+        ] {
+            let path = file_with_tail(name, tail);
+            let (once, twice) = read_both(&path);
+            let (once, twice) = (once.unwrap_err(), twice.unwrap_err());
+            assert_eq!(once, twice, "{name}");
+            assert!(once.contains(error), "{name}: {once}");
+            std::fs::remove_file(path).unwrap();
+        }
+    }
 }
