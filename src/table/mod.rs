@@ -34,6 +34,8 @@ pub mod stream;
 pub mod write;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 pub use batches::Batches;
 
@@ -259,9 +261,9 @@ pub fn consume<T>(
     options: &ReadOptions,
     mut consume: impl FnMut(Batches) -> Result<T, TableError>,
 ) -> Result<T, TableError> {
-    let retyped = std::rc::Rc::new(std::cell::Cell::new(false));
+    let retyped = Arc::new(AtomicBool::new(false));
     let once = consume(open_as(path, options, Some(&retyped))?);
-    if !retyped.get() {
+    if !retyped.load(Ordering::Relaxed) {
         return once;
     }
     consume(open(path, options)?)
@@ -291,12 +293,13 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Batches, TableError> {
 fn open_as(
     path: &Path,
     options: &ReadOptions,
-    once: Option<&std::rc::Rc<std::cell::Cell<bool>>>,
+    once: Option<&Arc<AtomicBool>>,
 ) -> Result<Batches, TableError> {
     let format = Format::of(path);
     if let Some(text @ (Format::Csv | Format::JsonLines)) = format {
         if !pieces::compressed(path) {
-            if let Some(batches) = parallel::open(path, text, options, 0..file_size(path)?)? {
+            let bytes = 0..file_size(path)?;
+            if let Some(batches) = parallel::open(path, text, options, bytes, once)? {
                 return Ok(batches);
             }
         }

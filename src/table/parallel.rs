@@ -11,7 +11,9 @@
 //!   line end (JSON text has no raw line breaks inside strings).
 //! - The types are the sequential reader's: a CSV's from the head of the file, a JSON
 //!   Lines text's from the keys of every stretch merged in file order (the kinds of a key
-//!   over all lines, as [`super::jsonl::typing`] finds them from the whole text).
+//!   over all lines, as [`super::jsonl::typing`] finds them from the whole text); or, read
+//!   once ([`super::consume`]), from its head, each stretch checked against it as it is
+//!   parsed, and the text read again as above when one does not keep them.
 //! - The first error in file order is the one given, naming the file and the line (lines
 //!   counted from the stretch's first byte); nothing comes after it.
 //! - Memory: the stretches of one round (as many as there are threads) and those parsed
@@ -20,6 +22,7 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{mpsc, Arc};
 
 use arrow::compute::concat_batches;
@@ -47,6 +50,7 @@ pub(super) fn open(
     format: Format,
     options: &ReadOptions,
     bytes: Range<u64>,
+    once: Option<&Arc<AtomicBool>>,
 ) -> Result<Option<Batches>, TableError> {
     let threads = rayon::current_num_threads();
     let stretch = stretch_bytes();
@@ -64,22 +68,37 @@ pub(super) fn open(
     let (reader, schema, cuts): (Reader, SchemaRef, Option<Vec<Range<u64>>>) = match format {
         Format::JsonLines => {
             let cuts = record_cuts(path, bytes.clone(), stretch, None)?;
-            let typing = match options.json_typings.get(path) {
-                Some(typing) => typing.clone(),
-                None => {
-                    let keys: Vec<jsonl::Keys> = cuts
-                        .par_iter()
-                        .map(|r| jsonl::piece_keys(path, r.clone()))
-                        .collect::<Result<_, _>>()?;
-                    let mut merged = keys[0].clone();
-                    keys[1..].iter().for_each(|later| merged.merge(later));
-                    jsonl::typing_of(path, &merged, &options.types)?
+            // Read once, each stretch checked against the head's types, when asked and
+            // the ranks did not agree the types already.
+            let head = match once.filter(|_| !options.json_typings.contains_key(path)) {
+                Some(retyped) => {
+                    let lines = super::pieces::LineRange::of(path, bytes.clone())?.open()?;
+                    jsonl::Once::of_head(path, lines, &options.types, retyped.clone())?
                 }
+                None => None,
             };
-            // Opening reads no batch yet: it only gives the schema.
-            let schema = jsonl::open_range(path, &typing, cuts[0].clone())?.schema;
-            let reader: Reader = Arc::new(move |r| jsonl::open_range(&owned, &typing, r));
-            (reader, schema, Some(cuts))
+            if let Some(once) = head {
+                let schema = once.typing.schema.clone();
+                let reader: Reader = Arc::new(move |r| jsonl::open_range_once(&owned, &once, r));
+                (reader, schema, Some(cuts))
+            } else {
+                let typing = match options.json_typings.get(path) {
+                    Some(typing) => typing.clone(),
+                    None => {
+                        let keys: Vec<jsonl::Keys> = cuts
+                            .par_iter()
+                            .map(|r| jsonl::piece_keys(path, r.clone()))
+                            .collect::<Result<_, _>>()?;
+                        let mut merged = keys[0].clone();
+                        keys[1..].iter().for_each(|later| merged.merge(later));
+                        jsonl::typing_of(path, &merged, &options.types)?
+                    }
+                };
+                // Opening reads no batch yet: it only gives the schema.
+                let schema = jsonl::open_range(path, &typing, cuts[0].clone())?.schema;
+                let reader: Reader = Arc::new(move |r| jsonl::open_range(&owned, &typing, r));
+                (reader, schema, Some(cuts))
+            }
         }
         _ => {
             let schema = Arc::new(csv::infer(path, options)?);

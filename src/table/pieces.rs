@@ -190,7 +190,9 @@ pub fn read_piece(piece: &Piece, options: &ReadOptions) -> Result<Table, TableEr
             }
             let lines = LineRange::of(&piece.path, bytes.clone())?;
             let exact = lines.start..lines.end;
-            if let Some(batches) = super::parallel::open(&piece.path, format, &options, exact)? {
+            if let Some(batches) =
+                super::parallel::open(&piece.path, format, &options, exact, None)?
+            {
                 return batches.into_table();
             }
             match format {

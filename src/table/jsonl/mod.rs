@@ -15,10 +15,9 @@ mod stamp;
 
 pub use infer::Keys;
 
-use std::cell::Cell;
 use std::io::BufRead;
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, StringArray};
@@ -39,68 +38,129 @@ pub fn open(path: &Path, types: &super::schema::Types) -> Result<Batches, TableE
     decode(path, &typing(path, types)?, open_text(path)?)
 }
 
-/// The bytes of a file's head, whose lines type a file read in one pass ([`open_once`]).
-const HEAD_BYTES: u64 = 1 << 20;
+/// The bytes of a file's head, whose lines type a file read in one pass ([`Once`]): 1 MiB,
+/// or `$PARDATA_HEAD_BYTES` (tests use a short head to see files read again).
+fn head_bytes() -> u64 {
+    std::env::var("PARDATA_HEAD_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&b| b > 0)
+        .unwrap_or(1 << 20)
+}
 
-/// The batches of all of `path` read in one pass: typed from the lines of its first
-/// [`HEAD_BYTES`], each line's keys and kinds noted as it is decoded. Where a later line
-/// types the file otherwise (a new key, a float in an integer column, any value in a
-/// column that was only null), or does not decode, the stream ends with an error and
-/// `retyped` is set: the caller then reads the file again with [`open`], whose types
-/// and errors are the ones that stand. A file whose head the quick pass does not settle
-/// is read with [`open`] at once.
+/// The batches of all of `path` read in one pass, typed from its head ([`Once`]); a
+/// file whose head does not settle its types is read with [`open`] at once.
 pub(crate) fn open_once(
     path: &Path,
     types: &super::schema::Types,
-    retyped: Rc<Cell<bool>>,
+    retyped: Arc<AtomicBool>,
 ) -> Result<Batches, TableError> {
-    let head =
-        infer::keys_of_head(open_text(path)?, HEAD_BYTES).map_err(|source| TableError::Io {
+    match Once::of_head(path, open_text(path)?, types, retyped)? {
+        Some(once) => flat_batches(
+            path,
+            once.typing.schema.clone(),
+            open_text(path)?,
+            Some(once.watch()),
+        ),
+        None => open(path, types),
+    }
+}
+
+/// The batches of the lines of `path` that start in `bytes`, read in one pass with the
+/// file's head typing `once` (a stretch of a file read by several threads).
+pub(crate) fn open_range_once(
+    path: &Path,
+    once: &Once,
+    bytes: std::ops::Range<u64>,
+) -> Result<Batches, TableError> {
+    let lines = super::pieces::LineRange::of(path, bytes)?;
+    let schema = once.typing.schema.clone();
+    let batches = flat_batches(path, schema.clone(), lines.open()?, Some(once.watch()))?;
+    Ok(Batches::new(path, schema, batches, lines.note()))
+}
+
+/// A file read in one pass: typed from the lines of its first [`head_bytes`], each
+/// line's keys and kinds noted as it is decoded. Where a later line types the file
+/// otherwise (a new key, a float in an integer column, any value in a column that was
+/// only null) or does not decode, the stream ends with an error and `retyped` is set:
+/// the caller then reads the file again with [`open`], whose types and errors are the
+/// ones that stand. The check needs no order: a stretch of lines that keeps the head's
+/// types with the head's keys noted first keeps them with any other such stretch, as
+/// kinds only add up.
+#[derive(Clone)]
+pub(crate) struct Once {
+    /// The typing from the head, with `--schema`'s types.
+    pub(crate) typing: Typing,
+    /// The keys and kinds of the head's lines.
+    head: Keys,
+    /// The types the head gave (before `--schema`'s).
+    inferred: Schema,
+    /// The columns whose types `--schema` gives.
+    typed: Vec<String>,
+    /// Set when some lines type the file otherwise than its head.
+    retyped: Arc<AtomicBool>,
+}
+
+impl Once {
+    /// The typing of the head of `source` (lines of `path`), or `None` when the quick pass
+    /// does not settle it or the flat decoder does not take its types.
+    pub(crate) fn of_head(
+        path: &Path,
+        source: Box<dyn BufRead>,
+        types: &super::schema::Types,
+        retyped: Arc<AtomicBool>,
+    ) -> Result<Option<Once>, TableError> {
+        let head = infer::keys_of_head(source, head_bytes()).map_err(|source| TableError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-    let typed: Vec<String> = types.iter().map(|(name, _)| name.clone()).collect();
-    let given = |name: &str| typed.iter().any(|t| t == name);
-    let inferred = match head.schema(&given) {
-        Ok(inferred) if !head.unsettled => inferred,
-        _ => return open(path, types),
-    };
-    let typing = typing_of(path, &head, types)?;
-    if !typing.flat {
-        return open(path, types);
+        let typed: Vec<String> = types.iter().map(|(name, _)| name.clone()).collect();
+        let given = |name: &str| typed.iter().any(|t| t == name);
+        let inferred = match head.schema(&given) {
+            Ok(inferred) if !head.unsettled => inferred,
+            _ => return Ok(None),
+        };
+        let typing = typing_of(path, &head, types)?;
+        Ok(typing.flat.then_some(Once {
+            typing,
+            head,
+            inferred,
+            typed,
+            retyped,
+        }))
     }
-    let watch = Watch {
-        keys: Keys::default(),
-        head: inferred,
-        typed,
-        retyped,
-    };
-    flat_batches(path, typing.schema, open_text(path)?, Some(watch))
+
+    /// A check of lines against the head, the head's keys noted first.
+    fn watch(&self) -> Watch {
+        Watch {
+            keys: self.head.clone(),
+            once: self.clone(),
+        }
+    }
 }
 
-/// A typing taken from a file's head, checked against every line as it is decoded.
+/// The lines decoded so far checked against a head's types.
 struct Watch {
-    /// The keys and kinds of the lines decoded so far.
+    /// The keys and kinds of the head and of the lines decoded so far.
     keys: Keys,
-    /// The types the head gave (before `--schema`'s).
-    head: Schema,
-    /// The columns whose types `--schema` gives.
-    typed: Vec<String>,
-    /// Set when the lines type the file otherwise than its head.
-    retyped: Rc<Cell<bool>>,
+    once: Once,
 }
 
 impl Watch {
     /// Whether the lines so far give the head's types (kinds only grow, so a difference
     /// stays one).
     fn holds(&self) -> bool {
-        let given = |name: &str| self.typed.iter().any(|t| t == name);
-        !self.keys.unsettled && self.keys.schema(&given).is_ok_and(|s| s == self.head)
+        let given = |name: &str| self.once.typed.iter().any(|t| t == name);
+        !self.keys.unsettled
+            && self
+                .keys
+                .schema(&given)
+                .is_ok_and(|s| s == self.once.inferred)
     }
 
     /// The error that ends a stream whose head's types do not hold.
     fn retyped(&self, path: &Path, line: usize) -> TableError {
-        self.retyped.set(true);
+        self.once.retyped.store(true, Ordering::Relaxed);
         TableError::Malformed {
             path: path.to_path_buf(),
             detail: format!(
@@ -449,7 +509,7 @@ mod tests {
             std::env::temp_dir().join(format!("pardata-once-{}-{name}.jsonl", std::process::id()));
         let mut text = String::new();
         let mut i = 0;
-        while (text.len() as u64) < HEAD_BYTES + 1000 {
+        while (text.len() as u64) < head_bytes() + 1000 {
             text += &format!("{{\"a\":{i},\"b\":\"x\"}}\n");
             i += 1;
         }
