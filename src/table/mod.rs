@@ -316,6 +316,16 @@ fn open_as(
     }
 }
 
+/// A number of bytes from the environment variable `name` (a positive integer), or
+/// `default`: the sizes that tests make small.
+fn bytes_from_env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&b| b > 0)
+        .unwrap_or(default)
+}
+
 /// The bytes of the file at `path`.
 pub(crate) fn file_size(path: &Path) -> Result<u64, TableError> {
     let metadata = std::fs::metadata(path).map_err(|source| TableError::Io {

@@ -34,11 +34,7 @@ use super::{csv, jsonl, Batches, Format, ReadOptions, TableError, BATCH_ROWS};
 
 /// The bytes of one stretch: 4 MiB, or `$PARDATA_STRETCH_BYTES`.
 fn stretch_bytes() -> u64 {
-    std::env::var("PARDATA_STRETCH_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&b| b > 0)
-        .unwrap_or(4 << 20)
+    super::bytes_from_env("PARDATA_STRETCH_BYTES", 4 << 20)
 }
 
 /// The batches of the records of `path` (CSV or JSON Lines, not compressed) in `bytes`,

@@ -41,11 +41,7 @@ pub fn open(path: &Path, types: &super::schema::Types) -> Result<Batches, TableE
 /// The bytes of a file's head, whose lines type a file read in one pass ([`Once`]): 1 MiB,
 /// or `$PARDATA_HEAD_BYTES` (tests use a short head to see files read again).
 fn head_bytes() -> u64 {
-    std::env::var("PARDATA_HEAD_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&b| b > 0)
-        .unwrap_or(1 << 20)
+    super::bytes_from_env("PARDATA_HEAD_BYTES", 1 << 20)
 }
 
 /// The batches of all of `path` read in one pass, typed from its head ([`Once`]); a
