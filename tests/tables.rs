@@ -50,12 +50,15 @@ fn convert_writes_every_format_as_pandas_reads_the_input() {
         "spelled.csv",
         "records.jsonl",
         "flat.jsonl",
+        "settled.jsonl",
         "trips.parquet",
     ];
     // Ranks and threads per rank; with threads, each text is cut into stretches of about
     // 1,000 bytes (outside quotes) that the threads parse at once. JSON Lines files read
-    // whole are typed from their head and checked line by line: at 3 ranks and at 2 x 2
-    // the head is 60 bytes (a line), so later lines retype them and they are read again.
+    // whole are typed from their head and checked line by line: `settled.jsonl` keeps its
+    // head's types to the end and is read once; `flat.jsonl` turns an integer key
+    // fractional on line 66,001 and is read again; at 3 ranks and at 2 x 2 the head is 60
+    // bytes (a line), so both are retyped and read again.
     let runs = [(1, "1"), (3, "1"), (1, "3"), (2, "2")];
     for (to, extension) in [("parquet", "parquet"), ("csv", "csv"), ("jsonl", "jsonl")] {
         let mut outputs = Vec::new();
@@ -72,7 +75,7 @@ fn convert_writes_every_format_as_pandas_reads_the_input() {
                 ("PARDATA_HEAD_BYTES", head),
             ];
             let run = launch(ranks, &args, &env).ok();
-            assert!(run.stdout.contains("convert: 6 files to"), "{}", run.stdout);
+            assert!(run.stdout.contains("convert: 7 files to"), "{}", run.stdout);
             outputs.push(common::read_tree(&out));
         }
         for (i, (ranks, threads)) in runs.iter().enumerate().skip(1) {

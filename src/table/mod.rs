@@ -34,7 +34,6 @@ pub mod stream;
 pub mod write;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub use batches::Batches;
@@ -239,12 +238,13 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
 }
 
 /// What `consume` makes of all the record batches of a file, read in one pass where
-/// that gives the batches [`open`] gives: a JSON Lines file read by one thread is typed
-/// from its head and checked as it is decoded; when a later line types it otherwise,
-/// the first batches given are left and `consume` is called again with [`open`]'s
-/// batches (so it must start afresh each time: collect into a new table, write a
-/// temporary file). The other formats, and JSON Lines read by several threads, are
-/// [`open`]'s batches once.
+/// that gives the batches [`open`] gives: a JSON Lines file is typed from its head and
+/// checked as it is decoded (by one thread or several). When a later line types it
+/// otherwise, or anything fails, the first batches given are left and `consume` is
+/// called again with [`open`]'s batches, whose types and errors are the ones that stand
+/// (so it must start afresh each time: collect into a new table, write a temporary file;
+/// and it must take every batch: one that stops early has the head's types). The other
+/// formats are [`open`]'s batches once.
 ///
 /// ```no_run
 /// use pardata::table::{consume, ReadOptions};
@@ -261,12 +261,12 @@ pub fn consume<T>(
     options: &ReadOptions,
     mut consume: impl FnMut(Batches) -> Result<T, TableError>,
 ) -> Result<T, TableError> {
-    let retyped = Arc::new(AtomicBool::new(false));
-    let once = consume(open_as(path, options, Some(&retyped))?);
-    if !retyped.load(Ordering::Relaxed) {
-        return once;
+    let flags = Arc::new(jsonl::ReadOnce::default());
+    match consume(open_as(path, options, Some(&flags))?) {
+        Ok(done) if !flags.retyped() => Ok(done),
+        Err(error) if !flags.read() => Err(error),
+        _ => consume(open(path, options)?),
     }
-    consume(open(path, options)?)
 }
 
 /// The record batches of a whole file of any of the data layer's formats, read as they
@@ -289,11 +289,11 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Batches, TableError> {
 }
 
 /// [`open`]'s batches, or with `once` a JSON Lines file's in one pass
-/// ([`jsonl::open_once`], which sets `once` when the file must be read again).
+/// ([`jsonl::open_once`], which notes in `once` what it did).
 fn open_as(
     path: &Path,
     options: &ReadOptions,
-    once: Option<&Arc<AtomicBool>>,
+    once: Option<&Arc<jsonl::ReadOnce>>,
 ) -> Result<Batches, TableError> {
     let format = Format::of(path);
     if let Some(text @ (Format::Csv | Format::JsonLines)) = format {
@@ -307,7 +307,7 @@ fn open_as(
     match format {
         Some(Format::Csv) => csv::open(path, options),
         Some(Format::JsonLines) => match once {
-            Some(retyped) => jsonl::open_once(path, &options.types, retyped.clone()),
+            Some(flags) => jsonl::open_once(path, &options.types, flags.clone()),
             None => jsonl::open(path, &options.types),
         },
         Some(Format::Parquet) => parquet::open(path, None, options.columns.as_deref()),

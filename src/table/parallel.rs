@@ -22,7 +22,6 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::{mpsc, Arc};
 
 use arrow::compute::concat_batches;
@@ -46,7 +45,7 @@ pub(super) fn open(
     format: Format,
     options: &ReadOptions,
     bytes: Range<u64>,
-    once: Option<&Arc<AtomicBool>>,
+    once: Option<&Arc<jsonl::ReadOnce>>,
 ) -> Result<Option<Batches>, TableError> {
     let threads = rayon::current_num_threads();
     let stretch = stretch_bytes();
@@ -67,9 +66,9 @@ pub(super) fn open(
             // Read once, each stretch checked against the head's types, when asked and
             // the ranks did not agree the types already.
             let head = match once.filter(|_| !options.json_typings.contains_key(path)) {
-                Some(retyped) => {
+                Some(flags) => {
                     let lines = super::pieces::LineRange::of(path, bytes.clone())?.open()?;
-                    jsonl::Once::of_head(path, lines, &options.types, retyped.clone())?
+                    jsonl::Once::of_head(path, lines, &options.types, flags.clone())?
                 }
                 None => None,
             };

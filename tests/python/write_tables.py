@@ -91,6 +91,9 @@ for k in range(0, count, 7):
     record = json.loads(flat_lines[k])
     del record["score"]
     flat_lines[k] = json.dumps(dict(reversed(list(record.items()))))
+# The same lines before the late fraction: a file whose head's types hold to its end,
+# read once (by one thread, or by several in stretches checked against the head).
+(out / "settled.jsonl").write_text("\n".join(flat_lines) + "\n")
 late = json.loads(flat_lines[66_000])
 late["qty"] = 2.5
 flat_lines[66_000] = json.dumps(late)

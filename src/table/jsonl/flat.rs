@@ -1,5 +1,5 @@
 //! The fast path of JSON Lines: a scanner of one flat JSON object (keys and plain values,
-//! no escapes) that hands out the raw bytes of each member, and a decoder that puts the
+//! no escapes) that hands out where each member is (with numbers' values), and a decoder that puts the
 //! members of many lines straight into Arrow columns of a known schema.
 //!
 //! Semantics: the scanner accepts only what JSON allows (the line must be UTF-8, the
@@ -177,7 +177,8 @@ fn number(line: &[u8], at: usize) -> Option<(Raw, usize)> {
     let whole = at + usize::from(negative);
     let (mut end, mut mantissa) = digits(line, whole, 0);
     let whole_digits = end - whole;
-    if whole_digits == 0 || (whole_digits > 1 && line[whole] == b'0') {
+    // Past 300 digits a float may overflow, which serde_json refuses: let it say so.
+    if whole_digits == 0 || whole_digits > 300 || (whole_digits > 1 && line[whole] == b'0') {
         return None;
     }
     let (mut integer, mut decimals) = (true, 0);
@@ -481,17 +482,22 @@ impl Decoder {
                 self.nullable(column)?;
             }
             if !self.columns[column].push(line, raw) {
-                if let Raw::Escaped(quoted) = raw {
-                    return Err(format!(
-                        "key {key:?}: {} is not a valid JSON string",
-                        &line[quoted.clone()]
-                    ));
-                }
                 let value = match raw {
-                    Raw::Text(text) => Some(&line[text.clone()]),
+                    Raw::Text(text) => Some(std::borrow::Cow::Borrowed(&line[text.clone()])),
+                    Raw::Escaped(quoted) => {
+                        let quoted = &line[quoted.clone()];
+                        match serde_json::from_str::<std::borrow::Cow<'_, str>>(quoted) {
+                            Ok(text) => Some(text),
+                            Err(_) => {
+                                return Err(format!(
+                                    "key {key:?}: {quoted} is not a valid JSON string"
+                                ))
+                            }
+                        }
+                    }
                     _ => None,
                 };
-                return Err(self.mismatch(column, value));
+                return Err(self.mismatch(column, value.as_deref()));
             }
         }
         self.next = 0;
@@ -704,6 +710,14 @@ mod tests {
             (
                 "{\"t\":5}",
                 "key \"t\": a value that is not a time as text (YYYY-MM-DD HH:MM:SS)",
+            ),
+            (
+                "{\"t\":\"1970-01-01 00:00:01\",\"p\":\"n\\/a\"}",
+                "key \"p\": a value that is not Float64",
+            ),
+            (
+                "{\"t\":\"1970\\u002d02-30 00:00:00\"}",
+                "key \"t\": \"1970-02-30 00:00:00\" is not a time (YYYY-MM-DD HH:MM:SS)",
             ),
             (
                 "{\"t\":\"1970-01-01 00:00:01\",\"q\":1}",

@@ -49,9 +49,9 @@ fn head_bytes() -> u64 {
 pub(crate) fn open_once(
     path: &Path,
     types: &super::schema::Types,
-    retyped: Arc<AtomicBool>,
+    flags: Arc<ReadOnce>,
 ) -> Result<Batches, TableError> {
-    match Once::of_head(path, open_text(path)?, types, retyped)? {
+    match Once::of_head(path, open_text(path)?, types, flags)? {
         Some(once) => flat_batches(
             path,
             once.typing.schema.clone(),
@@ -78,9 +78,9 @@ pub(crate) fn open_range_once(
 /// A file read in one pass: typed from the lines of its first [`head_bytes`], each
 /// line's keys and kinds noted as it is decoded. Where a later line types the file
 /// otherwise (a new key, a float in an integer column, any value in a column that was
-/// only null) or does not decode, the stream ends with an error and `retyped` is set:
-/// the caller then reads the file again with [`open`], whose types and errors are the
-/// ones that stand. The check needs no order: a stretch of lines that keeps the head's
+/// only null) or does not decode, the stream ends with an error and [`ReadOnce`] says it
+/// was retyped: the caller then reads the file again with [`open`], whose types and
+/// errors are the ones that stand (as it does after any failure of a file read once). The check needs no order: a stretch of lines that keeps the head's
 /// types with the head's keys noted first keeps them with any other such stretch, as
 /// kinds only add up.
 #[derive(Clone)]
@@ -93,8 +93,28 @@ pub(crate) struct Once {
     inferred: Schema,
     /// The columns whose types `--schema` gives.
     typed: Vec<String>,
-    /// Set when some lines type the file otherwise than its head.
-    retyped: Arc<AtomicBool>,
+    /// What the reading did, for the caller.
+    flags: Arc<ReadOnce>,
+}
+
+/// What a reading in one pass did: whether the file was read once (its head typed it),
+/// and whether some lines typed it otherwise, so that it must be read again.
+#[derive(Debug, Default)]
+pub(crate) struct ReadOnce {
+    read: AtomicBool,
+    retyped: AtomicBool,
+}
+
+impl ReadOnce {
+    /// Whether the file was read in one pass, typed from its head.
+    pub(crate) fn read(&self) -> bool {
+        self.read.load(Ordering::Relaxed)
+    }
+
+    /// Whether some lines typed the file otherwise than its head.
+    pub(crate) fn retyped(&self) -> bool {
+        self.retyped.load(Ordering::Relaxed)
+    }
 }
 
 impl Once {
@@ -104,7 +124,7 @@ impl Once {
         path: &Path,
         source: Box<dyn BufRead>,
         types: &super::schema::Types,
-        retyped: Arc<AtomicBool>,
+        flags: Arc<ReadOnce>,
     ) -> Result<Option<Once>, TableError> {
         let head = infer::keys_of_head(source, head_bytes()).map_err(|source| TableError::Io {
             path: path.to_path_buf(),
@@ -116,13 +136,18 @@ impl Once {
             Ok(inferred) if !head.unsettled => inferred,
             _ => return Ok(None),
         };
-        let typing = typing_of(path, &head, types)?;
-        Ok(typing.flat.then_some(Once {
+        // A --schema naming a key the head lacks: the reading of every line words it.
+        let typing = match typing_of(path, &head, types) {
+            Ok(typing) if typing.flat => typing,
+            _ => return Ok(None),
+        };
+        flags.read.store(true, Ordering::Relaxed);
+        Ok(Some(Once {
             typing,
             head,
             inferred,
             typed,
-            retyped,
+            flags,
         }))
     }
 
@@ -145,18 +170,25 @@ struct Watch {
 impl Watch {
     /// Whether the lines so far give the head's types (kinds only grow, so a difference
     /// stays one).
+    /// A column whose type `--schema` gives keeps it whatever its values' kinds, so only
+    /// its place counts.
     fn holds(&self) -> bool {
         let given = |name: &str| self.once.typed.iter().any(|t| t == name);
+        let Ok(now) = self.keys.schema(&given) else {
+            return false;
+        };
+        let head = self.once.inferred.fields();
         !self.keys.unsettled
-            && self
-                .keys
-                .schema(&given)
-                .is_ok_and(|s| s == self.once.inferred)
+            && now.fields().len() == head.len()
+            && now.fields().iter().zip(head).all(|(now, head)| {
+                now.name() == head.name()
+                    && (given(now.name()) || now.data_type() == head.data_type())
+            })
     }
 
     /// The error that ends a stream whose head's types do not hold.
     fn retyped(&self, path: &Path, line: usize) -> TableError {
-        self.once.retyped.store(true, Ordering::Relaxed);
+        self.once.flags.retyped.store(true, Ordering::Relaxed);
         TableError::Malformed {
             path: path.to_path_buf(),
             detail: format!(
@@ -514,13 +546,17 @@ mod tests {
         path
     }
 
-    fn read_both(path: &Path) -> (Result<Table, String>, Result<Table, String>) {
+    /// The file read once (with what that reading did: read once, retyped) and read
+    /// with every line's types first.
+    fn read_both(path: &Path) -> (Result<Table, String>, (bool, bool), Result<Table, String>) {
         let options = ReadOptions::default();
+        let flags = Arc::new(ReadOnce::default());
+        let _ = crate::table::open_as(path, &options, Some(&flags)).and_then(Batches::into_table);
         let once = consume(path, &options, Batches::into_table).map_err(|e| e.to_string());
         let twice = open(path, &options.types)
             .and_then(Batches::into_table)
             .map_err(|e| e.to_string());
-        (once, twice)
+        (once, (flags.read(), flags.retyped()), twice)
     }
 
     fn rows(table: &Table) -> Vec<RecordBatch> {
@@ -530,23 +566,32 @@ mod tests {
 
     #[test]
     fn a_file_read_once_has_the_types_of_every_line() {
+        // Whether the head's types hold to the end (else the file is read again).
         let cases = [
-            ("same", "{\"a\":-1,\"b\":null}\n", "a: Int64, b: Utf8"),
-            ("float", "{\"a\":0.5,\"b\":\"y\"}\n", "a: Float64, b: Utf8"),
+            ("same", "{\"a\":-1,\"b\":null}\n", "a: Int64, b: Utf8", true),
+            (
+                "float",
+                "{\"a\":0.5,\"b\":\"y\"}\n",
+                "a: Float64, b: Utf8",
+                false,
+            ),
             (
                 "new-key",
                 "{\"a\":1,\"c\":true}\n",
                 "a: Int64, b: Utf8, c: Boolean",
+                false,
             ),
             (
                 "nested",
                 "{\"a\":1,\"b\":\"x\",\"d\":{\"e\":1}}\n",
                 "a: Int64, b: Utf8, d: Utf8",
+                false,
             ),
         ];
-        for (name, tail, types) in cases {
+        for (name, tail, types, held) in cases {
             let path = file_with_tail(name, tail);
-            let (once, twice) = read_both(&path);
+            let (once, flags, twice) = read_both(&path);
+            assert_eq!(flags, (true, !held), "{name}: (read once, retyped)");
             let (once, twice) = (once.unwrap(), twice.unwrap());
             let described: Vec<String> = once
                 .schema
@@ -578,10 +623,17 @@ mod tests {
                 "{\"a\":\"seven\"}\n",
                 "key \"a\" holds integers and text",
             ),
+            // Decoded (a text column keeps numbers as written), but the kinds conflict.
+            (
+                "number-in-text",
+                "{\"a\":1,\"b\":2}\n",
+                "key \"b\" holds integers and text",
+            ),
             ("broken", "{\"a\":1,\n", "EOF while parsing"),
         ] {
             let path = file_with_tail(name, tail);
-            let (once, twice) = read_both(&path);
+            let (once, flags, twice) = read_both(&path);
+            assert_eq!(flags, (true, true), "{name}: (read once, retyped)");
             let (once, twice) = (once.unwrap_err(), twice.unwrap_err());
             assert_eq!(once, twice, "{name}");
             assert!(once.contains(error), "{name}: {once}");

@@ -12,8 +12,8 @@ use chrono::NaiveDateTime;
 /// Reads the times of one column, keeping the date of the last one.
 #[derive(Debug, Default)]
 pub(super) struct Stamps {
-    date: [u8; 10],
-    midnight_ns: i64,
+    /// The date of the last time read, and its midnight in nanoseconds.
+    last: Option<([u8; 10], i64)>,
 }
 
 impl Stamps {
@@ -26,17 +26,26 @@ impl Stamps {
         if !plain {
             return parse_timestamp(text);
         }
-        if b[..10] != self.date {
-            self.midnight_ns = parse_timestamp(&format!("{} 00:00:00", &text[..10]))?;
-            self.date.copy_from_slice(&b[..10]);
-        }
+        let midnight_ns = match self.last {
+            Some((date, midnight_ns)) if date[..] == b[..10] => midnight_ns,
+            _ => {
+                let midnight_ns = parse_timestamp(&format!("{} 00:00:00", &text[..10]))?;
+                let mut date = [0; 10];
+                date.copy_from_slice(&b[..10]);
+                self.last = Some((date, midnight_ns));
+                midnight_ns
+            }
+        };
         let two = |i: usize| -> Option<i64> {
             (b[i].is_ascii_digit() && b[i + 1].is_ascii_digit())
                 .then(|| i64::from(b[i] - b'0') * 10 + i64::from(b[i + 1] - b'0'))
         };
         let (hours, minutes, seconds) = (two(11)?, two(14)?, two(17)?);
-        (hours < 24 && minutes < 60 && seconds < 60)
-            .then(|| self.midnight_ns + ((hours * 60 + minutes) * 60 + seconds) * 1_000_000_000)
+        if hours >= 24 || minutes >= 60 || seconds >= 60 {
+            return None;
+        }
+        // The last day that nanoseconds reach (2262-04-11) ends before its midnight does.
+        midnight_ns.checked_add(((hours * 60 + minutes) * 60 + seconds) * 1_000_000_000)
     }
 }
 
@@ -93,6 +102,8 @@ mod tests {
             "2012-03-05 09:02:00+01:00",
             "yesterday",
             "2012-03-05 09:0x:00",
+            "2262-04-11 23:50:00",
+            "\0\0\0\0\0\0\0\0\0\0 00:00:01",
         ] {
             assert_eq!(stamps.parse(bad), None, "{bad}");
         }
