@@ -7,7 +7,9 @@
 //! files) or dynamically (rank 0 hands out files). A bad file never stops the others: its
 //! error, naming the file and line, is reported at the end; without `--skip-bad` the
 //! command then fails, with it the file is skipped. Each frame is written to a temporary
-//! name and renamed, so no half-written `.h5` is ever left under its final name.
+//! name and renamed, so no half-written `.h5` is ever left under its final name. With the
+//! static schedule and two or more threads, a rank parses its next file on a compute
+//! thread while the current frame is written (HDF5 stays on the rank's own thread).
 //!
 //! `--to parquet|hdf5|csv|jsonl` converts the user's tables instead: any CSV, JSON Lines,
 //! Parquet or HDF5 file (read by [`crate::table`], typed as pandas types it) to any of
@@ -30,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::io::atomic::temporary_path;
 use crate::io::frame::{frame_rows, write_frame, Column, FrameError};
 use crate::io::inputs::{expand, InputError};
-use crate::patterns::map::{map, Schedule};
+use crate::patterns::map::{block, map, Schedule};
 use crate::runtime::fault;
 use crate::runtime::{Activity, JobFailure, RankMetrics, World};
 use crate::table::{self, Format, ReadOptions, TableError};
@@ -155,9 +157,17 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
         )?;
     }
     let mut progress = world.progress("convert", Some(files.len() as u64));
-    let results = map(world, &files, options.schedule, |_, input| {
+    // Statically, a rank knows its next file: a compute thread parses it while this one's
+    // frame is written (HDF5 stays on this thread).
+    let mine = block(files.len(), world.size(), world.rank());
+    let mut ahead = Ahead::default();
+    let results = map(world, &files, options.schedule, |index, input| {
+        let next = match options.schedule {
+            Schedule::Static if index + 1 < mine.end => files.get(index + 1),
+            _ => None,
+        };
         let converted = match options.to {
-            None => convert_file(world, input, options.out.as_deref()),
+            None => convert_file(world, input, options.out.as_deref(), &mut ahead, next),
             Some(format) => convert_table_file(
                 world,
                 input,
@@ -338,11 +348,50 @@ fn convert_table_file(
     })
 }
 
-/// Converts one file on this rank.
+/// A stock file parsed ahead on a compute thread: its path and where its columns come.
+#[derive(Default)]
+struct Ahead {
+    parsing: Option<(
+        PathBuf,
+        std::sync::mpsc::Receiver<Result<StockColumns, TableError>>,
+    )>,
+}
+
+impl Ahead {
+    /// Starts parsing `path` on one of the rank's compute threads, where it has two or
+    /// more (with one, parsing ahead would take a second core).
+    fn start(&mut self, path: &Path) {
+        if rayon::current_num_threads() < 2 {
+            return;
+        }
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        let owned = path.to_path_buf();
+        rayon::spawn(move || drop(sender.send(read_stock_json(&owned))));
+        self.parsing = Some((path.to_path_buf(), receiver));
+    }
+
+    /// The columns of `path`: those parsed ahead when they are this file's, else parsed
+    /// now.
+    fn columns(&mut self, path: &Path) -> Result<StockColumns, TableError> {
+        match self.parsing.take() {
+            Some((ahead, receiver)) if ahead == path => match receiver.recv() {
+                Ok(parsed) => parsed,
+                // The thread ended without an answer (it cannot panic short of a bug).
+                Err(_) => read_stock_json(path),
+            },
+            _ => read_stock_json(path),
+        }
+    }
+}
+
+/// Converts one file on this rank; `next`, the file this rank converts after it, is
+/// parsed ahead while this one is written.
 fn convert_file(
     world: &World,
     input: &Path,
     out: Option<&Path>,
+    ahead: &mut Ahead,
+    next: Option<&PathBuf>,
 ) -> Result<Converted, ConvertError> {
     fault::checkpoint(world.rank(), "convert")?;
     let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -362,7 +411,10 @@ fn convert_file(
             });
         }
     }
-    let columns = world.time(Activity::Compute, "parse json", || read_stock_json(input))?;
+    let columns = world.time(Activity::Compute, "parse json", || ahead.columns(input))?;
+    if let Some(next) = next.filter(|next| !up_to_date(next, &output_path(next, out))) {
+        ahead.start(next);
+    }
     let temporary = temporary_path(&output);
     let frame = [
         Column::DateTime64("timestamp", &columns.timestamp),
