@@ -58,10 +58,10 @@ stage "pardata as a dependency" tests/external/run.sh
 stage "Slurm templates" tests/slurm/run.sh
 # Several hosts for real: network namespaces joined by veth links (needs root).
 stage "several hosts" tests/hosts/run.sh
-# The tutorial job 50 times in a row on 4 ranks: same outputs, no growing memory.
-stage "soak" tests/soak.sh 50
-# The parsers of untrusted input under cargo fuzz, a minute each (fuzz/run.sh).
-stage "fuzzing" fuzz/run.sh 60
+# The tutorial job 30 times in a row on 4 ranks: same outputs, no growing memory.
+stage "soak" tests/soak.sh 30
+# The parsers of untrusted input under cargo fuzz, 40 s each (fuzz/run.sh).
+stage "fuzzing" fuzz/run.sh 40
 echo "test: the fresh machine (tests/fresh/run.sh, in the background until now)"
 if wait "$fresh"; then
   grep '^fresh test:' target/fresh-machine.log || true
