@@ -2,7 +2,7 @@
 
     groupby_peers.py make OUT.parquet ROWS      the G1 table (100 groups), seeded
     groupby_peers.py ENGINE FILE Q              time question Q (1-5) with ENGINE:
-                                                polars, duckdb or pandas (2 threads)
+                                                polars, duckdb, pandas or dask (2 threads)
 
 Each timing reads the file and answers (the columns it needs), as `pardata sql` does:
 the best of 3 wall seconds is printed, with the answer's row count.
@@ -65,6 +65,12 @@ def run(engine, f, q):
         import pandas as pd
         how = {1: "sum", 2: "sum", 3: {"v1": "sum", "v3": "mean"}, 4: "mean", 5: "sum"}[q]
         return lambda: len(pd.read_parquet(f, columns=keys + values).groupby(keys, observed=True).agg(how))
+    if engine == "dask":
+        import dask
+        import dask.dataframe as dd
+        how = {1: "sum", 2: "sum", 3: {"v1": "sum", "v3": "mean"}, 4: "mean", 5: "sum"}[q]
+        dask.config.set(scheduler="threads", num_workers=2)
+        return lambda: len(dd.read_parquet(f, columns=keys + values).groupby(keys).agg(how).compute())
     raise SystemExit(f"no engine {engine}")
 
 

@@ -1,6 +1,6 @@
-//! pandas' first look at a table, on `Frame`: `head`, `value_counts` and `describe` of the
-//! taxi trips of `pardata prep --taxi`, each printed as one JSON line (an array of row
-//! objects), the same at any rank count.
+//! pandas' first look at a table, on `Frame`: `head`, `value_counts`, `describe` and an
+//! hourly `resample` of the taxi trips of `pardata prep --taxi`, each printed as one JSON
+//! line (an array of row objects), the same at any rank count.
 //!
 //! ```sh
 //! target/release/pardata prep --taxi --out data --rows 1000000
@@ -10,7 +10,8 @@
 use std::path::PathBuf;
 
 use arrow::array::RecordBatch;
-use pardata::frame::Frame;
+use pardata::frame::timebin::TimeBin;
+use pardata::frame::{col, Agg, AggFunc, Frame};
 use pardata::prelude::*;
 
 fn main() -> std::process::ExitCode {
@@ -42,8 +43,8 @@ fn program(world: &World) -> Result<(), JobFailure> {
     let trips = || Frame::scan(world, std::slice::from_ref(&path), Default::default());
     let first = trips()?
         .select(&[
-            ("passenger_count", pardata::frame::col("passenger_count")),
-            ("fare_amount", pardata::frame::col("fare_amount")),
+            ("passenger_count", col("passenger_count")),
+            ("fare_amount", col("fare_amount")),
         ])
         .head(3)
         .collect()?;
@@ -60,5 +61,13 @@ fn program(world: &World) -> Result<(), JobFailure> {
         "tip_amount",
     ];
     show(world, "describe", trips()?.describe(&columns)?)?;
+    let hourly = trips()?
+        .resample("tpep_pickup_datetime", TimeBin::Seconds(3600))
+        .agg(&[
+            ("trips", Agg::count_rows()),
+            ("fare", Agg::new(AggFunc::Mean, col("fare_amount"))),
+        ])
+        .head(48);
+    show(world, "resample", hourly.collect()?)?;
     Ok(())
 }

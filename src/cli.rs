@@ -105,7 +105,8 @@ pub enum Command {
     after_help = "FROM takes a file, a folder, a glob ('trips/*.parquet') or \
 read_csv('t.csv', header = false, delim = ';'). Functions: count(*), count([DISTINCT] x), \
 sum, avg, min, max, stddev, variance, first, last; year, month, day, hour, minute, \
-dayofweek, weekday, date, coalesce, starts_with, CAST, LIKE, BETWEEN, IN."
+dayofweek, weekday, date, date_trunc('hour', t), \
+time_bucket(INTERVAL '15 minutes', t), coalesce, starts_with, CAST, LIKE, BETWEEN, IN."
 )]
 pub struct SqlArgs {
     /// The query: SELECT ... FROM 'file' [WHERE] [GROUP BY] [HAVING] [ORDER BY] [LIMIT]

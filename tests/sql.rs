@@ -89,6 +89,13 @@ const QUERIES: &[&str] = &[
      WHERE fare_amount > 0 GROUP BY 1 ORDER BY 1",
     "SELECT hour(pickup) AS h, dayofweek(pickup) AS dow, count(*) AS n, max(tip_amount) AS top \
      FROM '{t}' WHERE payment_type = 1 GROUP BY h, dow ORDER BY n DESC, h, dow LIMIT 10",
+    // Resampling: time bins of a zoned time, fixed and calendar ones.
+    "SELECT date_trunc('hour', pickup) AS h, count(*) AS n, avg(fare_amount) AS fare \
+     FROM '{t}' GROUP BY h ORDER BY h",
+    "SELECT time_bucket(INTERVAL '15 minutes', pickup) AS q, count(*) AS n FROM '{t}' \
+     WHERE pickup < '2015-01-03' GROUP BY q ORDER BY q",
+    "SELECT date_trunc('week', pickup) AS w, date_trunc('month', pickup) AS m, count(*) AS n, \
+     sum(tip_amount) AS tips FROM '{t}' GROUP BY w, m ORDER BY w, m",
 ];
 
 fn queries(dir: &Path) -> Vec<String> {

@@ -23,6 +23,7 @@ use arrow::datatypes::{DataType, Float64Type, Int64Type, SchemaRef};
 use arrow::row::{RowConverter, SortField};
 use serde::{Deserialize, Serialize};
 
+use super::accumulate::Accumulator;
 use super::exact::{two_product, variance, ExactSum};
 use super::expr::{unpack, Expr};
 use super::FrameError;
@@ -229,7 +230,24 @@ impl Plan {
         &self.output
     }
 
-    fn empty(&self) -> State {
+    /// What the aggregate reads (`None` for `count(*)`).
+    pub(super) fn input_expr(&self) -> Option<&Expr> {
+        self.agg.input.as_ref()
+    }
+
+    /// The input's values in a batch, in the type aggregates fold ([`numeric_or_kept`]);
+    /// `None` for `count(*)` and for a column of nulls only (its nulls are logical:
+    /// `is_null` does not see them).
+    pub(super) fn values(&self, batch: &RecordBatch) -> Result<Option<ArrayRef>, FrameError> {
+        let Some(input) = &self.agg.input else {
+            return Ok(None);
+        };
+        let values = input.evaluate(batch)?;
+        let values = widen(&values).map_err(|e| FrameError::arrow(input, e))?;
+        Ok((values.data_type() != &DataType::Null).then_some(values))
+    }
+
+    pub(super) fn empty(&self) -> State {
         match (self.agg.func, &self.input) {
             (AggFunc::CountRows | AggFunc::Count, _) => State::Count(0),
             (AggFunc::CountDistinct, _) => State::Distinct(BTreeSet::new()),
@@ -251,28 +269,19 @@ impl Plan {
         }
     }
 
-    /// Folds one batch's values into the states of their groups.
-    fn update(
+    /// Folds one batch's values into the states of their groups: the states of variances,
+    /// extremes, first and last values and distinct values ([`Accumulator`] keeps counts
+    /// and sums).
+    pub(super) fn update(
         &self,
         states: &mut [State],
         groups: &[u32],
         batch: &RecordBatch,
         places: &UInt64Array,
     ) -> Result<(), FrameError> {
-        let Some(input) = &self.agg.input else {
-            for &g in groups {
-                if let State::Count(n) = &mut states[g as usize] {
-                    *n += 1;
-                }
-            }
+        let (Some(input), Some(values)) = (&self.agg.input, self.values(batch)?) else {
             return Ok(());
         };
-        let values = input.evaluate(batch)?;
-        let values = widen(&values).map_err(|e| FrameError::arrow(input, e))?;
-        if values.data_type() == &DataType::Null {
-            // A column of nulls only (its nulls are logical: `is_null` does not see them).
-            return Ok(());
-        }
         if let Some(converter) = &self.rows {
             let rows = converter
                 .convert_columns(std::slice::from_ref(&values))
@@ -313,40 +322,12 @@ impl Plan {
             }
             return Ok(());
         }
-        match values.data_type() {
-            DataType::Int64 => {
-                let ints = values.as_primitive::<Int64Type>();
-                for (i, &g) in groups.iter().enumerate() {
-                    if ints.is_null(i) {
-                        continue;
-                    }
-                    let v = ints.value(i);
-                    match &mut states[g as usize] {
-                        State::Count(n) => *n += 1,
-                        State::IntSum { sum, n } => {
-                            *sum += i128::from(v);
-                            *n += 1;
-                        }
-                        state => add_float(state, v as f64),
-                    }
-                }
-            }
-            DataType::Float64 => {
-                let floats = values.as_primitive::<Float64Type>();
-                for (i, &g) in groups.iter().enumerate() {
-                    if floats.is_null(i) {
-                        continue;
-                    }
-                    add_float(&mut states[g as usize], floats.value(i));
-                }
-            }
-            _ => {
-                // count(x) of any other type, or aggregates of an all-null column.
-                for (i, &g) in groups.iter().enumerate() {
-                    if let (State::Count(n), false) = (&mut states[g as usize], values.is_null(i)) {
-                        *n += 1;
-                    }
-                }
+        // The variance's moments (counts and sums are the accumulator's own).
+        let floats = cast(&values, &DataType::Float64).map_err(|e| FrameError::arrow(input, e))?;
+        let floats = floats.as_primitive::<Float64Type>();
+        for (i, &g) in groups.iter().enumerate() {
+            if floats.is_valid(i) {
+                add_moment(&mut states[g as usize], floats.value(i));
             }
         }
         Ok(())
@@ -433,21 +414,14 @@ impl Plan {
     }
 }
 
-fn add_float(state: &mut State, v: f64) {
-    match state {
-        State::Count(n) => *n += 1,
-        State::FloatSum { piece, n, .. } => {
-            *piece += v;
-            *n += 1;
-        }
-        State::Moments { n, sum, squares } => {
-            sum.add(v);
-            let (high, low) = two_product(v, v);
-            squares.add(high);
-            squares.add(low);
-            *n += 1;
-        }
-        _ => {}
+/// Adds a value to a variance's moments.
+fn add_moment(state: &mut State, v: f64) {
+    if let State::Moments { n, sum, squares } = state {
+        sum.add(v);
+        let (high, low) = two_product(v, v);
+        squares.add(high);
+        squares.add(low);
+        *n += 1;
     }
 }
 
@@ -459,7 +433,7 @@ fn settled(sum: &ExactSum, piece: f64) -> f64 {
 }
 
 /// Moves each float sum's current piece into its exact sum.
-fn end_piece(states: &mut [State]) {
+pub(super) fn end_piece(states: &mut [State]) {
     for state in states {
         if let State::FloatSum { sum, piece, .. } = state {
             if *piece != 0.0 || piece.is_nan() {
@@ -573,9 +547,12 @@ pub(crate) struct Groups {
     index: HashMap<Box<[u8]>, u32, ahash::RandomState>,
     /// The groups of a single integer key, by its value (`None` for null).
     int_index: HashMap<Option<i64>, u32, ahash::RandomState>,
+    /// The groups of a single text key, by its bytes, and the group of its null.
+    text_index: HashMap<Box<[u8]>, u32, ahash::RandomState>,
+    null_text: Option<u32>,
     key_bytes: Vec<Box<[u8]>>,
-    /// `states[a][g]`: aggregate a's state of group g.
-    states: Vec<Vec<State>>,
+    /// `states[a]`: aggregate a's states of every group.
+    states: Vec<Accumulator>,
     group_of_row: Vec<u32>,
     /// The piece the float sums' plain parts are of.
     piece: Option<u64>,
@@ -604,12 +581,14 @@ impl Groups {
             plans,
             index: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
             int_index: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
+            text_index: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
+            null_text: None,
             key_bytes: Vec::new(),
             states: Vec::new(),
             group_of_row: Vec::new(),
             piece: None,
         };
-        groups.states = groups.plans.iter().map(|_| Vec::new()).collect();
+        groups.states = groups.plans.iter().map(Accumulator::new).collect();
         if keys.is_empty() {
             // One group of every row, there even when no rank has a row.
             groups.group_id(&[]);
@@ -631,9 +610,18 @@ impl Groups {
         let g = self.key_bytes.len() as u32;
         self.key_bytes.push(key.into());
         for (states, plan) in self.states.iter_mut().zip(&self.plans) {
-            states.push(plan.empty());
+            states.push(plan);
         }
         g
+    }
+
+    /// A new group of the key in row `i` of a single key column.
+    fn new_group_of(&mut self, keys: &ArrayRef, i: usize) -> Result<u32, FrameError> {
+        let row = self
+            .key_rows
+            .convert_columns(&[keys.slice(i, 1)])
+            .map_err(|e| FrameError::Internal(e.to_string()))?;
+        Ok(self.new_group(row.row(0).data()))
     }
 
     /// Folds a batch in (its hidden place column gives `first` and `last` their order).
@@ -642,7 +630,7 @@ impl Groups {
         // A batch holds rows of one piece (the high 32 bits of a place).
         let piece = (!places.is_empty()).then(|| places.value(0) >> 32);
         if piece != self.piece {
-            self.states.iter_mut().for_each(|s| end_piece(s));
+            self.states.iter_mut().for_each(Accumulator::end_piece);
             self.piece = piece;
         }
         let mut group_of_row = std::mem::take(&mut self.group_of_row);
@@ -668,12 +656,32 @@ impl Groups {
                         let g = match self.int_index.get(&key) {
                             Some(&g) => g,
                             None => {
-                                let row = self
-                                    .key_rows
-                                    .convert_columns(&[only.slice(i, 1)])
-                                    .map_err(internal)?;
-                                let g = self.new_group(row.row(0).data());
+                                let g = self.new_group_of(only, i)?;
                                 self.int_index.insert(key, g);
+                                g
+                            }
+                        };
+                        group_of_row.push(g);
+                    }
+                }
+                // One text key: looked up by its bytes, encoded once per new group.
+                [only] if only.data_type() == &DataType::Utf8 => {
+                    let texts = only.as_string::<i32>();
+                    for i in 0..texts.len() {
+                        let known = match texts.is_null(i) {
+                            true => self.null_text,
+                            false => self.text_index.get(texts.value(i).as_bytes()).copied(),
+                        };
+                        let g = match known {
+                            Some(g) => g,
+                            None => {
+                                let g = self.new_group_of(only, i)?;
+                                match texts.is_null(i) {
+                                    true => self.null_text = Some(g),
+                                    false => {
+                                        self.text_index.insert(texts.value(i).as_bytes().into(), g);
+                                    }
+                                }
                                 g
                             }
                         };
@@ -690,7 +698,7 @@ impl Groups {
         }
         let mut result = Ok(());
         for (states, plan) in self.states.iter_mut().zip(&self.plans) {
-            result = result.and_then(|()| plan.update(states, &group_of_row, batch, &places));
+            result = result.and_then(|()| states.update(plan, &group_of_row, batch, &places));
         }
         self.group_of_row = group_of_row;
         result
@@ -699,8 +707,12 @@ impl Groups {
     /// The aggregates' plans, and the partial states, each with the rank that owns its
     /// group.
     pub(crate) fn into_partials(mut self, ranks: usize) -> (Vec<Plan>, Vec<(usize, Partial)>) {
-        self.states.iter_mut().for_each(|s| end_piece(s));
-        let mut columns: Vec<_> = self.states.into_iter().map(Vec::into_iter).collect();
+        self.states.iter_mut().for_each(Accumulator::end_piece);
+        let mut columns: Vec<_> = self
+            .states
+            .into_iter()
+            .map(|s| s.into_states().into_iter())
+            .collect();
         let partials = self
             .key_bytes
             .into_iter()

@@ -14,7 +14,9 @@
 //! - text compares with text; text meets a date or a time as that type (`t >= '2015-01-05'`);
 //! - `year`, `month`, `day`, `hour`, `minute`, `dayofweek` (Sunday 0, as DuckDB) and
 //!   [`TimePart::Weekday`] (Monday 0, as pandas; SQL's `weekday` is DuckDB's, Sunday 0) are
-//!   int64, read in the time's own zone.
+//!   int64, read in the time's own zone;
+//! - `date_trunc` and `time_bucket` ([`Expr::Bin`]) keep the time's type, as
+//!   [`timebin`](super::timebin) states.
 
 use std::fmt;
 use std::sync::Arc;
@@ -27,6 +29,7 @@ use arrow::compute::kernels::{boolean, cmp, comparison, numeric, temporal, zip};
 use arrow::compute::{cast, take};
 use arrow::datatypes::{DataType, SchemaRef};
 
+use super::timebin::TimeBin;
 use super::FrameError;
 
 /// A value written in the query.
@@ -126,6 +129,8 @@ pub enum Expr {
     Like(Box<Expr>, String, bool),
     /// A part of a date or time.
     Part(TimePart, Box<Expr>),
+    /// A date or time cut to the start of its bin (`date_trunc`, `time_bucket`).
+    Bin(TimeBin, Box<Expr>),
 }
 
 /// A column reference.
@@ -225,6 +230,21 @@ impl Expr {
         Expr::Part(part, Box::new(self))
     }
 
+    /// The start of the time bin of a date or time (`date_trunc('hour', t)`).
+    ///
+    /// ```
+    /// use pardata::frame::expr::col;
+    /// use pardata::frame::timebin::TimeBin;
+    ///
+    /// let hour = col("pickup").bin(TimeBin::Seconds(3600));
+    /// assert_eq!(hour.to_string(), "date_trunc('hour', pickup)");
+    /// let quarter_hour = col("pickup").bin(TimeBin::Seconds(900));
+    /// assert_eq!(quarter_hour.to_string(), "time_bucket(INTERVAL '15 minutes', pickup)");
+    /// ```
+    pub fn bin(self, bin: TimeBin) -> Expr {
+        Expr::Bin(bin, Box::new(self))
+    }
+
     /// The names of the columns the expression reads, in the order they appear.
     pub fn columns(&self) -> Vec<&str> {
         let mut names = Vec::new();
@@ -245,7 +265,8 @@ impl Expr {
             | Expr::IsNull(e, _)
             | Expr::Cast(e, _)
             | Expr::Like(e, _, _)
-            | Expr::Part(_, e) => e.visit_columns(found),
+            | Expr::Part(_, e)
+            | Expr::Bin(_, e) => e.visit_columns(found),
         }
     }
 
@@ -337,19 +358,9 @@ impl Expr {
                 Ok(Arc::new(matched.map_err(arrow)?))
             }
             Expr::Part(part, e) => {
-                let value = unpack(&e.evaluate(batch)?).map_err(arrow)?;
-                if !matches!(
-                    value.data_type(),
-                    DataType::Timestamp(..) | DataType::Date32 | DataType::Date64
-                ) {
-                    return Err(FrameError::Type {
-                        expr: self.to_string(),
-                        detail: format!(
-                            "{} needs a date or a time, not {} (CAST(... AS TIMESTAMP) reads text)",
-                            part.name(),
-                            value.data_type()
-                        ),
-                    });
+                let value = self.temporal(e, batch, part.name())?;
+                if value.data_type() == &DataType::Null {
+                    return Ok(new_null_array(&DataType::Int64, rows));
                 }
                 let arrow_part = match part {
                     TimePart::Year => temporal::DatePart::Year,
@@ -363,6 +374,32 @@ impl Expr {
                 let parts = temporal::date_part(&value, arrow_part).map_err(arrow)?;
                 Ok(cast(&parts, &DataType::Int64).map_err(arrow)?)
             }
+            Expr::Bin(bin, e) => {
+                let value = self.temporal(e, batch, "a time bin")?;
+                if value.data_type() == &DataType::Null {
+                    return Ok(value);
+                }
+                bin.apply(&value).map_err(arrow)
+            }
+        }
+    }
+}
+
+impl Expr {
+    /// The values of `e`, the operand of this date or time function (`what`), checked to
+    /// be dates or times (or nulls only).
+    fn temporal(&self, e: &Expr, batch: &RecordBatch, what: &str) -> Result<ArrayRef, FrameError> {
+        let value = unpack(&e.evaluate(batch)?).map_err(|err| FrameError::arrow(self, err))?;
+        match value.data_type() {
+            DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 | DataType::Null => {
+                Ok(value)
+            }
+            other => Err(FrameError::Type {
+                expr: self.to_string(),
+                detail: format!(
+                    "{what} needs a date or a time, not {other} (CAST(... AS TIMESTAMP) reads text)"
+                ),
+            }),
         }
     }
 }
@@ -598,6 +635,10 @@ impl fmt::Display for Expr {
             Expr::Like(e, p, false) => write!(f, "({e} LIKE '{p}')"),
             Expr::Like(e, p, true) => write!(f, "({e} NOT LIKE '{p}')"),
             Expr::Part(part, e) => write!(f, "{}({e})", part.name()),
+            Expr::Bin(bin, e) => match bin.unit_name() {
+                Some(unit) => write!(f, "date_trunc('{unit}', {e})"),
+                None => write!(f, "time_bucket(INTERVAL '{bin}', {e})"),
+            },
         }
     }
 }

@@ -23,6 +23,7 @@
 //! keep file order, sorts break ties by file order, group-by output is in key order, and
 //! float sums add in file order within a piece and exactly across pieces ([`exact`]).
 
+mod accumulate;
 pub mod aggregate;
 pub mod exact;
 pub mod expr;
@@ -32,6 +33,7 @@ mod prune;
 mod run;
 pub mod sql;
 pub mod summary;
+pub mod timebin;
 mod wire;
 
 use std::fmt;
@@ -383,6 +385,34 @@ impl<'w> Frame<'w> {
                 .map(|(name, e)| (name.to_string(), e.clone()))
                 .collect(),
         }
+    }
+
+    /// Groups the rows by the time bin of the date or time column `time` (pandas'
+    /// `resample`, SQL's `GROUP BY date_trunc(...)`): the key column is `time`, each
+    /// bin's start, as [`timebin`] states; [`Grouped::agg`] says what each bin gives.
+    /// Bins come out in time order; a bin without rows is left out (as SQL's `GROUP BY`
+    /// leaves it; pandas' `resample` gives it, with nulls).
+    ///
+    /// ```no_run
+    /// use pardata::frame::timebin::TimeBin;
+    /// use pardata::frame::{col, Agg, AggFunc, Frame};
+    /// use pardata::prelude::*;
+    ///
+    /// # fn main() -> std::process::ExitCode {
+    /// World::run(|world| {
+    ///     let trips = Frame::scan(world, &["trips.parquet".into()], Default::default())?;
+    ///     let hourly = trips
+    ///         .resample("tpep_pickup_datetime", TimeBin::Seconds(3600))
+    ///         .agg(&[("fare", Agg::new(AggFunc::Mean, col("fare_amount")))]);
+    ///     if let Some(hours) = hourly.collect()? {
+    ///         world.say(format_args!("{} hours", hours.num_rows()));
+    ///     }
+    ///     Ok::<(), JobFailure>(())
+    /// })
+    /// # }
+    /// ```
+    pub fn resample(self, time: &str, every: timebin::TimeBin) -> Grouped<'w> {
+        self.group_by(&[(time, col(time).bin(every))])
     }
 
     /// The rows in the order of these keys (ties in file order).

@@ -8,7 +8,8 @@
 //! names, positions); `LIMIT`. Expressions: arithmetic, comparisons, `AND`/`OR`/`NOT`,
 //! `IS [NOT] NULL`, `BETWEEN`, `IN (...)`, `[NOT] LIKE`, `CAST`, `coalesce`,
 //! `starts_with`, `year`/`month`/`day`/`hour`/`minute`/`dayofweek` (or `weekday`: Sunday 0),
-//! `EXTRACT(part FROM t)`, `date(t)`; aggregates `count(*)`, `count(x)`,
+//! `EXTRACT(part FROM t)`, `date(t)`, `date_trunc('hour', t)`,
+//! `time_bucket(INTERVAL '15 minutes', t)`; aggregates `count(*)`, `count(x)`,
 //! `count(DISTINCT x)`, `sum`, `avg`/`mean`, `min`, `max`, `stddev`/`stddev_samp`/`std`,
 //! `variance`/`var_samp`/`var`, `first`, `last`. Semantics are those of [`super::expr`] and
 //! [`super::aggregate`] (DuckDB's). Identifiers match columns exactly, or else in any case.
@@ -29,6 +30,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Span;
 
 use super::expr::{BinaryOp, Literal, TimePart};
+use super::timebin::TimeBin;
 use super::{Agg, AggFunc, Expr, Frame, SortKey};
 use crate::runtime::{JobFailure, World};
 use crate::table::ReadOptions;
@@ -317,6 +319,28 @@ fn source_of(factor: &TableFactor) -> Result<Source, SqlError> {
 }
 
 /// A quoted text of the query (a pattern, a prefix, an option's value).
+/// A time bin written as an interval: `INTERVAL '15 minutes'`, `INTERVAL 15 MINUTE` or
+/// `'15 minutes'`.
+fn interval(e: &ast::Expr) -> Result<TimeBin, SqlError> {
+    let text = match e {
+        ast::Expr::Interval(interval) => {
+            let value = match interval.value.as_ref() {
+                ast::Expr::Value(v) => match &v.value {
+                    Value::SingleQuotedString(s) | Value::Number(s, _) => s.clone(),
+                    _ => return Err(error_at(e.span(), "INTERVAL '15 minutes' here")),
+                },
+                _ => return Err(error_at(e.span(), "INTERVAL '15 minutes' here")),
+            };
+            match &interval.leading_field {
+                Some(unit) => format!("{value} {unit}"),
+                None => value,
+            }
+        }
+        other => text_literal(other)?,
+    };
+    text.parse().map_err(|detail| error_at(e.span(), detail))
+}
+
 fn text_literal(e: &ast::Expr) -> Result<String, SqlError> {
     match e {
         ast::Expr::Value(v) => match &v.value {
@@ -1123,6 +1147,29 @@ impl Planner {
                 Box::new(self.expr(&one(&args)?, scope)?),
                 DataType::Date32,
             )),
+            "date_trunc" | "datetrunc" => match args.as_slice() {
+                [unit, value] => {
+                    let name = text_literal(unit)?;
+                    let bin = TimeBin::unit(&name).ok_or_else(|| {
+                        error_at(
+                            unit.span(),
+                            format!(
+                                "'{name}' is not a unit of date_trunc (second, minute, hour, \
+                                 day, week, month, quarter, year)"
+                            ),
+                        )
+                    })?;
+                    Ok(self.expr(value, scope)?.bin(bin))
+                }
+                _ => Err(error_at(e.span(), "date_trunc('unit', time)")),
+            },
+            "time_bucket" => match args.as_slice() {
+                [width, value] => Ok(self.expr(value, scope)?.bin(interval(width)?)),
+                _ => Err(error_at(
+                    e.span(),
+                    "time_bucket(INTERVAL '15 minutes', time)",
+                )),
+            },
             "coalesce" | "ifnull" | "fill_null" => {
                 let mut values = args.iter().rev();
                 let last = values

@@ -3,7 +3,8 @@ FOLDER holds the taxi Parquet files and OUTPUT the example's lines (`name: [rows
 
 head: the first 3 rows in file order; value_counts: pandas' value_counts of payment_type
 (nulls left out; ties, which pandas leaves unordered, by value); describe: count, mean,
-std, min, max of each column as pandas' describe gives them, to 1e-12."""
+std, min, the quartiles and max of each column as pandas' describe gives them, to 1e-12;
+resample: the first 48 hours with trips of pandas' hourly resample (count, mean fare)."""
 import glob
 import json
 import math
@@ -18,7 +19,7 @@ got = {}
 for line in open(sys.argv[2]):
     name, rows = line.split(": ", 1)
     got[name] = json.loads(rows)
-assert set(got) == {"head", "value_counts", "describe"}, got.keys()
+assert set(got) == {"head", "value_counts", "describe", "resample"}, got.keys()
 
 head = trips[["passenger_count", "fare_amount"]].head(3)
 assert [r["fare_amount"] for r in got["head"]] == list(head["fare_amount"]), got["head"]
@@ -32,9 +33,16 @@ assert [[r["payment_type"], r["count"]] for r in got["value_counts"]] == counts.
 
 columns = ["passenger_count", "trip_distance", "fare_amount", "tip_amount"]
 described = trips[columns].astype("float64").describe()
-assert [r["statistic"] for r in got["describe"]] == ["count", "mean", "std", "min", "max"]
+assert [r["statistic"] for r in got["describe"]] == ["count", "mean", "std", "min", "25%", "50%", "75%", "max"]
 for r in got["describe"]:
     for c in columns:
         expected = described.loc[r["statistic"], c]
         assert math.isclose(r[c], expected, rel_tol=1e-12), (r["statistic"], c, r[c], expected)
-print(f"check_summary: head, value_counts and describe of {len(trips)} trips equal pandas'")
+hourly = trips.set_index("tpep_pickup_datetime")["fare_amount"].resample("h").agg(["size", "mean"])
+hourly = hourly[hourly["size"] > 0].head(48)
+assert len(got["resample"]) == len(hourly), (len(got["resample"]), len(hourly))
+for r, (start, expected) in zip(got["resample"], hourly.iterrows()):
+    assert pd.Timestamp(r["tpep_pickup_datetime"]) == start, (r, start)
+    assert r["trips"] == expected["size"], (r, expected)
+    assert math.isclose(r["fare"], expected["mean"], rel_tol=1e-12), (r, expected)
+print(f"check_summary: head, value_counts, describe and resample of {len(trips)} trips equal pandas'")

@@ -107,6 +107,18 @@ def write(out: pathlib.Path) -> None:
     pq.write_table(pa.Table.from_pandas(taxi, preserve_index=False), out / "taxi.parquet", row_group_size=2_000)
 
 
+def times(column: pd.Series):
+    """The column as instants, when it is text of times (each engine writes them its own
+    way: `2015-01-01T00:00:00Z`, `2015-01-01 00:00:00+00:00`), else None."""
+    textual = pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+    if not textual or not column.astype(str).str.match(r"^\d{4}-\d\d-\d\d[ T]").all():
+        return None
+    try:
+        return pd.to_datetime(column, utc=True, format="ISO8601")
+    except (ValueError, TypeError):
+        return None
+
+
 def same(expected: pd.DataFrame, got: pd.DataFrame) -> str:
     if list(expected.columns) != list(got.columns):
         return f"columns {list(got.columns)}, DuckDB {list(expected.columns)}"
@@ -122,6 +134,11 @@ def same(expected: pd.DataFrame, got: pd.DataFrame) -> str:
             close = np.isclose(g.to_numpy(float), e.to_numpy(float), rtol=1e-9, atol=1e-12)
             if not close.all():
                 at = int(np.argmin(close))
+                return f"column {name}: {g.iloc[at]!r}, DuckDB {e.iloc[at]!r}"
+        elif times(e) is not None and times(g) is not None:
+            te, tg = times(e).to_numpy(), times(g).to_numpy()
+            if (te != tg).any():
+                at = int(np.argmax(te != tg))
                 return f"column {name}: {g.iloc[at]!r}, DuckDB {e.iloc[at]!r}"
         elif (e.astype(str).to_numpy() != g.astype(str).to_numpy()).any():
             at = int(np.argmax(e.astype(str).to_numpy() != g.astype(str).to_numpy()))

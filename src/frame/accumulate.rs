@@ -1,0 +1,195 @@
+//! One aggregate's partial states for every group of a rank, kept by kind: counts,
+//! integer sums and float sums in plain vectors, so that folding a batch in is one tight
+//! loop over its rows; the other aggregates (variance, extremes, first and last, distinct
+//! values) as one [`State`] per group.
+//!
+//! The states these give ([`Accumulator::into_states`]) are the ones a [`State`] per group
+//! would hold: the same sums in the same order, so results do not change with the kind.
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, UInt64Array};
+use arrow::buffer::NullBuffer;
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Float64Type, Int64Type};
+
+use super::aggregate::{Plan, State};
+use super::exact::ExactSum;
+use super::FrameError;
+
+/// The states of one aggregate, one slot per group (index = group id).
+pub(super) enum Accumulator {
+    /// `count(*)` and `count(x)`.
+    Counts(Vec<u64>),
+    /// Sums and means of integers: exact sums, and the values counted.
+    IntSums {
+        /// The sums.
+        sums: Vec<i128>,
+        /// The values.
+        counts: Vec<u64>,
+    },
+    /// Sums and means of floats: the exact sum of the finished pieces' sums, the current
+    /// piece's plain sum (its terms in file order), and the values counted.
+    FloatSums {
+        /// The pieces' sums, exactly.
+        exact: Vec<ExactSum>,
+        /// The current piece's sum.
+        piece: Vec<f64>,
+        /// The values.
+        counts: Vec<u64>,
+    },
+    /// Any other aggregate.
+    States(Vec<State>),
+}
+
+impl Accumulator {
+    /// No groups yet, of the kind `plan`'s states are.
+    pub(super) fn new(plan: &Plan) -> Accumulator {
+        match plan.empty() {
+            State::Count(_) => Accumulator::Counts(Vec::new()),
+            State::IntSum { .. } => Accumulator::IntSums {
+                sums: Vec::new(),
+                counts: Vec::new(),
+            },
+            State::FloatSum { .. } => Accumulator::FloatSums {
+                exact: Vec::new(),
+                piece: Vec::new(),
+                counts: Vec::new(),
+            },
+            _ => Accumulator::States(Vec::new()),
+        }
+    }
+
+    /// One more group, with an empty state.
+    pub(super) fn push(&mut self, plan: &Plan) {
+        match self {
+            Accumulator::Counts(counts) => counts.push(0),
+            Accumulator::IntSums { sums, counts } => {
+                sums.push(0);
+                counts.push(0);
+            }
+            Accumulator::FloatSums {
+                exact,
+                piece,
+                counts,
+            } => {
+                exact.push(ExactSum::default());
+                piece.push(0.0);
+                counts.push(0);
+            }
+            Accumulator::States(states) => states.push(plan.empty()),
+        }
+    }
+
+    /// Moves each float sum's current piece into its exact sum (at the end of a piece).
+    pub(super) fn end_piece(&mut self) {
+        match self {
+            Accumulator::FloatSums { exact, piece, .. } => {
+                for (sum, part) in exact.iter_mut().zip(piece.iter_mut()) {
+                    if *part != 0.0 || part.is_nan() {
+                        sum.add(*part);
+                    }
+                    *part = 0.0;
+                }
+            }
+            Accumulator::States(states) => super::aggregate::end_piece(states),
+            _ => {}
+        }
+    }
+
+    /// The states, one per group in group order (after [`Accumulator::end_piece`]).
+    pub(super) fn into_states(self) -> Vec<State> {
+        match self {
+            Accumulator::Counts(counts) => counts.into_iter().map(State::Count).collect(),
+            Accumulator::IntSums { sums, counts } => sums
+                .into_iter()
+                .zip(counts)
+                .map(|(sum, n)| State::IntSum { sum, n })
+                .collect(),
+            Accumulator::FloatSums {
+                exact,
+                piece,
+                counts,
+            } => exact
+                .into_iter()
+                .zip(piece)
+                .zip(counts)
+                .map(|((sum, piece), n)| State::FloatSum { sum, piece, n })
+                .collect(),
+            Accumulator::States(states) => states,
+        }
+    }
+
+    /// Folds one batch's values into the states of their groups (`groups[i]`: row i's).
+    pub(super) fn update(
+        &mut self,
+        plan: &Plan,
+        groups: &[u32],
+        batch: &RecordBatch,
+        places: &UInt64Array,
+    ) -> Result<(), FrameError> {
+        let states = match self {
+            Accumulator::States(states) => return plan.update(states, groups, batch, places),
+            Accumulator::Counts(counts) if plan.input_expr().is_none() => {
+                for &g in groups {
+                    counts[g as usize] += 1;
+                }
+                return Ok(());
+            }
+            typed => typed,
+        };
+        let Some(values) = plan.values(batch)? else {
+            return Ok(());
+        };
+        let nulls = values.nulls().filter(|n| n.null_count() > 0);
+        match states {
+            Accumulator::Counts(counts) => each_valid(groups, nulls, |_, g| counts[g] += 1),
+            Accumulator::IntSums { sums, counts } => {
+                let ints = values.as_primitive_opt::<Int64Type>().ok_or_else(|| {
+                    FrameError::Internal(format!("an integer sum of {}", values.data_type()))
+                })?;
+                let ints = ints.values();
+                each_valid(groups, nulls, |i, g| {
+                    sums[g] += i128::from(ints[i]);
+                    counts[g] += 1;
+                });
+            }
+            Accumulator::FloatSums { piece, counts, .. } => {
+                let floats = as_floats(&values)?;
+                let floats = floats.as_primitive::<Float64Type>().values();
+                each_valid(groups, nulls, |i, g| {
+                    piece[g] += floats[i];
+                    counts[g] += 1;
+                });
+            }
+            Accumulator::States(_) => {}
+        }
+        Ok(())
+    }
+}
+
+/// Calls `f(row, group)` for every row whose value is not null, in row order.
+#[inline]
+fn each_valid(groups: &[u32], nulls: Option<&NullBuffer>, mut f: impl FnMut(usize, usize)) {
+    match nulls {
+        None => {
+            for (i, &g) in groups.iter().enumerate() {
+                f(i, g as usize);
+            }
+        }
+        Some(nulls) => {
+            for (i, &g) in groups.iter().enumerate() {
+                if nulls.is_valid(i) {
+                    f(i, g as usize);
+                }
+            }
+        }
+    }
+}
+
+/// Values of a float sum as float64 (integers meet it as floats).
+fn as_floats(values: &ArrayRef) -> Result<ArrayRef, FrameError> {
+    match values.data_type() {
+        DataType::Float64 => Ok(values.clone()),
+        other => cast(values, &DataType::Float64)
+            .map_err(|e| FrameError::Internal(format!("a float sum of {other}: {e}"))),
+    }
+}
