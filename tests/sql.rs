@@ -67,6 +67,13 @@ const QUERIES: &[&str] = &[
      JOIN '{l}' AS l ON g.id1 = l.id1 GROUP BY g.id1, l.label ORDER BY g.id1, l.label",
     "SELECT g.row, g.id1, l.label, l.v2 FROM '{g}' g LEFT JOIN '{l}' l ON l.id1 = g.id1 \
      WHERE g.row < 60 AND (l.label IS NULL OR g.row % 5 = 0) ORDER BY g.row, l.label",
+    // A self-join of many matches (shuffled at 2 ranks): float sums over rows whose
+    // pieces are spread over ranks.
+    "SELECT a.id1, count(*) AS n, sum(b.v3) AS s, count(b.v3) AS c, min(b.row) AS lo \
+     FROM '{g}' AS a JOIN '{g}' AS b ON a.id3 = b.id3 WHERE a.row < 3000 \
+     GROUP BY a.id1 ORDER BY a.id1",
+    "SELECT a.row, b.row AS other, b.v3 FROM '{g}' a LEFT JOIN '{g}' b ON a.id6 = b.id6 \
+     AND a.id4 = b.id4 WHERE a.row < 400 ORDER BY a.row, other",
     // JSON Lines in byte pieces: a nested payload kept as text, a key missing on some lines.
     "SELECT type, count(*) AS n, sum(size) AS s, count(size) AS sized, count(payload) AS p \
      FROM '{e}' GROUP BY type ORDER BY type",
@@ -127,7 +134,14 @@ fn queries_give_duckdbs_answers_at_every_rank_count() {
     for (i, query) in queries(&dir).iter().enumerate() {
         let mut answers = Vec::new();
         for (ranks, threads) in RANKS_AND_THREADS {
-            let env = [PIECES[0], ("PARDATA_THREADS", threads)];
+            // At 2 ranks every join is a hash shuffle of both sides; elsewhere the small
+            // tables are broadcast.
+            let broadcast = if ranks == 2 { "0" } else { "16777216" };
+            let env = [
+                PIECES[0],
+                ("PARDATA_THREADS", threads),
+                ("PARDATA_BROADCAST_BYTES", broadcast),
+            ];
             let run = launch(ranks, &["sql", query, "--format", "csv"], &env).ok();
             answers.push(run.stdout);
         }
@@ -246,6 +260,24 @@ fn out_writes_a_file_pandas_reads_and_explain_shows_the_exchange() {
         String::from_utf8_lossy(&output.stdout).contains("same"),
         "{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+    let joined = format!(
+        "SELECT a.id1, count(*) AS n FROM '{groups}' a JOIN '{groups}' b ON a.id3 = b.id3 \
+         GROUP BY a.id1"
+    );
+    let shuffled = [PIECES[0], ("PARDATA_BROADCAST_BYTES", "0")];
+    let run = launch(2, &["sql", &joined, "--explain"], &shuffled).ok();
+    assert!(
+        run.stdout
+            .contains("hash shuffle of both sides by the join keys"),
+        "{}",
+        run.stdout
+    );
+    let run = launch(2, &["sql", &joined, "--explain"], &PIECES).ok();
+    assert!(
+        run.stdout.contains("broadcast: the right side's rows"),
+        "{}",
+        run.stdout
     );
     let run = launch(2, &["sql", &query, "--explain"], &PIECES).ok();
     assert!(

@@ -118,13 +118,16 @@ impl Accumulator {
         }
     }
 
-    /// Folds one batch's values into the states of their groups (`groups[i]`: row i's).
+    /// Folds one batch's values into the states of their groups (`groups[i]`: row i's);
+    /// with `exact_terms`, float sums add each term exactly (for rows whose pieces are
+    /// spread over ranks), else into the piece's plain sum.
     pub(super) fn update(
         &mut self,
         plan: &Plan,
         groups: &[u32],
         batch: &RecordBatch,
         places: &UInt64Array,
+        exact_terms: bool,
     ) -> Result<(), FrameError> {
         let states = match self {
             Accumulator::States(states) => return plan.update(states, groups, batch, places),
@@ -152,13 +155,23 @@ impl Accumulator {
                     counts[g] += 1;
                 });
             }
-            Accumulator::FloatSums { piece, counts, .. } => {
+            Accumulator::FloatSums {
+                exact,
+                piece,
+                counts,
+            } => {
                 let floats = as_floats(&values)?;
                 let floats = floats.as_primitive::<Float64Type>().values();
-                each_valid(groups, nulls, |i, g| {
-                    piece[g] += floats[i];
-                    counts[g] += 1;
-                });
+                match exact_terms {
+                    true => each_valid(groups, nulls, |i, g| {
+                        exact[g].add(floats[i]);
+                        counts[g] += 1;
+                    }),
+                    false => each_valid(groups, nulls, |i, g| {
+                        piece[g] += floats[i];
+                        counts[g] += 1;
+                    }),
+                }
             }
             Accumulator::States(_) => {}
         }

@@ -10,7 +10,8 @@
 //! `first`; DuckDB's keeps a leading null). Sums of integers are exact (int64, an error if
 //! they overflow it); sums of floats add in file order within each piece of the files and
 //! exactly across pieces ([`exact`](super::exact)): pieces do not depend on the rank
-//! count, so neither does any result.
+//! count, so neither does any result. After a join, whose rows of one piece may be on
+//! several ranks, every term of a float sum is added exactly.
 //! Groups come out in key order, nulls last.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -556,6 +557,8 @@ pub(crate) struct Groups {
     group_of_row: Vec<u32>,
     /// The piece the float sums' plain parts are of.
     piece: Option<u64>,
+    /// Float sums add every term exactly ([`Groups::exact_terms`]).
+    exact_terms: bool,
 }
 
 /// A group's key (its row encoding) and its states, as they cross between ranks.
@@ -587,6 +590,7 @@ impl Groups {
             states: Vec::new(),
             group_of_row: Vec::new(),
             piece: None,
+            exact_terms: false,
         };
         groups.states = groups.plans.iter().map(Accumulator::new).collect();
         if keys.is_empty() {
@@ -594,6 +598,14 @@ impl Groups {
             groups.group_id(&[]);
         }
         Ok(groups)
+    }
+
+    /// With `exact`, float sums add every term exactly instead of a piece's terms in
+    /// file order first: for rows of one piece spread over ranks (after a hash join),
+    /// whose plain sums would depend on the rank count.
+    pub(crate) fn exact_terms(mut self, exact: bool) -> Groups {
+        self.exact_terms = exact;
+        self
     }
 
     fn group_id(&mut self, key: &[u8]) -> u32 {
@@ -697,8 +709,10 @@ impl Groups {
             }
         }
         let mut result = Ok(());
+        let exact = self.exact_terms;
         for (states, plan) in self.states.iter_mut().zip(&self.plans) {
-            result = result.and_then(|()| states.update(plan, &group_of_row, batch, &places));
+            result =
+                result.and_then(|()| states.update(plan, &group_of_row, batch, &places, exact));
         }
         self.group_of_row = group_of_row;
         result
@@ -730,9 +744,9 @@ impl Groups {
     }
 }
 
-/// The rank that merges a group's states: an FNV-1a hash of its key, the same on every
-/// rank and in every run.
-fn owner(key: &[u8], ranks: usize) -> usize {
+/// The rank that merges a group's states (or gets a row in a hash join): an FNV-1a hash
+/// of its key, the same on every rank and in every run.
+pub(crate) fn owner(key: &[u8], ranks: usize) -> usize {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for &byte in key {
         hash ^= u64::from(byte);

@@ -1,13 +1,24 @@
-//! Joins of a frame's rows with another frame's, on equal keys: the other side (the
-//! right) is computed first, sent whole to every rank (a broadcast), and hashed by its
-//! keys; each rank then probes it with its own rows as they stream, so the left side is
-//! never moved.
+//! Joins of a frame's rows with another frame's, on equal keys, in one of two ways:
+//! - a broadcast (the right side small): the right side is computed first, sent whole to
+//!   every rank and hashed by its keys; each rank then probes it with its own rows as they
+//!   stream, so the left side is never moved;
+//! - a hash shuffle (the right side large, more than one rank): every row of both sides
+//!   goes to the rank of a hash of its key (one all-to-all each), and each rank joins its
+//!   share; the left rows keep their places, so the output's order is the broadcast's.
+//!
+//! The right side is shuffled when it is filters and selects over files of more than
+//! `PARDATA_BROADCAST_BYTES` bytes (default 16 MiB; 0 shuffles every join of files at
+//! more than one rank); a right side that aggregates, sorts or limits is computed on rank
+//! 0 and broadcast.
 //!
 //! Semantics (SQL's): `inner` keeps the pairs of rows with equal keys, `left` also keeps
 //! each left row without a match, its right columns null; a null key matches nothing.
-//! Rows come out in the left side's order, a left row's matches in the right side's order.
+//! Rows come out in the left side's order, a left row's matches in the right side's order;
+//! float sums of joined rows add every term exactly, so that no result depends on the way
+//! the join ran or on the rank count.
 //! Right columns whose names the left has too are named `<name>_right` (Polars' rule).
-//! The right side must fit in every rank's memory: it is the smaller table of the two.
+//! A broadcast right side must fit in every rank's memory; a shuffled one in the ranks'
+//! memory together.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -20,6 +31,7 @@ use arrow::row::RowConverter;
 use super::aggregate::row_converter;
 use super::expr::unpack;
 use super::{is_hidden, FrameError, Plan, Step, PLACE};
+use crate::runtime::World;
 
 /// Which rows a join keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,10 +228,75 @@ fn key_column(batch: &RecordBatch, name: &str) -> Result<ArrayRef, FrameError> {
     arrow::compute::cast(&column, &to).map_err(|e| FrameError::Internal(e.to_string()))
 }
 
-/// The joins among `steps`.
-pub(crate) fn joins(steps: &[Step]) -> impl Iterator<Item = &Join> {
-    steps.iter().filter_map(|s| match s {
-        Step::Join(join) => Some(join),
-        _ => None,
-    })
+/// The right side's files above which a join is a hash shuffle: `PARDATA_BROADCAST_BYTES`
+/// (a number of bytes, 0 for every join), or 16 MiB.
+fn broadcast_bytes() -> u64 {
+    std::env::var("PARDATA_BROADCAST_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16 << 20)
+}
+
+impl Join {
+    /// Whether the right side can be shuffled as it is read: filters and selects only.
+    fn streams(&self) -> bool {
+        self.right
+            .steps
+            .iter()
+            .all(|s| matches!(s, Step::Filter(_) | Step::Select(_)))
+    }
+
+    /// Whether the join is a hash shuffle at more than one rank (see the module's rule).
+    pub(crate) fn shuffles(&self) -> bool {
+        self.streams() && self.right.scanned_bytes() > broadcast_bytes()
+    }
+
+    /// A copy of the join, not yet hashed: for one rank's share of a shuffled join.
+    pub(crate) fn unhashed(&self) -> Join {
+        Join {
+            hashed: Default::default(),
+            ..self.clone()
+        }
+    }
+}
+
+/// The index in `row_wise` of the join that is a hash shuffle (the first of those that
+/// shuffle, [`Join::shuffles`]), at more than one rank: rank 0's choice, the same on every
+/// rank. A collective.
+pub(crate) fn shuffled(world: &World, row_wise: &[Step]) -> Option<usize> {
+    if world.size() == 1 {
+        return None;
+    }
+    let choice = world.is_root().then(|| {
+        row_wise
+            .iter()
+            .position(|s| matches!(s, Step::Join(join) if join.shuffles()))
+    });
+    world.broadcast(choice.as_ref())
+}
+
+/// Each row's rank in a hash shuffle by the key columns `names` of `batch` (`None` where
+/// a key is null): equal keys of the two sides of a join go to the same rank, as both
+/// sides' keys are widened alike ([`key_column`]) and encoded as rows.
+pub(crate) fn owners(
+    batch: &RecordBatch,
+    names: &[&str],
+    ranks: usize,
+) -> Result<Vec<Option<usize>>, FrameError> {
+    let columns = names
+        .iter()
+        .map(|name| key_column(batch, name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let types: Vec<_> = columns.iter().map(|c| c.data_type().clone()).collect();
+    let rows = row_converter(&types)?
+        .convert_columns(&columns)
+        .map_err(|e| FrameError::Internal(e.to_string()))?;
+    Ok(rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let null = columns.iter().any(|c| c.is_null(i));
+            (!null).then(|| super::aggregate::owner(row.data(), ranks))
+        })
+        .collect())
 }

@@ -240,10 +240,10 @@ impl Plan {
             .collect()
     }
 
-    /// Runs the plan (a collective): rank 0 gets the rows, without the hidden columns.
-    /// Only the columns the steps need are read ([`Plan::needed_columns`]).
-    pub(crate) fn run(&self, world: &World) -> Result<Option<RecordBatch>, JobFailure> {
-        let schema = world.agree(self.schema())?;
+    /// What the run reads: the pieces left after pruning, the read options (only the
+    /// columns the steps need, [`Plan::needed_columns`]) and those columns' schema. A
+    /// collective (the ranks agree the pruning).
+    fn prepared(&self, world: &World) -> Result<(Vec<Piece>, ReadOptions, SchemaRef), JobFailure> {
         let needed = self.needed_columns();
         let keep: Vec<usize> = needed
             .iter()
@@ -257,13 +257,15 @@ impl Plan {
         let mut options = self.options.clone();
         options.columns = Some(needed);
         let pruned = world.agree(prune::prune(&self.pieces, &self.steps))?;
-        let batch = run::collect(
-            world,
-            &pruned.kept,
-            &options,
-            &std::sync::Arc::new(scanned),
-            &self.steps,
-        )?;
+        Ok((pruned.kept, options, std::sync::Arc::new(scanned)))
+    }
+
+    /// Runs the plan (a collective): rank 0 gets the rows, without the hidden columns.
+    /// Only the columns the steps need are read ([`Plan::needed_columns`]).
+    pub(crate) fn run(&self, world: &World) -> Result<Option<RecordBatch>, JobFailure> {
+        let schema = world.agree(self.schema())?;
+        let (pieces, options, scanned) = self.prepared(world)?;
+        let batch = run::collect(world, &pieces, &options, &scanned, &self.steps)?;
         let shown = batch.map(|b| {
             let keep: Vec<usize> = (0..b.num_columns())
                 .filter(|&i| !is_hidden(b.schema().field(i).name()))
@@ -273,6 +275,40 @@ impl Plan {
                 .map_err(|e| FrameError::Internal(e.to_string()))
         });
         world.agree(shown.transpose())
+    }
+
+    /// This rank's rows of a plan of row-wise steps only (filters and selects), with
+    /// their places, and their schema: a collective, for a side of a hash join.
+    pub(crate) fn local_rows(
+        &self,
+        world: &World,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>), JobFailure> {
+        let (pieces, options, scanned) = self.prepared(world)?;
+        let placed = with_place(&scanned);
+        let schema = world.agree(run::schema_after(&placed, &self.steps))?;
+        let source = run::Source::new(&pieces, &options, &scanned);
+        let mut rows = Vec::new();
+        let mine = crate::patterns::map::block(pieces.len(), world.size(), world.rank());
+        let read = mine.into_iter().try_for_each(|index| {
+            source.piece(index, &self.steps, &mut |batch| {
+                rows.push(batch);
+                Ok(())
+            })
+        });
+        world.agree(read)?;
+        Ok((schema, rows))
+    }
+
+    /// The bytes of the files the plan scans (a whole file counts once).
+    pub(crate) fn scanned_bytes(&self) -> u64 {
+        let mut files: Vec<&std::path::Path> =
+            self.pieces.iter().map(|p| p.path.as_path()).collect();
+        files.dedup();
+        files
+            .iter()
+            .filter_map(|path| std::fs::metadata(path).ok())
+            .map(|m| m.len())
+            .sum()
     }
 }
 
@@ -325,8 +361,9 @@ impl<'w> Frame<'w> {
     }
 
     /// The rows of this frame joined with `right`'s on equal keys (`on`: pairs of a
-    /// column of this frame and one of `right`), as [`join`] states; `right` is
-    /// computed first and sent to every rank, so it should be the smaller table.
+    /// column of this frame and one of `right`), as [`join`] states: `right` (the smaller
+    /// table) is sent to every rank, or both sides are shuffled by a hash of the keys
+    /// when `right` is large.
     pub fn join(self, right: Frame<'w>, on: &[(&str, &str)], kind: JoinKind) -> Frame<'w> {
         let left_columns = match self.schema() {
             Ok(schema) => schema.fields().iter().map(|f| f.name().clone()).collect(),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt64Array};
+use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array, UInt64Array};
 use arrow::compute::{
     cast, concat_batches, filter_record_batch, lexsort_to_indices, take_record_batch, SortColumn,
     SortOptions,
@@ -97,6 +97,53 @@ pub(super) fn schema_after(placed: &SchemaRef, steps: &[Step]) -> Result<SchemaR
     Ok(run_local(empty, steps)?.schema())
 }
 
+/// The pieces a plan reads and how: each piece's batches, conformed to the scan's
+/// columns, with their places, after some row-wise steps.
+pub(crate) struct Source<'a> {
+    pieces: &'a [Piece],
+    options: &'a ReadOptions,
+    scanned: &'a SchemaRef,
+    placed: SchemaRef,
+}
+
+impl<'a> Source<'a> {
+    pub(crate) fn new(
+        pieces: &'a [Piece],
+        options: &'a ReadOptions,
+        scanned: &'a SchemaRef,
+    ) -> Source<'a> {
+        Source {
+            pieces,
+            options,
+            scanned,
+            placed: with_place(scanned),
+        }
+    }
+
+    /// Piece `index`'s batches after `steps` (row-wise ones), the empty ones left out,
+    /// into `sink`.
+    pub(crate) fn piece(
+        &self,
+        index: usize,
+        steps: &[Step],
+        sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>,
+    ) -> Result<(), FrameError> {
+        let piece = &self.pieces[index];
+        let mut row = 0u64;
+        for batch in open_piece(piece, self.options)? {
+            let batch = conform(batch?, self.scanned, piece)?;
+            let rows = batch.num_rows() as u64;
+            let batch = add_places(batch, &self.placed, ((index as u64) << 32) + row)?;
+            row += rows;
+            let batch = run_local(batch, steps)?;
+            if batch.num_rows() > 0 {
+                sink(batch)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs the plan: a collective; rank 0 gets the rows (with the place column).
 pub(super) fn collect(
     world: &World,
@@ -105,53 +152,60 @@ pub(super) fn collect(
     scanned: &SchemaRef,
     steps: &[Step],
 ) -> Result<Option<RecordBatch>, JobFailure> {
-    for join in super::join::joins(steps) {
-        if join.hashed.get().is_none() {
-            let rows = join.right.run(world)?;
-            let schema = world.agree(join.right.schema())?;
-            let rows = broadcast_rows(world, &schema, rows.as_ref());
-            world.agree(rows.and_then(|rows| join.hash(rows)))?;
-        }
-    }
     let placed = with_place(scanned);
     let split = steps
         .iter()
         .position(|s| !matches!(s, Step::Filter(_) | Step::Select(_) | Step::Join(_)))
         .unwrap_or(steps.len());
     let (row_wise, rest) = steps.split_at(split);
-    let streamed = world.agree(schema_after(&placed, row_wise))?;
-    let mine = block(pieces.len(), world.size(), world.rank());
-    // One piece's batches, after the row-wise steps, into `sink`.
-    let scan_piece = |index: usize,
-                      sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>|
-     -> Result<(), FrameError> {
-        let piece = &pieces[index];
-        let mut row = 0u64;
-        for batch in open_piece(piece, options)? {
-            let batch = conform(batch?, scanned, piece)?;
-            let rows = batch.num_rows() as u64;
-            let batch = add_places(batch, &placed, ((index as u64) << 32) + row)?;
-            row += rows;
-            let batch = run_local(batch, row_wise)?;
-            if batch.num_rows() > 0 {
-                sink(batch)?;
+    let shuffled_at = super::join::shuffled(world, row_wise);
+    for (i, step) in steps.iter().enumerate() {
+        if let Step::Join(join) = step {
+            if Some(i) != shuffled_at && join.hashed.get().is_none() {
+                let rows = join.right.run(world)?;
+                let schema = world.agree(join.right.schema())?;
+                let rows = broadcast_rows(world, &schema, rows.as_ref());
+                world.agree(rows.and_then(|rows| join.hash(rows)))?;
             }
         }
-        Ok(())
+    }
+    let streamed = world.agree(schema_after(&placed, row_wise))?;
+    let mine = block(pieces.len(), world.size(), world.rank());
+    let source = Source::new(pieces, options, scanned);
+    // A hash join's rows, on the rank of their key's hash: this rank's rows in file order,
+    // spread over every piece.
+    let joined = match shuffled_at {
+        Some(at) => Some(shuffle_join(world, &source, mine.clone(), row_wise, at)?),
+        None => None,
     };
+    let scan_piece = |index: usize,
+                      sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>|
+     -> Result<(), FrameError> { source.piece(index, row_wise, sink) };
     let scan =
         |sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>| -> Result<(), FrameError> {
-            mine.clone().try_for_each(|index| scan_piece(index, sink))
+            match &joined {
+                Some(rows) => rows.iter().try_for_each(|batch| sink(batch.clone())),
+                None => mine.clone().try_for_each(|index| scan_piece(index, sink)),
+            }
         };
     match rest {
         [Step::Aggregate { keys, aggs }, after @ ..] => {
             let key_exprs: Vec<_> = keys.iter().map(|(_, e)| e.clone()).collect();
             let agg_list: Vec<_> = aggs.iter().map(|(_, a)| a.clone()).collect();
-            let groups = world.agree(Groups::new(&key_exprs, &agg_list, &streamed))?;
+            // Rows of one piece are on several ranks after a hash join: float sums after
+            // any join are exact term by term, so that they depend neither on the rank
+            // count nor on how the join ran.
+            let exact = row_wise.iter().any(|s| matches!(s, Step::Join(_)));
+            let groups =
+                Groups::new(&key_exprs, &agg_list, &streamed).map(|g| g.exact_terms(exact));
+            let groups = world.agree(groups)?;
             let output = world.agree(aggregated_schema(keys, aggs, &groups, &streamed))?;
             // The rank's block of pieces cut into one run per thread, each folded into
             // groups of its own: the same partial states as ranks of one thread each.
-            let threads = world.threads().per_rank.min(mine.len());
+            let threads = match joined {
+                Some(_) => 1,
+                None => world.threads().per_rank.min(mine.len()),
+            };
             let ranks = world.size();
             let folded = match threads > 1 {
                 false => {
@@ -161,7 +215,8 @@ pub(super) fn collect(
                 true => (0..threads)
                     .into_par_iter()
                     .map(|t| {
-                        let mut groups = Groups::new(&key_exprs, &agg_list, &streamed)?;
+                        let mut groups =
+                            Groups::new(&key_exprs, &agg_list, &streamed)?.exact_terms(exact);
                         let run = block(mine.len(), threads, t);
                         for index in mine.start + run.start..mine.start + run.end {
                             scan_piece(index, &mut |batch| groups.update(&batch))?;
@@ -230,9 +285,103 @@ pub(super) fn collect(
                 }
             }
             let all = gather_rows(world, &streamed, &kept);
+            // After a hash join the ranks' rows interleave in file order: rank 0 sorts
+            // them back (stably: a left row's matches keep their order).
+            let all = match joined {
+                Some(_) => all.and_then(|all| all.map(|b| sort_batch(b, &[], None)).transpose()),
+                None => all,
+            };
             world.agree(all.and_then(|all| all.map(|b| run_local(b, rest)).transpose()))
         }
     }
+}
+
+/// Runs the row-wise steps up to the hash join `row_wise[at]`, sends every row of both
+/// sides to the rank of its key's hash (one all-to-all each), joins there, and runs the
+/// row-wise steps after the join: this rank's joined rows, in file order. A collective.
+fn shuffle_join(
+    world: &World,
+    source: &Source<'_>,
+    mine: std::ops::Range<usize>,
+    row_wise: &[Step],
+    at: usize,
+) -> Result<Vec<RecordBatch>, JobFailure> {
+    let (before, after) = (&row_wise[..at], &row_wise[at + 1..]);
+    let Step::Join(join) = &row_wise[at] else {
+        return world.fail_together(FrameError::Internal("no join to shuffle".into()));
+    };
+    let left_schema = world.agree(schema_after(&source.placed, before))?;
+    let mut left = Vec::new();
+    let read = mine.into_iter().try_for_each(|index| {
+        source.piece(index, before, &mut |batch| {
+            left.push(batch);
+            Ok(())
+        })
+    });
+    world.agree(read)?;
+    let keep_unmatched = join.kind == super::JoinKind::Left;
+    let left_names: Vec<&str> = join.on.iter().map(|(l, _)| l.as_str()).collect();
+    let left = shuffle(world, &left_schema, &left, &left_names, keep_unmatched)?;
+    let (right_schema, right) = join.right.local_rows(world)?;
+    let right_names: Vec<&str> = join.on.iter().map(|(_, r)| r.as_str()).collect();
+    let right = shuffle(world, &right_schema, &right, &right_names, false)?;
+    // This rank's share of the right side, hashed for this run only.
+    let share = join.unhashed();
+    world.agree(share.hash(right))?;
+    let joined = share.apply(&left).and_then(|batch| run_local(batch, after));
+    let joined = world.agree(joined)?;
+    Ok(if joined.num_rows() > 0 {
+        vec![joined]
+    } else {
+        Vec::new()
+    })
+}
+
+/// Every row of `batches` on the rank of a hash of its key columns `keys` (the same rank
+/// for equal keys on both sides of a join: [`super::join::owners`]); a row with a null
+/// key stays on this rank when `keep_nulls`, and is dropped otherwise (it matches
+/// nothing). Each rank gets its rows in rank order, each rank's in its order. A
+/// collective.
+fn shuffle(
+    world: &World,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    keys: &[&str],
+    keep_nulls: bool,
+) -> Result<RecordBatch, JobFailure> {
+    let ranks = world.size();
+    let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
+    let encoded: Result<(Vec<u8>, Vec<usize>), FrameError> = (|| {
+        let mut outgoing: Vec<Vec<RecordBatch>> = (0..ranks).map(|_| Vec::new()).collect();
+        for batch in batches {
+            let owners = super::join::owners(batch, keys, ranks)?;
+            let mut rows: Vec<Vec<u32>> = (0..ranks).map(|_| Vec::new()).collect();
+            for (i, owner) in owners.into_iter().enumerate() {
+                match owner {
+                    Some(rank) => rows[rank].push(i as u32),
+                    None if keep_nulls => rows[world.rank()].push(i as u32),
+                    None => {}
+                }
+            }
+            for (rank, rows) in rows.into_iter().enumerate() {
+                if !rows.is_empty() {
+                    let taken = take_record_batch(batch, &UInt32Array::from(rows));
+                    outgoing[rank].push(taken.map_err(internal)?);
+                }
+            }
+        }
+        let mut bytes = Vec::new();
+        let mut counts = Vec::with_capacity(ranks);
+        for batches in &outgoing {
+            let stream = wire::encode(schema, batches)?;
+            counts.push(stream.len());
+            bytes.extend_from_slice(&stream);
+        }
+        Ok((bytes, counts))
+    })();
+    let (bytes, counts) = world.agree(encoded)?;
+    let (got, got_counts) = world.all_to_all_slices(&bytes, &counts);
+    world.agree(wire::decode(schema, &got, got_counts))
 }
 
 /// Sorts the rows of all ranks so that rank r holds the r-th run of the order (a sample
@@ -629,6 +778,7 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
         }
     }
     let mut on_root = false;
+    let mut shuffled = false;
     let mut i = 0;
     let step_line = |step: &Step| match step {
         Step::Filter(e) => format!("filter {e}"),
@@ -686,6 +836,19 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
         match (step, steps.get(i + 1)) {
             (Step::Filter(_) | Step::Select(_), _) => {
                 lines.push(format!("  each rank, each batch: {}", step_line(step)));
+            }
+            (Step::Join(join), _) if join.shuffles() && !shuffled => {
+                shuffled = true;
+                let right = explain(&join.right.pieces, &join.right.steps);
+                lines.push("  the right side, each rank its pieces:".into());
+                lines.extend(right.lines().map(|l| format!("    | {l}")));
+                lines.push(format!(
+                    "exchange (at more than one rank): hash shuffle of both sides by the join \
+                     keys, one all-to-all each (the right side's files are {} bytes, above \
+                     PARDATA_BROADCAST_BYTES)",
+                    join.right.scanned_bytes()
+                ));
+                lines.push(format!("  each rank, its share: {}", step_line(step)));
             }
             (Step::Join(join), _) => {
                 let right = explain(&join.right.pieces, &join.right.steps);
