@@ -23,7 +23,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow::array::{ArrayRef, AsArray, RecordBatch, UInt32Array};
 use arrow::compute::take;
 use arrow::datatypes::{Field, Schema};
 use arrow::row::RowConverter;
@@ -64,6 +64,10 @@ pub(crate) struct Hashed {
     keys: RowConverter,
     types: Vec<arrow::datatypes::DataType>,
     index: HashMap<Vec<u8>, Vec<u32>, ahash::RandomState>,
+    /// The rows of each value of a single integer key (then `index` is empty): its run
+    /// (start, length) in `int_rows`, where each key's rows are in the right side's order.
+    ints: HashMap<i64, (u32, u32), ahash::RandomState>,
+    int_rows: Vec<u32>,
 }
 
 impl std::fmt::Debug for Hashed {
@@ -97,22 +101,45 @@ impl Join {
             .map_err(|e| FrameError::Internal(e.to_string()))?;
         let (columns, types) = self.right_keys(&rows)?;
         let keys = row_converter(&types)?;
-        let encoded = keys
-            .convert_columns(&columns)
-            .map_err(|e| FrameError::Internal(e.to_string()))?;
         let mut index: HashMap<Vec<u8>, Vec<u32>, ahash::RandomState> =
             HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8));
-        for (i, row) in encoded.iter().enumerate() {
-            if columns.iter().any(|c| c.is_null(i)) {
-                continue;
+        let mut ints: HashMap<i64, (u32, u32), ahash::RandomState> =
+            HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8));
+        let mut int_rows = Vec::new();
+        match single_int(&columns) {
+            Some(keys) => {
+                let mut keyed: Vec<(i64, u32)> = keys
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, key)| key.map(|key| (key, i as u32)))
+                    .collect();
+                keyed.sort_unstable();
+                ints.reserve(keyed.len());
+                for (at, &(key, row)) in keyed.iter().enumerate() {
+                    let run = ints.entry(key).or_insert((at as u32, 0));
+                    run.1 += 1;
+                    int_rows.push(row);
+                }
             }
-            index.entry(row.data().to_vec()).or_default().push(i as u32);
+            None => {
+                let encoded = keys
+                    .convert_columns(&columns)
+                    .map_err(|e| FrameError::Internal(e.to_string()))?;
+                for (i, row) in encoded.iter().enumerate() {
+                    if columns.iter().any(|c| c.is_null(i)) {
+                        continue;
+                    }
+                    index.entry(row.data().to_vec()).or_default().push(i as u32);
+                }
+            }
         }
         let _ = self.hashed.set(Hashed {
             rows,
             keys,
             types,
             index,
+            ints,
+            int_rows,
         });
         Ok(())
     }
@@ -132,6 +159,8 @@ impl Join {
                     keys: row_converter(&types)?,
                     types,
                     index: HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8)),
+                    ints: HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8)),
+                    int_rows: Vec::new(),
                 };
                 &empty
             }
@@ -159,26 +188,40 @@ impl Join {
                 });
             }
         }
-        let encoded = hashed.keys.convert_columns(&left_keys).map_err(internal)?;
         let (mut from_left, mut from_right) = (Vec::new(), Vec::new());
-        for (i, row) in encoded.iter().enumerate() {
-            let matches = if left_keys.iter().any(|c| c.is_null(i)) {
-                None
-            } else {
-                hashed.index.get(row.data())
-            };
-            match matches {
-                Some(found) => {
-                    for &j in found {
-                        from_left.push(i as u32);
-                        from_right.push(Some(j));
-                    }
-                }
-                None if self.kind == JoinKind::Left => {
+        let mut add = |i: usize, matches: Option<&[u32]>| match matches {
+            Some(found) => {
+                for &j in found {
                     from_left.push(i as u32);
-                    from_right.push(None);
+                    from_right.push(Some(j));
                 }
-                None => {}
+            }
+            None if self.kind == JoinKind::Left => {
+                from_left.push(i as u32);
+                from_right.push(None);
+            }
+            None => {}
+        };
+        match single_int(&left_keys) {
+            // One integer key: looked up as a number (a null matches nothing).
+            Some(keys) => {
+                for (i, key) in keys.iter().enumerate() {
+                    let run = key.and_then(|key| hashed.ints.get(&key));
+                    add(
+                        i,
+                        run.map(|&(start, n)| {
+                            &hashed.int_rows[start as usize..(start + n) as usize]
+                        }),
+                    );
+                }
+            }
+            None => {
+                let encoded = hashed.keys.convert_columns(&left_keys).map_err(internal)?;
+                for (i, row) in encoded.iter().enumerate() {
+                    let null = left_keys.iter().any(|c| c.is_null(i));
+                    let found = (!null).then(|| hashed.index.get(row.data())).flatten();
+                    add(i, found.map(Vec::as_slice));
+                }
             }
         }
         let from_left = UInt32Array::from(from_left);
@@ -206,6 +249,14 @@ impl Join {
             columns.push(take(left.column(place), &from_left, None).map_err(internal)?);
         }
         RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(internal)
+    }
+}
+
+/// The values of a single int64 key column, if the keys are one.
+fn single_int(columns: &[ArrayRef]) -> Option<&arrow::array::Int64Array> {
+    match columns {
+        [only] => only.as_primitive_opt::<arrow::datatypes::Int64Type>(),
+        _ => None,
     }
 }
 

@@ -18,6 +18,7 @@
 //! (both sides of a product).
 
 mod actions;
+mod stage;
 mod wide;
 
 use std::cell::RefCell;
@@ -27,6 +28,7 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use stage::Stage;
 pub use wide::{JoinStrategy, BROADCAST_JOIN_LIMIT};
 
 use super::map::block;
@@ -44,7 +46,7 @@ type Partition<'w, T> = Box<dyn FnOnce() -> Box<dyn Iterator<Item = T> + 'w> + '
 pub struct Bag<'w, T> {
     world: &'w World,
     partition: Partition<'w, T>,
-    stages: Vec<String>,
+    stages: Vec<Stage>,
     log: PlanLog,
 }
 
@@ -70,13 +72,13 @@ impl fmt::Display for PlanLog {
 }
 
 impl<'w, T: Element> Bag<'w, T> {
-    /// A bag of a source: `stages` holds its one stage.
-    fn new(world: &'w World, stages: Vec<String>, partition: Partition<'w, T>) -> Bag<'w, T> {
-        let label = progress_label(0, &stages[0]);
+    /// A bag of a source, its one stage.
+    fn new(world: &'w World, source: Stage, partition: Partition<'w, T>) -> Bag<'w, T> {
+        let label = progress_label(0, &source);
         Bag {
             world,
             partition: Box::new(move || counted(world, &label, partition())),
-            stages,
+            stages: vec![source],
             log: PlanLog::default(),
         }
     }
@@ -85,7 +87,7 @@ impl<'w, T: Element> Bag<'w, T> {
     /// recipe into the new one (with the world and the log of decisions at hand).
     fn derive<U>(
         self,
-        plan: impl FnOnce(&mut Vec<String>),
+        plan: impl FnOnce(&mut Vec<Stage>),
         make: impl FnOnce(&'w World, PlanLog, Partition<'w, T>) -> Partition<'w, U>,
     ) -> Bag<'w, U> {
         let Bag {
@@ -107,7 +109,7 @@ impl<'w, T: Element> Bag<'w, T> {
     /// starts from what `make`'s partition gives, counted for the progress view.
     fn wide<U: 'w>(
         self,
-        stage: String,
+        stage: Stage,
         make: impl FnOnce(&'w World, PlanLog, Partition<'w, T>) -> Partition<'w, U>,
     ) -> Bag<'w, U> {
         let label = progress_label(self.stages.len(), &stage);
@@ -140,10 +142,10 @@ impl<'w, T: Element> Bag<'w, T> {
     /// ```
     pub fn from_vec(world: &'w World, items: Vec<T>) -> Bag<'w, T> {
         let range = block(items.len(), world.size(), world.rank());
-        let stage = format!("from_vec: {} items", items.len());
+        let stage = Stage::new("from_vec", format!("{} items", items.len()));
         Bag::new(
             world,
-            vec![stage],
+            stage,
             Box::new(move || Box::new(items.into_iter().skip(range.start).take(range.len()))),
         )
     }
@@ -151,12 +153,8 @@ impl<'w, T: Element> Bag<'w, T> {
     /// A bag of the items each rank already holds: rank r's `items` are its partition, and
     /// the bag's order is rank 0's items, then rank 1's, and so on.
     pub fn from_local(world: &'w World, items: Vec<T>) -> Bag<'w, T> {
-        let stage = "from_local: each rank's own items".to_string();
-        Bag::new(
-            world,
-            vec![stage],
-            Box::new(move || Box::new(items.into_iter())),
-        )
+        let stage = Stage::new("from_local", "each rank's own items");
+        Bag::new(world, stage, Box::new(move || Box::new(items.into_iter())))
     }
 
     /// A bag made by `read` from each of `sources` (every rank passes the same list; each
@@ -167,13 +165,13 @@ impl<'w, T: Element> Bag<'w, T> {
         read: impl Fn(&S) -> T + 'w,
     ) -> Bag<'w, T> {
         let range = block(sources.len(), world.size(), world.rank());
-        let stage = format!(
-            "from_sources: {} sources, read where they fall",
-            sources.len()
+        let stage = Stage::new(
+            "from_sources",
+            format!("{} sources, read where they fall", sources.len()),
         );
         Bag::new(
             world,
-            vec![stage],
+            stage,
             Box::new(move || {
                 Box::new(
                     sources
@@ -217,10 +215,13 @@ impl<'w, T: Element> Bag<'w, T> {
         let count = sources.len();
         let mine: Result<Vec<T>, E> = sources[range].iter().map(read).collect();
         let items = world.agree(mine)?;
-        let stage = format!("try_from_sources: {count} sources, read where they fall");
+        let stage = Stage::new(
+            "try_from_sources",
+            format!("{count} sources, read where they fall"),
+        );
         Ok(Bag::new(
             world,
-            vec![stage],
+            stage,
             Box::new(move || Box::new(items.into_iter())),
         ))
     }
@@ -228,12 +229,13 @@ impl<'w, T: Element> Bag<'w, T> {
     /// A bag whose recipe adds `step` to the current stage (fused with its other steps).
     fn narrow<U: Element>(
         self,
-        name: &str,
+        name: &'static str,
         step: impl FnOnce(Box<dyn Iterator<Item = T> + 'w>) -> Box<dyn Iterator<Item = U> + 'w> + 'w,
     ) -> Bag<'w, U> {
-        let plan = |stages: &mut Vec<String>| {
-            let last = stages.len() - 1;
-            stages[last] += &format!(" -> {name}");
+        let plan = |stages: &mut Vec<Stage>| {
+            if let Some(last) = stages.last_mut() {
+                last.steps.push(name);
+            }
         };
         self.derive(plan, |_, _, partition| Box::new(move || step(partition())))
     }
@@ -304,8 +306,9 @@ impl<'w, T: Element> Bag<'w, T> {
         T: Clone,
     {
         let (items, world, mut stages, log) = self.run();
-        let last = stages.len() - 1;
-        stages[last] += " -> persisted";
+        if let Some(last) = stages.last_mut() {
+            last.steps.push("persisted");
+        }
         Persisted {
             world,
             items: Rc::new(items),
@@ -330,6 +333,32 @@ impl<'w, T: Element> Bag<'w, T> {
     /// # }
     /// ```
     pub fn explain(&self) -> String {
+        self.explained()
+    }
+
+    /// The plan as data: one [`Stage`] per exchange, in order (a product's or a join's
+    /// right side before the stage that takes it in).
+    ///
+    /// ```
+    /// # use pardata::prelude::*;
+    /// # fn main() -> std::process::ExitCode {
+    /// # World::run(|world| {
+    /// let stages = Bag::from_vec(world, vec![3_i64, 1, 2])
+    ///     .filter(|x| *x > 1)
+    ///     .fold_by(|x| x % 2, || 0, |sum, x| sum + x, |a, b| a + b)
+    ///     .stages();
+    /// let operations: Vec<_> = stages.iter().map(|s| s.operation).collect();
+    /// assert_eq!(operations, ["from_vec", "fold_by"]);
+    /// assert_eq!(stages[0].steps, ["filter"]);
+    /// # Ok::<(), JobFailure>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn stages(&self) -> Vec<Stage> {
+        self.stages.clone()
+    }
+
+    fn explained(&self) -> String {
         self.stages
             .iter()
             .enumerate()
@@ -339,7 +368,7 @@ impl<'w, T: Element> Bag<'w, T> {
     }
 
     /// This rank's partition, computed (the stage runs here).
-    fn run(self) -> (Vec<T>, &'w World, Vec<String>, PlanLog) {
+    fn run(self) -> (Vec<T>, &'w World, Vec<Stage>, PlanLog) {
         let (world, partition) = (self.world, self.partition);
         let items = world.time_enclosing(Activity::Compute, "bag stages", || partition().collect());
         (items, world, self.stages, self.log)
@@ -350,7 +379,7 @@ impl<'w, T: Element> Bag<'w, T> {
 pub struct Persisted<'w, T> {
     world: &'w World,
     items: Rc<Vec<T>>,
-    stages: Vec<String>,
+    stages: Vec<Stage>,
     log: PlanLog,
 }
 
@@ -368,9 +397,8 @@ impl<'w, T: Element + Clone> Persisted<'w, T> {
 }
 
 /// How the progress of stage `index` is labelled: its operation's name.
-fn progress_label(index: usize, stage: &str) -> String {
-    let operation = stage.split(':').next().unwrap_or(stage);
-    format!("bag stage {index} ({operation})")
+fn progress_label(index: usize, stage: &Stage) -> String {
+    format!("bag stage {index} ({})", stage.operation)
 }
 
 /// A stage's elements, counted for the progress view as the next stage takes them in (a

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{all_gather_items, all_gather_where_wanted, exchange, Bag, Element, PlanLog};
+use super::{all_gather_items, all_gather_where_wanted, exchange, Bag, Element, PlanLog, Stage};
 use crate::patterns::map::block;
 use crate::runtime::World;
 
@@ -64,10 +64,13 @@ impl<'w, T: Element> Bag<'w, T> {
         T: Clone,
     {
         self.stages
-            .extend(right.stages.iter().map(|s| format!("  (right side) {s}")));
+            .extend(right.stages.iter().map(Stage::on_the_right));
         let right_partition = right.partition;
         self.wide(
-            "product: the right side all-gathered to the ranks with left elements".into(),
+            Stage::new(
+                "product",
+                "the right side all-gathered to the ranks with left elements",
+            ),
             move |world, _, left| {
                 Box::new(move || {
                     let left: Vec<T> = left().collect();
@@ -92,10 +95,12 @@ impl<'w, T: Element> Bag<'w, T> {
     fn shuffle<K: Element + Ord + Clone>(
         self,
         key: impl Fn(&T) -> K + 'w,
-        name: &str,
+        name: &'static str,
     ) -> Bag<'w, (K, T)> {
-        let stage =
-            format!("{name}: shuffle by key ranges (sampled splitters, variable-count all-to-all)");
+        let stage = Stage::new(
+            name,
+            "shuffle by key ranges (sampled splitters, variable-count all-to-all)",
+        );
         self.wide(stage, move |world, _, previous| {
             Box::new(move || {
                 let keyed = previous().map(|item| (key(&item), item)).collect();
@@ -190,10 +195,17 @@ impl<'w, T: Element> Bag<'w, T> {
         A: Element,
     {
         let stage = match how {
-            Aggregation::CombineFirst => "fold_by: combine on each rank, shuffle one value per key by key ranges",
-            Aggregation::Planned => "aggregate_by: combine first unless a sample of the keys says it saves little, then shuffle by key ranges",
+            Aggregation::CombineFirst => Stage::new(
+                "fold_by",
+                "combine on each rank, shuffle one value per key by key ranges",
+            ),
+            Aggregation::Planned => Stage::new(
+                "aggregate_by",
+                "combine first unless a sample of the keys says it saves little, then shuffle \
+                 by key ranges",
+            ),
         };
-        self.wide(stage.into(), move |world, log, previous| {
+        self.wide(stage, move |world, log, previous| {
             Box::new(move || {
                 let mut items = previous().map(move |item| (key(&item), item));
                 let head: Vec<(K, T)> = items.by_ref().take(PLANNER_SAMPLE).collect();
@@ -308,10 +320,14 @@ impl<'w, T: Element> Bag<'w, T> {
         W: Element + Clone,
     {
         self.stages
-            .extend(right.stages.iter().map(|s| format!("  (right side) {s}")));
+            .extend(right.stages.iter().map(Stage::on_the_right));
         let right_partition = right.partition;
-        let stage = format!(
-            "join ({strategy:?}): broadcast a right side of at most {BROADCAST_JOIN_LIMIT} elements, else shuffle both sides by key ranges"
+        let stage = Stage::new(
+            "join",
+            format!(
+                "({strategy:?}) broadcast a right side of at most {BROADCAST_JOIN_LIMIT} \
+                 elements, else shuffle both sides by key ranges"
+            ),
         );
         self.wide(stage, move |world, log, left| {
             Box::new(move || {
@@ -348,7 +364,10 @@ impl<'w, T: Element> Bag<'w, T> {
     /// The same elements, in the same order, spread evenly over the ranks again (after a
     /// filter left some ranks with little).
     pub fn repartition(self) -> Bag<'w, T> {
-        let stage = "repartition: even blocks again (variable-count all-to-all)".to_string();
+        let stage = Stage::new(
+            "repartition",
+            "even blocks again (variable-count all-to-all)",
+        );
         self.wide(stage, move |world, _, previous| {
             Box::new(move || {
                 let items: Vec<T> = previous().collect();
