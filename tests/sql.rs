@@ -103,6 +103,9 @@ const QUERIES: &[&str] = &[
      WHERE pickup < '2015-01-03' GROUP BY q ORDER BY q",
     "SELECT date_trunc('week', pickup) AS w, date_trunc('month', pickup) AS m, count(*) AS n, \
      sum(tip_amount) AS tips FROM '{t}' GROUP BY w, m ORDER BY w, m",
+    // time_bucket of a zoned time bins its UTC time (DuckDB's), whatever the zone.
+    "SELECT time_bucket(INTERVAL '1 hour', pickup_ist) AS h, count(*) AS n FROM '{t}' \
+     WHERE pickup < '2015-01-03' GROUP BY h ORDER BY h",
 ];
 
 fn queries(dir: &Path) -> Vec<String> {

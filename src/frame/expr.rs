@@ -29,7 +29,7 @@ use arrow::compute::kernels::{boolean, cmp, comparison, numeric, temporal, zip};
 use arrow::compute::{cast, take};
 use arrow::datatypes::{DataType, SchemaRef};
 
-use super::timebin::TimeBin;
+use super::timebin::{Clock, TimeBin};
 use super::FrameError;
 
 /// A value written in the query.
@@ -129,8 +129,9 @@ pub enum Expr {
     Like(Box<Expr>, String, bool),
     /// A part of a date or time.
     Part(TimePart, Box<Expr>),
-    /// A date or time cut to the start of its bin (`date_trunc`, `time_bucket`).
-    Bin(TimeBin, Box<Expr>),
+    /// A date or time cut to the start of its bin, a zoned time read on the clock
+    /// (`date_trunc`: local, `time_bucket`: UTC).
+    Bin(TimeBin, Clock, Box<Expr>),
 }
 
 /// A column reference.
@@ -230,7 +231,8 @@ impl Expr {
         Expr::Part(part, Box::new(self))
     }
 
-    /// The start of the time bin of a date or time (`date_trunc('hour', t)`).
+    /// The start of the time bin of a date or time, a zoned time by its local time
+    /// (`date_trunc('hour', t)`, pandas' `resample`).
     ///
     /// ```
     /// use pardata::frame::expr::col;
@@ -239,10 +241,10 @@ impl Expr {
     /// let hour = col("pickup").bin(TimeBin::Seconds(3600));
     /// assert_eq!(hour.to_string(), "date_trunc('hour', pickup)");
     /// let quarter_hour = col("pickup").bin(TimeBin::Seconds(900));
-    /// assert_eq!(quarter_hour.to_string(), "time_bucket(INTERVAL '15 minutes', pickup)");
+    /// assert_eq!(quarter_hour.to_string(), "date_trunc('15 minutes', pickup)");
     /// ```
     pub fn bin(self, bin: TimeBin) -> Expr {
-        Expr::Bin(bin, Box::new(self))
+        Expr::Bin(bin, Clock::Local, Box::new(self))
     }
 
     /// The names of the columns the expression reads, in the order they appear.
@@ -266,7 +268,7 @@ impl Expr {
             | Expr::Cast(e, _)
             | Expr::Like(e, _, _)
             | Expr::Part(_, e)
-            | Expr::Bin(_, e) => e.visit_columns(found),
+            | Expr::Bin(_, _, e) => e.visit_columns(found),
         }
     }
 
@@ -374,12 +376,12 @@ impl Expr {
                 let parts = temporal::date_part(&value, arrow_part).map_err(arrow)?;
                 Ok(cast(&parts, &DataType::Int64).map_err(arrow)?)
             }
-            Expr::Bin(bin, e) => {
+            Expr::Bin(bin, clock, e) => {
                 let value = self.temporal(e, batch, "a time bin")?;
                 if value.data_type() == &DataType::Null {
                     return Ok(value);
                 }
-                bin.apply(&value).map_err(arrow)
+                bin.apply(&value, *clock).map_err(arrow)
             }
         }
     }
@@ -635,10 +637,11 @@ impl fmt::Display for Expr {
             Expr::Like(e, p, false) => write!(f, "({e} LIKE '{p}')"),
             Expr::Like(e, p, true) => write!(f, "({e} NOT LIKE '{p}')"),
             Expr::Part(part, e) => write!(f, "{}({e})", part.name()),
-            Expr::Bin(bin, e) => match bin.unit_name() {
+            Expr::Bin(bin, Clock::Local, e) => match bin.unit_name() {
                 Some(unit) => write!(f, "date_trunc('{unit}', {e})"),
-                None => write!(f, "time_bucket(INTERVAL '{bin}', {e})"),
+                None => write!(f, "date_trunc('{bin}', {e})"),
             },
+            Expr::Bin(bin, Clock::Utc, e) => write!(f, "time_bucket(INTERVAL '{bin}', {e})"),
         }
     }
 }

@@ -6,10 +6,10 @@
 //!   goes to the rank of a hash of its key (one all-to-all each), and each rank joins its
 //!   share; the left rows keep their places, so the output's order is the broadcast's.
 //!
-//! The right side is shuffled when it is filters and selects over files of more than
-//! `PARDATA_BROADCAST_BYTES` bytes (default 16 MiB; 0 shuffles every join of files at
-//! more than one rank); a right side that aggregates, sorts or limits is computed on rank
-//! 0 and broadcast.
+//! The first join of a plan is shuffled when its right side is filters and selects over
+//! files of more than `PARDATA_BROADCAST_BYTES` bytes (default 16 MiB; 0 shuffles every
+//! first join of files at more than one rank); a right side that aggregates, sorts or
+//! limits is computed on rank 0 and broadcast, as is the right side of a later join.
 //!
 //! Semantics (SQL's): `inner` keeps the pairs of rows with equal keys, `left` also keeps
 //! each left row without a match, its right columns null; a null key matches nothing.
@@ -311,17 +311,17 @@ impl Join {
     }
 }
 
-/// The index in `row_wise` of the join that is a hash shuffle (the first of those that
-/// shuffle, [`Join::shuffles`]), at more than one rank: rank 0's choice, the same on every
-/// rank. A collective.
+/// The index in `row_wise` of the join that is a hash shuffle at more than one rank: the
+/// first join, when it shuffles ([`Join::shuffles`]; a later one is a broadcast, since the
+/// rows of one left row's matches would otherwise be spread over ranks and lose their
+/// order). Rank 0's choice, the same on every rank: a collective.
 pub(crate) fn shuffled(world: &World, row_wise: &[Step]) -> Option<usize> {
     if world.size() == 1 {
         return None;
     }
     let choice = world.is_root().then(|| {
-        row_wise
-            .iter()
-            .position(|s| matches!(s, Step::Join(join) if join.shuffles()))
+        let first = row_wise.iter().position(|s| matches!(s, Step::Join(_)));
+        first.filter(|&at| matches!(&row_wise[at], Step::Join(join) if join.shuffles()))
     });
     world.broadcast(choice.as_ref())
 }

@@ -80,6 +80,9 @@ pub enum FrameError {
         /// How.
         detail: String,
     },
+    /// The data is more than one exchange between ranks can move.
+    #[error("{0}")]
+    TooLarge(String),
     /// A failure that is pardata's, not the input's.
     #[error("internal error: {0}")]
     Internal(String),

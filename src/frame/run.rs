@@ -380,6 +380,20 @@ fn shuffle(
         Ok((bytes, counts))
     })();
     let (bytes, counts) = world.agree(encoded)?;
+    // One exchange of MPI moves at most 2 GiB into or out of a rank: beyond that, an
+    // error on every rank rather than a wrapped count.
+    let everyone: Vec<Vec<usize>> = world.all_gather(&counts);
+    let incoming: usize = everyone.iter().filter_map(|c| c.get(world.rank())).sum();
+    let limit = i32::MAX as usize;
+    let fits = match bytes.len().max(incoming) <= limit {
+        true => Ok(()),
+        false => Err(FrameError::TooLarge(format!(
+            "this rank's share of a hash join is {} bytes out and {incoming} in, over MPI's \
+             2 GiB for one exchange: run it on more ranks",
+            bytes.len()
+        ))),
+    };
+    world.agree(fits)?;
     let (got, got_counts) = world.all_to_all_slices(&bytes, &counts);
     world.agree(wire::decode(schema, &got, got_counts))
 }
@@ -778,7 +792,8 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
         }
     }
     let mut on_root = false;
-    let mut shuffled = false;
+    // Only a plan's first join may be a shuffle (`join::shuffled`).
+    let mut joined = false;
     let mut i = 0;
     let step_line = |step: &Step| match step {
         Step::Filter(e) => format!("filter {e}"),
@@ -837,8 +852,8 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
             (Step::Filter(_) | Step::Select(_), _) => {
                 lines.push(format!("  each rank, each batch: {}", step_line(step)));
             }
-            (Step::Join(join), _) if join.shuffles() && !shuffled => {
-                shuffled = true;
+            (Step::Join(join), _) if join.shuffles() && !joined => {
+                joined = true;
                 let right = explain(&join.right.pieces, &join.right.steps);
                 lines.push("  the right side, each rank its pieces:".into());
                 lines.extend(right.lines().map(|l| format!("    | {l}")));
@@ -851,6 +866,7 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
                 lines.push(format!("  each rank, its share: {}", step_line(step)));
             }
             (Step::Join(join), _) => {
+                joined = true;
                 let right = explain(&join.right.pieces, &join.right.steps);
                 lines.push("  the right side, first:".into());
                 lines.extend(right.lines().map(|l| format!("    | {l}")));

@@ -30,7 +30,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Span;
 
 use super::expr::{BinaryOp, Literal, TimePart};
-use super::timebin::TimeBin;
+use super::timebin::{Clock, TimeBin};
 use super::{Agg, AggFunc, Expr, Frame, SortKey};
 use crate::runtime::{JobFailure, World};
 use crate::table::ReadOptions;
@@ -318,7 +318,6 @@ fn source_of(factor: &TableFactor) -> Result<Source, SqlError> {
     })
 }
 
-/// A quoted text of the query (a pattern, a prefix, an option's value).
 /// A time bin written as an interval: `INTERVAL '15 minutes'`, `INTERVAL 15 MINUTE` or
 /// `'15 minutes'`.
 fn interval(e: &ast::Expr) -> Result<TimeBin, SqlError> {
@@ -341,6 +340,7 @@ fn interval(e: &ast::Expr) -> Result<TimeBin, SqlError> {
     text.parse().map_err(|detail| error_at(e.span(), detail))
 }
 
+/// A quoted text of the query (a pattern, a prefix, an option's value).
 fn text_literal(e: &ast::Expr) -> Result<String, SqlError> {
     match e {
         ast::Expr::Value(v) => match &v.value {
@@ -1164,7 +1164,11 @@ impl Planner {
                 _ => Err(error_at(e.span(), "date_trunc('unit', time)")),
             },
             "time_bucket" => match args.as_slice() {
-                [width, value] => Ok(self.expr(value, scope)?.bin(interval(width)?)),
+                [width, value] => Ok(Expr::Bin(
+                    interval(width)?,
+                    Clock::Utc,
+                    Box::new(self.expr(value, scope)?),
+                )),
                 _ => Err(error_at(
                     e.span(),
                     "time_bucket(INTERVAL '15 minutes', time)",

@@ -7,10 +7,14 @@
 //! on the epoch, so `date_trunc('hour', t)` is the hour `t` is in and a week starts on
 //! Monday); a bin of months starts on the first of a month, a whole number of bins from
 //! January 2000 (`date_trunc('quarter', t)` starts in January, April, July or October).
-//! A time with a zone is binned by its local time in that zone (as DuckDB bins in its
-//! session's zone and pandas' `resample` in the index's), the start taken back to an
-//! instant (the earlier one where the clocks went back). A date is binned as its midnight
-//! and stays a date. Nulls stay null; a bin outside the type's range is an error.
+//! A time with a zone is binned by its local time in that zone with [`Clock::Local`] (as
+//! DuckDB's `date_trunc` bins in its session's zone and pandas' `resample` in the
+//! index's), the start taken back to an instant: where the clocks went back, the later of
+//! the two instants that is not after the time (so that a bin holds its times), and where
+//! they skipped the start, the instant it would have been at the offset before. With
+//! [`Clock::Utc`] (DuckDB's `time_bucket` of a zoned time) it is binned by its UTC time.
+//! A date is binned as its midnight and stays a date. Nulls stay null; a bin outside the
+//! type's range is an error.
 
 use std::fmt;
 use std::str::FromStr;
@@ -21,10 +25,19 @@ use arrow::array::{Array, ArrayRef, AsArray, Int64Array};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type, TimeUnit};
 use arrow::error::ArrowError;
-use chrono::{Datelike, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono::{Datelike, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
 
 /// Monday 2000-01-03 00:00 UTC, in seconds since the epoch: the origin of fixed bins.
 const ORIGIN: i64 = 946_857_600;
+
+/// Where a time with a zone is binned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// By its local time in its zone (`date_trunc`, pandas' `resample`).
+    Local,
+    /// By its UTC time (DuckDB's `time_bucket`).
+    Utc,
+}
 
 /// The width of a time bin.
 ///
@@ -77,8 +90,8 @@ impl TimeBin {
     }
 
     /// The values of a date or time column cut to the start of their bins, in the
-    /// column's type (see the module's semantics).
-    pub fn apply(self, values: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    /// column's type, zoned times read on `clock` (see the module's semantics).
+    pub fn apply(self, values: &ArrayRef, clock: Clock) -> Result<ArrayRef, ArrowError> {
         match values.data_type().clone() {
             DataType::Timestamp(unit, zone) => {
                 let scale = match unit {
@@ -87,7 +100,10 @@ impl TimeBin {
                     TimeUnit::Microsecond => 1_000_000,
                     TimeUnit::Nanosecond => 1_000_000_000,
                 };
-                let zone = zone.as_deref().map(Tz::from_str).transpose()?;
+                let zone = match clock {
+                    Clock::Local => zone.as_deref().map(Tz::from_str).transpose()?,
+                    Clock::Utc => None,
+                };
                 let raw = cast(values, &DataType::Int64)?;
                 let binned: Int64Array = raw
                     .as_primitive::<Int64Type>()
@@ -96,7 +112,7 @@ impl TimeBin {
             }
             DataType::Date32 | DataType::Date64 => {
                 let midnight = DataType::Timestamp(TimeUnit::Second, None);
-                let binned = self.apply(&cast(values, &midnight)?)?;
+                let binned = self.apply(&cast(values, &midnight)?, clock)?;
                 cast(&binned, values.data_type())
             }
             other => Err(ArrowError::InvalidArgumentError(format!(
@@ -123,17 +139,31 @@ impl TimeBin {
             .and_then(|o| v.checked_add(o))
             .ok_or_else(out_of_range)?;
         let start = self.bin_local(local, scale).ok_or_else(out_of_range)?;
-        let naive = naive(start.div_euclid(scale)).ok_or_else(out_of_range)?;
-        match zone.from_local_datetime(&naive).earliest() {
-            Some(instant) => instant
-                .timestamp()
-                .checked_mul(scale)
-                .and_then(|s| s.checked_add(start.rem_euclid(scale)))
-                .ok_or_else(out_of_range),
-            // A start the clocks skipped (a gap at a change of offset): the instant it
-            // would have been at the offset before.
-            None => start.checked_sub(offset * scale).ok_or_else(out_of_range),
-        }
+        let seconds = start.div_euclid(scale);
+        let local_start = naive(seconds).ok_or_else(out_of_range)?;
+        let instant = match zone.from_local_datetime(&local_start) {
+            LocalResult::Single(at) => at.timestamp(),
+            // The clocks went back: the later instant when it is not after `v`, so that
+            // the bin holds `v`.
+            LocalResult::Ambiguous(early, late) => match late.timestamp() * scale <= v {
+                true => late.timestamp(),
+                false => early.timestamp(),
+            },
+            // A start the clocks skipped: the instant it would have been at the offset
+            // before the change (`seconds - offset` is just before it).
+            LocalResult::None => {
+                let before = naive(seconds - offset).ok_or_else(out_of_range)?;
+                let before = zone
+                    .offset_from_utc_datetime(&before)
+                    .fix()
+                    .local_minus_utc();
+                seconds - i64::from(before)
+            }
+        };
+        instant
+            .checked_mul(scale)
+            .and_then(|s| s.checked_add(start.rem_euclid(scale)))
+            .ok_or_else(out_of_range)
     }
 
     /// The start of the bin of a local (or naive) time `v`, `scale` units a second.
@@ -223,7 +253,7 @@ mod tests {
         let out = bin
             .parse::<TimeBin>()
             .expect("a bin")
-            .apply(&(Arc::new(values) as ArrayRef))
+            .apply(&(Arc::new(values) as ArrayRef), Clock::Local)
             .expect("binned");
         let out = cast(&out, &DataType::Int64).expect("integers");
         out.as_primitive::<Int64Type>().values().to_vec()
@@ -286,15 +316,37 @@ mod tests {
     }
 
     #[test]
+    fn bins_hold_their_times_where_the_clocks_change() {
+        // Sao Paulo skipped 2018-11-04 00:00 (-03 to -02): the day began at 01:00 -02,
+        // 03:00 UTC, as DuckDB says.
+        let got = binned("day", &["2018-11-04 12:00:00"], Some("America/Sao_Paulo"));
+        assert_eq!(got, vec![seconds("2018-11-04 03:00:00")]);
+        // New York's 01:00 came twice on 2015-11-01: 06:30 UTC is in the second (EST).
+        let t = ["2015-11-01 05:30:00", "2015-11-01 06:30:00"];
+        let got = binned("hour", &t, Some("America/New_York"));
+        assert_eq!(
+            got,
+            vec![
+                seconds("2015-11-01 05:00:00"),
+                seconds("2015-11-01 06:00:00")
+            ]
+        );
+    }
+
+    #[test]
     fn dates_stay_dates_and_nulls_stay_null() {
         let dates: ArrayRef = Arc::new(Date32Array::from(vec![Some(16_442), None]));
-        let out = TimeBin::Months(1).apply(&dates).expect("binned");
+        let out = TimeBin::Months(1)
+            .apply(&dates, Clock::Local)
+            .expect("binned");
         assert_eq!(out.data_type(), &DataType::Date32);
         let out = out.as_primitive::<arrow::datatypes::Date32Type>();
         // 2015-01-07 (day 16,442) is in the month of 2015-01-01 (day 16,436).
         assert_eq!(out.iter().collect::<Vec<_>>(), vec![Some(16_436), None]);
         let micros: ArrayRef = Arc::new(TimestampMicrosecondArray::from(vec![1_500_000]));
-        let out = TimeBin::Seconds(1).apply(&micros).expect("binned");
+        let out = TimeBin::Seconds(1)
+            .apply(&micros, Clock::Utc)
+            .expect("binned");
         let out = cast(&out, &DataType::Int64).expect("integers");
         assert_eq!(out.as_primitive::<Int64Type>().value(0), 1_000_000);
     }

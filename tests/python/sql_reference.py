@@ -10,7 +10,7 @@ Inputs, with the mess of real files:
   commas; the Parquet file in 7 row groups with id1 as a dictionary column;
 - lookup.csv: the small side of joins (a key twice, a null key, keys of no group row);
 - events.jsonl: GitHub-archive-like events, a nested payload, a key missing on some lines;
-- taxi.parquet: trips with a UTC pickup time, zero fares, missing passenger counts, tips
+- taxi.parquet: trips with a UTC pickup time (and the same in Asia/Kolkata, +05:30), zero fares, missing passenger counts, tips
   on card payments only, in 3 row groups.
 
 `check` prints one line per query that differs (values within 1e-9 relative, nulls in the
@@ -97,6 +97,7 @@ def write(out: pathlib.Path) -> None:
     taxi = pd.DataFrame(
         {
             "pickup": pickup,
+            "pickup_ist": pickup.tz_convert("Asia/Kolkata"),
             "passenger_count": passengers,
             "trip_distance": np.round(rng.gamma(1.5, 2.0, m), 2),
             "payment_type": payment,
