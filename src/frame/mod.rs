@@ -290,15 +290,8 @@ impl Plan {
         let placed = with_place(&scanned);
         let schema = world.agree(run::schema_after(&placed, &self.steps))?;
         let source = run::Source::new(&pieces, &options, &scanned);
-        let mut rows = Vec::new();
         let mine = crate::patterns::map::block(pieces.len(), world.size(), world.rank());
-        let read = mine.into_iter().try_for_each(|index| {
-            source.piece(index, &self.steps, &mut |batch| {
-                rows.push(batch);
-                Ok(())
-            })
-        });
-        world.agree(read)?;
+        let rows = world.agree(source.rows(mine, &self.steps))?;
         Ok((schema, rows))
     }
 

@@ -142,6 +142,22 @@ impl<'a> Source<'a> {
         }
         Ok(())
     }
+
+    /// The batches of the pieces `indices` after `steps` (row-wise ones), in order.
+    pub(crate) fn rows(
+        &self,
+        indices: std::ops::Range<usize>,
+        steps: &[Step],
+    ) -> Result<Vec<RecordBatch>, FrameError> {
+        let mut rows = Vec::new();
+        for index in indices {
+            self.piece(index, steps, &mut |batch| {
+                rows.push(batch);
+                Ok(())
+            })?;
+        }
+        Ok(rows)
+    }
 }
 
 /// Runs the plan: a collective; rank 0 gets the rows (with the place column).
@@ -311,14 +327,7 @@ fn shuffle_join(
         return world.fail_together(FrameError::Internal("no join to shuffle".into()));
     };
     let left_schema = world.agree(schema_after(&source.placed, before))?;
-    let mut left = Vec::new();
-    let read = mine.into_iter().try_for_each(|index| {
-        source.piece(index, before, &mut |batch| {
-            left.push(batch);
-            Ok(())
-        })
-    });
-    world.agree(read)?;
+    let left = world.agree(source.rows(mine, before))?;
     let keep_unmatched = join.kind == super::JoinKind::Left;
     let left_names: Vec<&str> = join.on.iter().map(|(l, _)| l.as_str()).collect();
     let left = shuffle(world, &left_schema, &left, &left_names, keep_unmatched)?;
