@@ -1,6 +1,7 @@
 //! pandas' first look at a table, on `Frame`: `head`, `value_counts`, `describe` and an
-//! hourly `resample` of the taxi trips of `pardata prep --taxi`, each printed as one JSON
-//! line (an array of row objects), the same at any rank count.
+//! hourly `resample` of the taxi trips of `pardata prep --taxi`, and a group-by and a
+//! top-k after a `repartition`, each printed as one JSON line (an array of row objects),
+//! the same at any rank count.
 //!
 //! ```sh
 //! target/release/pardata prep --taxi --out data --rows 1000000
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 
 use arrow::array::RecordBatch;
 use pardata::frame::timebin::TimeBin;
-use pardata::frame::{col, Agg, AggFunc, Frame};
+use pardata::frame::{col, lit, Agg, AggFunc, Frame, SortKey};
 use pardata::prelude::*;
 
 fn main() -> std::process::ExitCode {
@@ -69,5 +70,26 @@ fn program(world: &World) -> Result<(), JobFailure> {
         ])
         .head(48);
     show(world, "resample", hourly.collect()?)?;
+    // After a repartition the rows keep their order: `first`, `last` and a top-k's ties
+    // are the file order's.
+    let by_payment = trips()?
+        .filter(col("fare_amount").gt(lit(0)))
+        .repartition(3)
+        .group_by(&[("payment_type", col("payment_type"))])
+        .agg(&[
+            ("trips", Agg::count_rows()),
+            ("first_fare", Agg::new(AggFunc::First, col("fare_amount"))),
+            ("last_fare", Agg::new(AggFunc::Last, col("fare_amount"))),
+            ("tips", Agg::new(AggFunc::Sum, col("tip_amount"))),
+        ]);
+    show(world, "repartition_group_by", by_payment.collect()?)?;
+    let top = trips()?
+        .repartition(4)
+        .select(&[
+            ("tip_amount", col("tip_amount")),
+            ("fare_amount", col("fare_amount")),
+        ])
+        .top_k(vec![SortKey::descending(col("tip_amount"))], 5);
+    show(world, "repartition_top_k", top.collect()?)?;
     Ok(())
 }

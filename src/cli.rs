@@ -114,6 +114,10 @@ pub struct SqlArgs {
     /// Write the rows to this file (.parquet, .csv, .jsonl or .h5) instead of printing them
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// With --out: make it a folder of N files of equal row counts (part-00000.parquet
+    /// and on, in the rows' order), each written by the rank that holds it
+    #[arg(long, value_name = "N", requires = "out", value_parser = clap::value_parser!(u32).range(1..))]
+    pub partitions: Option<u32>,
     /// Print the plan's stages and exchanges, do not run it
     #[arg(long)]
     pub explain: bool,
@@ -598,6 +602,7 @@ fn task_of(command: Command, format: Format) -> Result<Task, clap::Error> {
         Command::Sql(args) => Ok(Task::Sql(SqlOptions {
             query: args.query,
             out: args.out,
+            partitions: args.partitions.map(|n| n as usize),
             explain: args.explain,
             csv: format == Format::Csv,
         })),

@@ -1,6 +1,7 @@
 //! `Frame::head`, `value_counts`, `describe` and `resample` (examples/frame_summary.rs) on taxi trips
 //! of `pardata prep --taxi`: the same output at 1, 2 and 3 ranks, equal to pandas' `head`,
-//! `value_counts`, `describe` and `resample` on the same files (tests/python/check_summary.py).
+//! `value_counts`, `describe` and `resample` on the same files, and a group-by and a top-k
+//! after a `repartition` (tests/python/check_summary.py).
 
 mod common;
 
@@ -27,7 +28,7 @@ fn head_value_counts_and_describe_are_pandas_at_every_rank_count() {
                 .stdout
         })
         .collect();
-    assert_eq!(outputs[0].lines().count(), 4, "{}", outputs[0]);
+    assert_eq!(outputs[0].lines().count(), 6, "{}", outputs[0]);
     assert_eq!(outputs[0], outputs[1], "1 and 2 ranks");
     assert_eq!(outputs[0], outputs[2], "1 and 3 ranks");
     let output = dir.join("output.txt");

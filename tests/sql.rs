@@ -238,6 +238,157 @@ fn bad_queries_name_the_place_and_print_nothing() {
     assert!(!out.exists());
 }
 
+/// Runs the Python program `args[0]` with the arguments after it; it must print "same".
+fn says_same(python: &Path, args: &[&str]) {
+    let output = Command::new(python)
+        .arg("-c")
+        .args(args)
+        .output()
+        .expect("python runs");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("same"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A folder's files, name by name, with their bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// The files of `folder`.
+fn folder_files(folder: &Path) -> Files {
+    common::sorted_paths(folder)
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .file_name()
+                .expect("a file")
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read(&path).expect("a readable file"))
+        })
+        .collect()
+}
+
+#[test]
+fn partitions_are_the_same_files_at_every_rank_count_with_duckdbs_rows() {
+    let Some((python, dir)) = inputs("sql-partitions") else {
+        return;
+    };
+    let groups = text(&dir.join("groups.parquet")).to_string();
+    let taxi = text(&dir.join("taxi.parquet")).to_string();
+    let rows = format!("SELECT row, id1, v1, v3, note FROM '{groups}' WHERE v2 > 7");
+    let counts = format!(
+        "SELECT passenger_count, count(*) AS n, avg(tip_amount) AS tip FROM '{taxi}' \
+         GROUP BY passenger_count ORDER BY passenger_count"
+    );
+    let mut first: Option<[Files; 2]> = None;
+    for ranks in [1, 2, 3] {
+        let parquet = dir.join(format!("rows{ranks}.parquet"));
+        let run = launch(
+            ranks,
+            &["sql", &rows, "--out", text(&parquet), "--partitions", "5"],
+            &PIECES,
+        )
+        .ok();
+        assert!(run.stdout.contains("written to 5 files"), "{}", run.stdout);
+        let csv = dir.join(format!("counts{ranks}.csv"));
+        launch(
+            ranks,
+            &["sql", &counts, "--out", text(&csv), "--partitions", "3"],
+            &[],
+        )
+        .ok();
+        let files = [folder_files(&parquet), folder_files(&csv)];
+        assert_eq!(files[0].len(), 5);
+        assert_eq!(files[1].len(), 3);
+        match &first {
+            None => first = Some(files),
+            Some(first) => assert!(*first == files, "{ranks} ranks wrote other files than 1"),
+        }
+    }
+    let check = "import duckdb, glob, sys, pandas as pd\n\
+         def parts(folder, read):\n\
+         \x20   files = sorted(glob.glob(folder + '/part-*'))\n\
+         \x20   return [read(f) for f in files]\n\
+         def sizes(n, k):\n\
+         \x20   return [(p + 1) * n // k - p * n // k for p in range(k)]\n\
+         rows = parts(sys.argv[1], pd.read_parquet)\n\
+         want = duckdb.sql(sys.argv[3] + ' ORDER BY row').df()\n\
+         assert [len(p) for p in rows] == sizes(len(want), 5), [len(p) for p in rows]\n\
+         got = pd.concat(rows, ignore_index=True)\n\
+         assert list(got.columns) == list(want.columns), got.columns\n\
+         assert got['row'].tolist() == want['row'].tolist()\n\
+         for c in ['id1', 'v1', 'v3', 'note']:\n\
+         \x20   assert got[c].astype(object).where(got[c].notna(), None).tolist() == \
+         want[c].astype(object).where(want[c].notna(), None).tolist(), c\n\
+         counts = parts(sys.argv[2], pd.read_csv)\n\
+         want = duckdb.sql(sys.argv[4]).df()\n\
+         assert [len(p) for p in counts] == sizes(len(want), 3), [len(p) for p in counts]\n\
+         got = pd.concat(counts, ignore_index=True)\n\
+         assert got['n'].tolist() == want['n'].tolist(), (got, want)\n\
+         assert ((got['tip'] - want['tip']).abs() <= 1e-12 * want['tip'].abs()).all()\n\
+         print('same')";
+    says_same(
+        &python,
+        &[
+            check,
+            text(&dir.join("rows1.parquet")),
+            text(&dir.join("counts1.csv")),
+            &rows,
+            &counts,
+        ],
+    );
+
+    // Writing again replaces a folder of part files.
+    let again = dir.join("rows1.parquet");
+    launch(
+        2,
+        &["sql", &rows, "--out", text(&again), "--partitions", "2"],
+        &[],
+    )
+    .ok();
+    assert_eq!(folder_files(&again).len(), 2);
+    // A folder with other files is left alone; a failed query writes nothing.
+    let kept = dir.join("kept.parquet");
+    std::fs::create_dir_all(&kept).expect("a writable folder");
+    std::fs::write(kept.join("notes.txt"), "mine").expect("a writable folder");
+    let run = launch(
+        2,
+        &["sql", &rows, "--out", text(&kept), "--partitions", "2"],
+        &[],
+    );
+    assert_ne!(run.code, 0);
+    let errors = run.pardata_errors().join("\n");
+    assert!(
+        errors.contains("holds notes.txt, which is not a part file"),
+        "{errors}"
+    );
+    assert_eq!(folder_files(&kept).len(), 1);
+    let never = dir.join("never.parquet");
+    let bad = format!("SELECT nope FROM '{groups}'");
+    let run = launch(
+        2,
+        &["sql", &bad, "--out", text(&never), "--partitions", "2"],
+        &[],
+    );
+    assert_ne!(run.code, 0);
+    assert!(!never.exists());
+    assert!(std::fs::read_dir(&dir).expect("a folder").all(|e| !e
+        .expect("an entry")
+        .file_name()
+        .to_string_lossy()
+        .contains("pardata-tmp")));
+    for args in [
+        vec!["sql", &rows, "--partitions", "2"],
+        vec!["sql", &rows, "--out", text(&never), "--partitions", "0"],
+    ] {
+        let run = launch(1, &args, &[]);
+        assert_ne!(run.code, 0, "{args:?}");
+        assert!(!never.exists());
+    }
+}
+
 #[test]
 fn out_writes_a_file_pandas_reads_and_explain_shows_the_exchange() {
     let Some((python, dir)) = inputs("sql-out") else {
@@ -255,15 +406,7 @@ fn out_writes_a_file_pandas_reads_and_explain_shows_the_exchange() {
          assert (got['id1'] == want['id1']).all()\n\
          assert ((got['v3'] - want['v3']).abs() < 1e-9 * want['v3'].abs()).all()\n\
          print('same')";
-    let output = Command::new(&python)
-        .args(["-c", check, text(&out), &groups])
-        .output()
-        .expect("python runs");
-    assert!(
-        String::from_utf8_lossy(&output.stdout).contains("same"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    says_same(&python, &[check, text(&out), &groups]);
     let joined = format!(
         "SELECT a.id1, count(*) AS n FROM '{groups}' a JOIN '{groups}' b ON a.id3 = b.id3 \
          GROUP BY a.id1"

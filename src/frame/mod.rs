@@ -29,12 +29,14 @@ pub mod exact;
 pub mod expr;
 pub mod join;
 mod order;
+pub mod partition;
 mod prune;
 mod run;
 pub mod sql;
 pub mod summary;
 pub mod timebin;
 mod wire;
+pub mod write;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -164,6 +166,9 @@ pub enum Step {
     Limit(usize),
     /// The rows joined with another plan's ([`join`]).
     Join(Join),
+    /// The rows cut into this many partitions of equal row count, in row order
+    /// ([`partition`]).
+    Repartition(usize),
 }
 
 /// A lazy distributed table: a scan and the steps after it.
@@ -217,7 +222,7 @@ impl Plan {
             match step {
                 Step::Filter(e) => named.extend(e.columns()),
                 Step::Sort(keys) => keys.iter().for_each(|k| named.extend(k.expr.columns())),
-                Step::Limit(_) => {}
+                Step::Limit(_) | Step::Repartition(_) => {}
                 Step::Join(join) => named.extend(join.on.iter().map(|(left, _)| left.as_str())),
                 Step::Select(columns) => {
                     columns.iter().for_each(|(_, e)| named.extend(e.columns()));
@@ -269,15 +274,36 @@ impl Plan {
         let schema = world.agree(self.schema())?;
         let (pieces, options, scanned) = self.prepared(world)?;
         let batch = run::collect(world, &pieces, &options, &scanned, &self.steps)?;
-        let shown = batch.map(|b| {
-            let keep: Vec<usize> = (0..b.num_columns())
-                .filter(|&i| !is_hidden(b.schema().field(i).name()))
-                .collect();
-            b.project(&keep)
-                .and_then(|b| b.with_schema(schema.clone()))
-                .map_err(|e| FrameError::Internal(e.to_string()))
-        });
+        let shown = batch.map(|b| shown(b, &schema));
         world.agree(shown.transpose())
+    }
+
+    /// The partitions this rank holds, each with its index, without the hidden columns:
+    /// a last [`Step::Repartition`]'s, or else one per rank, the rank's rows. A collective.
+    pub(crate) fn partitions(
+        &self,
+        world: &World,
+    ) -> Result<Vec<(usize, RecordBatch)>, JobFailure> {
+        let schema = world.agree(self.schema())?;
+        let (pieces, options, scanned) = self.prepared(world)?;
+        let held = match self.steps.last() {
+            Some(Step::Repartition(_)) => {
+                let at = self.steps.len() - 1;
+                partition::held(world, &pieces, &options, &scanned, &self.steps, at)?.1
+            }
+            _ => {
+                let source = run::Source::new(&pieces, &options, &scanned);
+                let (placed, rows) =
+                    run::rank_rows(world, run::Input::Pieces(source), &self.steps)?;
+                let rows = partition::joined(&placed, &rows).map(|b| vec![(world.rank(), b)]);
+                world.agree(rows)?
+            }
+        };
+        let shown = held
+            .into_iter()
+            .map(|(p, batch)| shown(batch, &schema).map(|b| (p, b)))
+            .collect::<Result<Vec<_>, FrameError>>();
+        world.agree(shown)
     }
 
     /// This rank's rows of a plan of row-wise steps only (filters and selects), with
@@ -306,6 +332,17 @@ impl Plan {
             .map(|m| m.len())
             .sum()
     }
+}
+
+/// `batch` without its hidden columns, as `schema` names them.
+fn shown(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, FrameError> {
+    let keep: Vec<usize> = (0..batch.num_columns())
+        .filter(|&i| !is_hidden(batch.schema().field(i).name()))
+        .collect();
+    batch
+        .project(&keep)
+        .and_then(|b| b.with_schema(schema.clone()))
+        .map_err(|e| FrameError::Internal(e.to_string()))
 }
 
 /// A frame with group keys, waiting for its aggregates ([`Frame::group_by`]).

@@ -160,6 +160,25 @@ impl<'a> Source<'a> {
     }
 }
 
+/// Where a run's rows come from.
+pub(super) enum Input<'a> {
+    /// The files' pieces: each rank reads its block of them.
+    Pieces(Source<'a>),
+    /// The rows this rank already holds (a repartition's: [`super::partition`]), with
+    /// their columns; the ranks' rows in rank order are the rows' order.
+    Held(SchemaRef, Vec<RecordBatch>),
+}
+
+impl Input<'_> {
+    /// The columns of the rows before any step, with their places.
+    fn placed(&self) -> &SchemaRef {
+        match self {
+            Input::Pieces(source) => &source.placed,
+            Input::Held(schema, _) => schema,
+        }
+    }
+}
+
 /// Runs the plan: a collective; rank 0 gets the rows (with the place column).
 pub(super) fn collect(
     world: &World,
@@ -168,13 +187,17 @@ pub(super) fn collect(
     scanned: &SchemaRef,
     steps: &[Step],
 ) -> Result<Option<RecordBatch>, JobFailure> {
-    let placed = with_place(scanned);
-    let split = steps
-        .iter()
-        .position(|s| !matches!(s, Step::Filter(_) | Step::Select(_) | Step::Join(_)))
-        .unwrap_or(steps.len());
-    let (row_wise, rest) = steps.split_at(split);
-    let shuffled_at = super::join::shuffled(world, row_wise);
+    let (input, steps) = super::partition::input(world, pieces, options, scanned, steps)?;
+    run_input(world, input, steps)
+}
+
+/// Computes the right sides of the broadcast joins among `steps` (every join but the
+/// shuffled one) and hashes them on every rank. A collective.
+fn prepare_joins(
+    world: &World,
+    steps: &[Step],
+    shuffled_at: Option<usize>,
+) -> Result<(), JobFailure> {
     for (i, step) in steps.iter().enumerate() {
         if let Step::Join(join) = step {
             if Some(i) != shuffled_at && join.hashed.get().is_none() {
@@ -185,23 +208,105 @@ pub(super) fn collect(
             }
         }
     }
-    let streamed = world.agree(schema_after(&placed, row_wise))?;
-    let mine = block(pieces.len(), world.size(), world.rank());
-    let source = Source::new(pieces, options, scanned);
+    Ok(())
+}
+
+/// This rank's rows after `steps` (with their places) and their columns; the ranks' rows
+/// in rank order are the rows' order. When the steps are row-wise and no join is
+/// shuffled, each rank keeps its own rows; otherwise every row is on rank 0, as
+/// [`collect`] leaves them. A collective.
+pub(super) fn rank_rows(
+    world: &World,
+    input: Input<'_>,
+    steps: &[Step],
+) -> Result<(SchemaRef, Vec<RecordBatch>), JobFailure> {
+    let schema = world.agree(schema_after(input.placed(), steps))?;
+    let row_wise = steps
+        .iter()
+        .all(|s| matches!(s, Step::Filter(_) | Step::Select(_) | Step::Join(_)));
+    let shuffled = match input {
+        Input::Pieces(_) => super::join::shuffled(world, steps),
+        Input::Held(..) => None,
+    };
+    if !row_wise || shuffled.is_some() {
+        let all = run_input(world, input, steps)?;
+        return Ok((schema, all.into_iter().collect()));
+    }
+    prepare_joins(world, steps, None)?;
+    let mut rows = Vec::new();
+    let scanned = match &input {
+        Input::Pieces(source) => {
+            let mine = block(source.pieces.len(), world.size(), world.rank());
+            source.rows(mine, steps).map(|batches| rows = batches)
+        }
+        Input::Held(_, batches) => held_rows(batches, steps, &mut |batch| {
+            rows.push(batch);
+            Ok(())
+        }),
+    };
+    world.agree(scanned)?;
+    Ok((schema, rows))
+}
+
+/// Held batches after `steps` (row-wise ones), the empty ones left out, into `sink`.
+fn held_rows(
+    batches: &[RecordBatch],
+    steps: &[Step],
+    sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>,
+) -> Result<(), FrameError> {
+    for batch in batches {
+        let batch = run_local(batch.clone(), steps)?;
+        if batch.num_rows() > 0 {
+            sink(batch)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `steps` over `input`'s rows: a collective; rank 0 gets the rows (with the place
+/// column).
+fn run_input(
+    world: &World,
+    input: Input<'_>,
+    steps: &[Step],
+) -> Result<Option<RecordBatch>, JobFailure> {
+    let split = steps
+        .iter()
+        .position(|s| !matches!(s, Step::Filter(_) | Step::Select(_) | Step::Join(_)))
+        .unwrap_or(steps.len());
+    let (row_wise, rest) = steps.split_at(split);
+    let (source, mine) = match &input {
+        Input::Pieces(source) => (
+            Some(source),
+            block(source.pieces.len(), world.size(), world.rank()),
+        ),
+        Input::Held(..) => (None, 0..0),
+    };
+    let shuffled_at = source.and_then(|_| super::join::shuffled(world, row_wise));
+    prepare_joins(world, steps, shuffled_at)?;
+    let streamed = world.agree(schema_after(input.placed(), row_wise))?;
     // A hash join's rows, on the rank of their key's hash: this rank's rows in file order,
     // spread over every piece.
-    let joined = match shuffled_at {
-        Some(at) => Some(shuffle_join(world, &source, mine.clone(), row_wise, at)?),
-        None => None,
+    let joined = match (shuffled_at, source) {
+        (Some(at), Some(source)) => Some(shuffle_join(world, source, mine.clone(), row_wise, at)?),
+        _ => None,
     };
     let scan_piece = |index: usize,
                       sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>|
-     -> Result<(), FrameError> { source.piece(index, row_wise, sink) };
+     -> Result<(), FrameError> {
+        match source {
+            Some(source) => source.piece(index, row_wise, sink),
+            None => Ok(()),
+        }
+    };
     let scan =
         |sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>| -> Result<(), FrameError> {
-            match &joined {
-                Some(rows) => rows.iter().try_for_each(|batch| sink(batch.clone())),
-                None => mine.clone().try_for_each(|index| scan_piece(index, sink)),
+            match (&joined, &input) {
+                (Some(rows), _) => rows.iter().try_for_each(|batch| sink(batch.clone())),
+                (None, Input::Pieces(_)) => {
+                    mine.clone().try_for_each(|index| scan_piece(index, sink))
+                }
+                (None, Input::Held(_, batches)) => held_rows(batches, row_wise, sink),
             }
         };
     match rest {
@@ -218,9 +323,9 @@ pub(super) fn collect(
             let output = world.agree(aggregated_schema(keys, aggs, &groups, &streamed))?;
             // The rank's block of pieces cut into one run per thread, each folded into
             // groups of its own: the same partial states as ranks of one thread each.
-            let threads = match joined {
-                Some(_) => 1,
-                None => world.threads().per_rank.min(mine.len()),
+            let threads = match (&joined, source) {
+                (None, Some(_)) => world.threads().per_rank.min(mine.len()),
+                _ => 1,
             };
             let ranks = world.size();
             let folded = match threads > 1 {
@@ -360,7 +465,7 @@ fn shuffle(
 ) -> Result<RecordBatch, JobFailure> {
     let ranks = world.size();
     let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
-    let encoded: Result<(Vec<u8>, Vec<usize>), FrameError> = (|| {
+    let outgoing: Result<Vec<Vec<RecordBatch>>, FrameError> = (|| {
         let mut outgoing: Vec<Vec<RecordBatch>> = (0..ranks).map(|_| Vec::new()).collect();
         for batch in batches {
             let owners = super::join::owners(batch, keys, ranks)?;
@@ -379,15 +484,31 @@ fn shuffle(
                 }
             }
         }
+        Ok(outgoing)
+    })();
+    send_rows(world, schema, outgoing, "a hash join")
+}
+
+/// Sends `outgoing[r]` to rank r (one all-to-all of Arrow IPC streams; `outgoing` may be
+/// this rank's error, which every rank then returns): the rows this rank gets, in rank
+/// order. `what` names the exchange in the error of a share over MPI's 2 GiB. A
+/// collective.
+pub(super) fn send_rows(
+    world: &World,
+    schema: &SchemaRef,
+    outgoing: Result<Vec<Vec<RecordBatch>>, FrameError>,
+    what: &str,
+) -> Result<RecordBatch, JobFailure> {
+    let encoded = outgoing.and_then(|outgoing| {
         let mut bytes = Vec::new();
-        let mut counts = Vec::with_capacity(ranks);
+        let mut counts = Vec::with_capacity(outgoing.len());
         for batches in &outgoing {
             let stream = wire::encode(schema, batches)?;
             counts.push(stream.len());
             bytes.extend_from_slice(&stream);
         }
         Ok((bytes, counts))
-    })();
+    });
     let (bytes, counts) = world.agree(encoded)?;
     // One exchange of MPI moves at most 2 GiB into or out of a rank: beyond that, an
     // error on every rank rather than a wrapped count.
@@ -397,7 +518,7 @@ fn shuffle(
     let fits = match bytes.len().max(incoming) <= limit {
         true => Ok(()),
         false => Err(FrameError::TooLarge(format!(
-            "this rank's share of a hash join is {} bytes out and {incoming} in, over MPI's \
+            "this rank's share of {what} is {} bytes out and {incoming} in, over MPI's \
              2 GiB for one exchange: run it on more ranks",
             bytes.len()
         ))),
@@ -653,6 +774,8 @@ pub(super) fn run_local(mut batch: RecordBatch, steps: &[Step]) -> Result<Record
             Step::Sort(keys) => sort_batch(batch, keys, None)?,
             Step::Limit(n) => batch.slice(0, (*n).min(batch.num_rows())),
             Step::Join(join) => join.apply(&batch)?,
+            // On one batch, the rows are already in their order.
+            Step::Repartition(_) => batch,
         };
     }
     Ok(batch)
@@ -837,6 +960,7 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
                 .join(", ")
         ),
         Step::Limit(n) => format!("limit {n}"),
+        Step::Repartition(n) => format!("repartition into {n}"),
         Step::Join(join) => format!(
             "{} join on {}",
             match join.kind {
@@ -852,6 +976,15 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
     };
     while i < steps.len() {
         let step = &steps[i];
+        if let Step::Repartition(n) = step {
+            lines.push(format!(
+                "exchange: repartition into {n} partition(s) of equal row counts, in row order; \
+                 each rank holds its block of them (one all-to-all)"
+            ));
+            on_root = false;
+            i += 1;
+            continue;
+        }
         if on_root {
             lines.push(format!("  rank 0: {}", step_line(step)));
             i += 1;
@@ -908,6 +1041,7 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
                 lines.push(format!("  rank 0: {}", step_line(step)));
                 on_root = true;
             }
+            (Step::Repartition(_), _) => {}
             (Step::Sort(_), _) => {
                 lines.push(format!("  each rank: {} of its rows", step_line(step)));
                 lines.push(
@@ -921,8 +1055,14 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
         }
         i += 1;
     }
-    if !on_root {
-        lines.push("gather: rows to rank 0, in file order".into());
+    match (on_root, steps.last()) {
+        (true, _) => {}
+        (false, Some(Step::Repartition(_))) => lines.push(
+            "each rank: its partitions (written where they are, or gathered to rank 0 in \
+             partition order)"
+                .into(),
+        ),
+        (false, _) => lines.push("gather: rows to rank 0, in file order".into()),
     }
     lines.join("\n")
 }

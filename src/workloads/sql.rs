@@ -1,7 +1,9 @@
 //! `pardata sql "SELECT ..."`: a query over the user's files ([`crate::frame::sql`]),
 //! answered by every rank together; rank 0 prints the rows as a text table (the first
 //! 100), as CSV (`--format csv`), or as one JSON document (`--format json`), or writes them
-//! to a file (`--out FILE`, any of the data layer's formats, written whole or not at all).
+//! to a file (`--out FILE`, any of the data layer's formats, written whole or not at all)
+//! or to a folder of files of equal row counts that the ranks write (`--out DIR.parquet
+//! --partitions N`, [`crate::frame::Frame::write_partitions`]).
 //! `--explain` prints the plan's stages and exchanges instead of running it.
 
 use std::fmt;
@@ -13,7 +15,7 @@ use serde::Serialize;
 
 use crate::frame::sql;
 use crate::runtime::{JobFailure, RankMetrics, World};
-use crate::table::{write, Format, Table};
+use crate::table::Format;
 
 /// The rows a text table shows; CSV, JSON and `--out` have them all.
 const TEXT_ROWS: usize = 100;
@@ -25,6 +27,9 @@ pub struct SqlOptions {
     pub query: String,
     /// Write the result to this file instead of printing it.
     pub out: Option<PathBuf>,
+    /// Make `out` a folder of this many files of equal row counts, each written by the
+    /// rank that holds it.
+    pub partitions: Option<usize>,
     /// Print the plan, do not run it.
     pub explain: bool,
     /// Print CSV, not a text table.
@@ -59,6 +64,10 @@ pub fn sql(world: &World, options: &SqlOptions) -> Result<SqlSummary, JobFailure
     world.barrier();
     let started = std::time::Instant::now();
     let frame = sql::plan(world, &options.query)?;
+    let frame = match (&options.out, options.partitions) {
+        (Some(_), Some(partitions)) => frame.repartition(partitions),
+        _ => frame,
+    };
     if options.explain {
         let plan = frame.explain();
         return Ok(SqlSummary {
@@ -70,6 +79,38 @@ pub fn sql(world: &World, options: &SqlOptions) -> Result<SqlSummary, JobFailure
             plan: Some(plan),
             seconds: started.elapsed().as_secs_f64(),
             ranks: Vec::new(),
+        });
+    }
+    if let Some(out) = &options.out {
+        let schema = world.agree(frame.schema())?;
+        let (output, place) = match options.partitions {
+            Some(_) => {
+                let format = Format::of(out).ok_or_else(|| {
+                    format!(
+                        "{}: --out takes a folder named .parquet, .csv, .jsonl or .h5 with \
+                         --partitions",
+                        out.display()
+                    )
+                });
+                let format = world.agree(format)?;
+                let output = frame.write_partitions(out, format)?;
+                let files = format!("{} files in {}", output.files.len(), out.display());
+                (output, files)
+            }
+            None => (frame.write(out)?, out.display().to_string()),
+        };
+        let s = if output.rows == 1 { "" } else { "s" };
+        let (columns, types) = names_and_types(&schema);
+        return Ok(SqlSummary {
+            columns,
+            types,
+            // Written rows are in the files, not repeated in the JSON.
+            rows: serde_json::Value::Null,
+            written: Some(out.clone()),
+            plan: None,
+            seconds: started.elapsed().as_secs_f64(),
+            ranks: world.all_metrics(),
+            rendered: format!("{} row{s} written to {place}", output.rows),
         });
     }
     let batch = frame.collect()?;
@@ -98,30 +139,16 @@ fn answer(
     started: std::time::Instant,
 ) -> Result<SqlSummary, String> {
     let seconds = started.elapsed().as_secs_f64();
-    let rendered = match (&options.out, options.csv) {
-        (Some(path), _) => {
-            write_out(path, batch)?;
-            let rows = batch.num_rows();
-            let s = if rows == 1 { "" } else { "s" };
-            format!("{rows} row{s} written to {}", path.display())
-        }
-        (None, true) => csv_text(batch)?,
-        (None, false) => text_table(batch),
+    let rendered = match options.csv {
+        true => csv_text(batch)?,
+        false => text_table(batch),
     };
-    let schema = batch.schema();
+    let (columns, types) = names_and_types(&batch.schema());
     Ok(SqlSummary {
-        columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
-        types: schema
-            .fields()
-            .iter()
-            .map(|f| f.data_type().to_string())
-            .collect(),
-        // Written rows are in the file, not repeated in the JSON.
-        rows: match options.out {
-            Some(_) => serde_json::Value::Null,
-            None => json_rows(batch),
-        },
-        written: options.out.clone(),
+        columns,
+        types,
+        rows: json_rows(batch),
+        written: None,
         plan: None,
         seconds,
         ranks: Vec::new(),
@@ -129,21 +156,13 @@ fn answer(
     })
 }
 
-fn write_out(path: &std::path::Path, batch: &RecordBatch) -> Result<(), String> {
-    let format = Format::of(path).ok_or_else(|| {
-        format!(
-            "{}: --out takes a .parquet, .csv, .jsonl or .h5 file",
-            path.display()
-        )
-    })?;
-    let table = Table {
-        path: path.to_path_buf(),
-        schema: batch.schema(),
-        batches: vec![batch.clone()],
-    };
-    write::write(&table, path, format)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+/// The columns' names and Arrow types.
+fn names_and_types(schema: &arrow::datatypes::Schema) -> (Vec<String>, Vec<String>) {
+    schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().to_string()))
+        .unzip()
 }
 
 fn csv_text(batch: &RecordBatch) -> Result<String, String> {
