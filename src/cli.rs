@@ -27,6 +27,7 @@ use crate::workloads::prep::taxi::{self, TaxiOptions};
 use crate::workloads::prep::{intraday, symbols, PrepOptions};
 use crate::workloads::sql::SqlOptions;
 use crate::workloads::stats::StatsOptions;
+use crate::workloads::tuning::TuningOptions;
 use crate::workloads::{Settings, Task};
 
 /// Parallel data analysis on MPI: the same program on every rank (`mpirun -n 4 pardata ...`,
@@ -189,6 +190,16 @@ pub enum BenchCommand {
         /// Empty tasks per measurement
         #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
         tasks: u32,
+    },
+    /// The tuning lesson: one query on 1 to 10,000 partitions per rank, its wall time
+    /// and the fixed cost of a partition
+    Partitions {
+        /// Rows of the query, over every rank
+        #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+        rows: u64,
+        /// Draw the curve (wall time by partitions per rank) as an SVG file
+        #[arg(long, value_name = "FILE.svg")]
+        plot: Option<PathBuf>,
     },
 }
 
@@ -571,6 +582,9 @@ fn task_of(command: Command, format: Format) -> Result<Task, clap::Error> {
             Ok(Task::BenchOverhead(OverheadOptions {
                 tasks: tasks as usize,
             }))
+        }
+        Command::Bench(BenchCommand::Partitions { rows, plot }) => {
+            Ok(Task::BenchPartitions(TuningOptions { rows, plot }))
         }
         Command::Stats(args) => Ok(Task::Stats(StatsOptions {
             folder: args.folder,

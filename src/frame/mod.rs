@@ -28,6 +28,7 @@ pub mod aggregate;
 pub mod exact;
 pub mod expr;
 pub mod join;
+mod local;
 mod order;
 pub mod partition;
 mod prune;
@@ -40,6 +41,7 @@ pub mod write;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use arrow::array::{AsArray, RecordBatch, UInt64Array};
 use arrow::datatypes::{Field, Schema, SchemaRef, UInt64Type};
@@ -205,6 +207,9 @@ pub struct Plan {
     options: ReadOptions,
     scanned: SchemaRef,
     steps: Vec<Step>,
+    /// The partitions this rank holds, with their places, for a frame made of rows
+    /// ([`Frame::from_local`]) rather than a scan (its `pieces` are then none).
+    held: Option<Arc<Vec<RecordBatch>>>,
 }
 
 impl Plan {
@@ -252,6 +257,9 @@ impl Plan {
     /// columns the steps need, [`Plan::needed_columns`]) and those columns' schema. A
     /// collective (the ranks agree the pruning).
     fn prepared(&self, world: &World) -> Result<(Vec<Piece>, ReadOptions, SchemaRef), JobFailure> {
+        if self.held.is_some() {
+            return Ok((Vec::new(), self.options.clone(), self.scanned.clone()));
+        }
         let needed = self.needed_columns();
         let keep: Vec<usize> = needed
             .iter()
@@ -265,7 +273,20 @@ impl Plan {
         let mut options = self.options.clone();
         options.columns = Some(needed);
         let pruned = world.agree(prune::prune(&self.pieces, &self.steps))?;
-        Ok((pruned.kept, options, std::sync::Arc::new(scanned)))
+        Ok((pruned.kept, options, Arc::new(scanned)))
+    }
+
+    /// Where the run starts: the pieces `prepared` left, or the rows this rank holds.
+    fn base<'a>(
+        &self,
+        pieces: &'a [Piece],
+        options: &'a ReadOptions,
+        scanned: &'a SchemaRef,
+    ) -> run::Input<'a> {
+        match &self.held {
+            Some(held) => run::Input::Held(with_place(scanned), held.to_vec()),
+            None => run::Input::Pieces(run::Source::new(pieces, options, scanned)),
+        }
     }
 
     /// Runs the plan (a collective): rank 0 gets the rows, without the hidden columns.
@@ -273,7 +294,8 @@ impl Plan {
     pub(crate) fn run(&self, world: &World) -> Result<Option<RecordBatch>, JobFailure> {
         let schema = world.agree(self.schema())?;
         let (pieces, options, scanned) = self.prepared(world)?;
-        let batch = run::collect(world, &pieces, &options, &scanned, &self.steps)?;
+        let base = self.base(&pieces, &options, &scanned);
+        let batch = run::collect(world, base, &self.steps)?;
         let shown = batch.map(|b| shown(b, &schema));
         world.agree(shown.transpose())
     }
@@ -286,15 +308,14 @@ impl Plan {
     ) -> Result<Vec<(usize, RecordBatch)>, JobFailure> {
         let schema = world.agree(self.schema())?;
         let (pieces, options, scanned) = self.prepared(world)?;
+        let base = self.base(&pieces, &options, &scanned);
         let held = match self.steps.last() {
             Some(Step::Repartition(_)) => {
                 let at = self.steps.len() - 1;
-                partition::held(world, &pieces, &options, &scanned, &self.steps, at)?.1
+                partition::held(world, base, &self.steps, at)?.1
             }
             _ => {
-                let source = run::Source::new(&pieces, &options, &scanned);
-                let (placed, rows) =
-                    run::rank_rows(world, run::Input::Pieces(source), &self.steps)?;
+                let (placed, rows) = run::rank_rows(world, base, &self.steps)?;
                 let rows = partition::joined(&placed, &rows).map(|b| vec![(world.rank(), b)]);
                 world.agree(rows)?
             }
@@ -313,16 +334,15 @@ impl Plan {
         world: &World,
     ) -> Result<(SchemaRef, Vec<RecordBatch>), JobFailure> {
         let (pieces, options, scanned) = self.prepared(world)?;
-        let placed = with_place(&scanned);
-        let schema = world.agree(run::schema_after(&placed, &self.steps))?;
-        let source = run::Source::new(&pieces, &options, &scanned);
-        let mine = crate::patterns::map::block(pieces.len(), world.size(), world.rank());
-        let rows = world.agree(source.rows(mine, &self.steps))?;
-        Ok((schema, rows))
+        run::rank_rows(world, self.base(&pieces, &options, &scanned), &self.steps)
     }
 
-    /// The bytes of the files the plan scans (a whole file counts once).
+    /// The bytes of the files the plan scans (a whole file counts once), or of the rows
+    /// this rank holds.
     pub(crate) fn scanned_bytes(&self) -> u64 {
+        if let Some(held) = &self.held {
+            return held.iter().map(|b| b.get_array_memory_size() as u64).sum();
+        }
         let mut files: Vec<&std::path::Path> =
             self.pieces.iter().map(|p| p.path.as_path()).collect();
         files.dedup();
@@ -369,6 +389,7 @@ impl<'w> Frame<'w> {
                 options,
                 scanned,
                 steps: Vec::new(),
+                held: None,
             },
         })
     }
@@ -408,7 +429,7 @@ impl<'w> Frame<'w> {
             .map(|(l, r)| (l.to_string(), r.to_string()))
             .collect();
         self.then(Step::Join(Join {
-            right: std::sync::Arc::new(right.plan),
+            right: Arc::new(right.plan),
             on,
             kind,
             left_columns,
@@ -502,7 +523,7 @@ impl<'w> Frame<'w> {
 
     /// The plan's stages, where each runs and the exchanges between them.
     pub fn explain(&self) -> String {
-        run::explain(&self.plan.pieces, &self.plan.steps)
+        run::explain(&self.plan)
     }
 
     /// Computes the frame: a collective; rank 0 gets the rows, the others `None`. Only

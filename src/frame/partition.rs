@@ -20,21 +20,17 @@ use arrow::array::{ArrayRef, RecordBatch, UInt64Array};
 use arrow::compute::concat_batches;
 use arrow::datatypes::SchemaRef;
 
-use super::run::{rank_rows, send_rows, Input, Source};
+use super::run::{rank_rows, send_rows, Input};
 use super::{FrameError, Step, PLACE};
 use crate::patterns::map::block;
 use crate::runtime::{JobFailure, World};
-use crate::table::pieces::Piece;
-use crate::table::ReadOptions;
 
 /// Where the plan `steps` starts: after its last repartition, on the partitions this
-/// rank holds, or at the scan of `pieces`; and the steps left to run. A collective when
-/// there is a repartition.
+/// rank holds, or at `base` (the plan's scan, or the rows it was made of); and the steps
+/// left to run. A collective when there is a repartition.
 pub(super) fn input<'a, 's>(
     world: &World,
-    pieces: &'a [Piece],
-    options: &'a ReadOptions,
-    scanned: &'a SchemaRef,
+    base: Input<'a>,
     steps: &'s [Step],
 ) -> Result<(Input<'a>, &'s [Step]), JobFailure> {
     let last = steps
@@ -42,35 +38,33 @@ pub(super) fn input<'a, 's>(
         .rposition(|s| matches!(s, Step::Repartition(_)));
     match last {
         Some(at) => {
-            let (schema, partitions) = held(world, pieces, options, scanned, steps, at)?;
+            let (schema, partitions) = held(world, base, steps, at)?;
             let rows = partitions.into_iter().map(|(_, rows)| rows).collect();
             Ok((Input::Held(schema, rows), &steps[at + 1..]))
         }
-        None => Ok((Input::Pieces(Source::new(pieces, options, scanned)), steps)),
+        None => Ok((base, steps)),
     }
 }
 
-/// The partitions this rank holds after the repartition `steps[at]`, each with its
-/// index, and their columns (with places). A collective.
+/// The partitions this rank holds after the repartition `steps[at]` of a plan that
+/// starts at `base`, each with its index, and their columns (with places). A collective.
 pub(super) fn held(
     world: &World,
-    pieces: &[Piece],
-    options: &ReadOptions,
-    scanned: &SchemaRef,
+    base: Input<'_>,
     steps: &[Step],
     at: usize,
 ) -> Result<(SchemaRef, Vec<(usize, RecordBatch)>), JobFailure> {
     let Step::Repartition(partitions) = steps[at] else {
         return world.fail_together(FrameError::Internal("no repartition there".into()));
     };
-    let (input, before) = input(world, pieces, options, scanned, &steps[..at])?;
+    let (input, before) = input(world, base, &steps[..at])?;
     let (schema, rows) = rank_rows(world, input, before)?;
     let held = repartition(world, &schema, rows, partitions)?;
     Ok((schema, held))
 }
 
 /// The first row of each of `partitions` partitions of `total` rows, and `total` last.
-fn starts(total: u64, partitions: usize) -> Vec<u64> {
+pub(super) fn starts(total: u64, partitions: usize) -> Vec<u64> {
     (0..=partitions)
         .map(|p| (u128::from(total) * p as u128 / partitions as u128) as u64)
         .collect()

@@ -182,12 +182,10 @@ impl Input<'_> {
 /// Runs the plan: a collective; rank 0 gets the rows (with the place column).
 pub(super) fn collect(
     world: &World,
-    pieces: &[Piece],
-    options: &ReadOptions,
-    scanned: &SchemaRef,
+    base: Input<'_>,
     steps: &[Step],
 ) -> Result<Option<RecordBatch>, JobFailure> {
-    let (input, steps) = super::partition::input(world, pieces, options, scanned, steps)?;
+    let (input, steps) = super::partition::input(world, base, steps)?;
     run_input(world, input, steps)
 }
 
@@ -291,22 +289,24 @@ fn run_input(
         (Some(at), Some(source)) => Some(shuffle_join(world, source, mine.clone(), row_wise, at)?),
         _ => None,
     };
-    let scan_piece = |index: usize,
-                      sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>|
+    // The units this rank reads, in order: its pieces, or the partitions it holds.
+    let units = match &input {
+        Input::Pieces(_) => mine.len(),
+        Input::Held(_, batches) => batches.len(),
+    };
+    let scan_unit = |unit: usize,
+                     sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>|
      -> Result<(), FrameError> {
-        match source {
-            Some(source) => source.piece(index, row_wise, sink),
-            None => Ok(()),
+        match &input {
+            Input::Pieces(source) => source.piece(mine.start + unit, row_wise, sink),
+            Input::Held(_, batches) => held_rows(&batches[unit..=unit], row_wise, sink),
         }
     };
     let scan =
         |sink: &mut dyn FnMut(RecordBatch) -> Result<(), FrameError>| -> Result<(), FrameError> {
-            match (&joined, &input) {
-                (Some(rows), _) => rows.iter().try_for_each(|batch| sink(batch.clone())),
-                (None, Input::Pieces(_)) => {
-                    mine.clone().try_for_each(|index| scan_piece(index, sink))
-                }
-                (None, Input::Held(_, batches)) => held_rows(batches, row_wise, sink),
+            match &joined {
+                Some(rows) => rows.iter().try_for_each(|batch| sink(batch.clone())),
+                None => (0..units).try_for_each(|unit| scan_unit(unit, sink)),
             }
         };
     match rest {
@@ -321,11 +321,11 @@ fn run_input(
                 Groups::new(&key_exprs, &agg_list, &streamed).map(|g| g.exact_terms(exact));
             let groups = world.agree(groups)?;
             let output = world.agree(aggregated_schema(keys, aggs, &groups, &streamed))?;
-            // The rank's block of pieces cut into one run per thread, each folded into
-            // groups of its own: the same partial states as ranks of one thread each.
-            let threads = match (&joined, source) {
-                (None, Some(_)) => world.threads().per_rank.min(mine.len()),
-                _ => 1,
+            // The rank's pieces (or partitions) cut into one run per thread, each folded
+            // into groups of its own: the same partial states as ranks of one thread each.
+            let threads = match &joined {
+                None => world.threads().per_rank.min(units),
+                Some(_) => 1,
             };
             let ranks = world.size();
             let folded = match threads > 1 {
@@ -338,9 +338,8 @@ fn run_input(
                     .map(|t| {
                         let mut groups =
                             Groups::new(&key_exprs, &agg_list, &streamed)?.exact_terms(exact);
-                        let run = block(mine.len(), threads, t);
-                        for index in mine.start + run.start..mine.start + run.end {
-                            scan_piece(index, &mut |batch| groups.update(&batch))?;
+                        for unit in block(units, threads, t) {
+                            scan_unit(unit, &mut |batch| groups.update(&batch))?;
                         }
                         Ok(groups.into_partials(ranks))
                     })
@@ -688,7 +687,7 @@ fn conform(
         .map_err(|e| FrameError::Internal(e.to_string()))
 }
 
-fn add_places(
+pub(super) fn add_places(
     batch: RecordBatch,
     placed: &SchemaRef,
     first: u64,
@@ -905,16 +904,23 @@ fn broadcast_rows(
 }
 
 /// The plan's stages as text.
-pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
+pub(super) fn explain(plan: &super::Plan) -> String {
+    let (pieces, steps) = (&plan.pieces, &plan.steps);
     let mut files: BTreeMap<&PathBuf, usize> = BTreeMap::new();
     for piece in pieces {
         *files.entry(&piece.path).or_default() += 1;
     }
-    let mut lines = vec![format!(
-        "scan {} file(s) in {} piece(s); each rank reads its block of pieces",
-        files.len(),
-        pieces.len()
-    )];
+    let mut lines = vec![match &plan.held {
+        Some(held) => format!(
+            "rows the ranks hold ({} partition(s) on this rank); each rank reads its own",
+            held.len()
+        ),
+        None => format!(
+            "scan {} file(s) in {} piece(s); each rank reads its block of pieces",
+            files.len(),
+            pieces.len()
+        ),
+    }];
     if let Ok(pruned) = super::prune::prune(pieces, steps) {
         if pruned.groups > 0 {
             lines.push(format!(
@@ -996,7 +1002,7 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
             }
             (Step::Join(join), _) if join.shuffles() && !joined => {
                 joined = true;
-                let right = explain(&join.right.pieces, &join.right.steps);
+                let right = explain(&join.right);
                 lines.push("  the right side, each rank its pieces:".into());
                 lines.extend(right.lines().map(|l| format!("    | {l}")));
                 lines.push(format!(
@@ -1009,7 +1015,7 @@ pub(super) fn explain(pieces: &[Piece], steps: &[Step]) -> String {
             }
             (Step::Join(join), _) => {
                 joined = true;
-                let right = explain(&join.right.pieces, &join.right.steps);
+                let right = explain(&join.right);
                 lines.push("  the right side, first:".into());
                 lines.extend(right.lines().map(|l| format!("    | {l}")));
                 lines.push(

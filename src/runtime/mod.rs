@@ -196,7 +196,10 @@ impl World {
     /// ```
     pub fn say(&self, text: impl Display) {
         if self.is_root() {
-            println!("{text}");
+            use std::io::Write;
+            // A reader that stopped reading (`| head`) is not an error of the job's: the
+            // rest of the text goes nowhere, as with `cat`.
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
     }
 

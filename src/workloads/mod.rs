@@ -12,6 +12,7 @@ pub mod job;
 pub mod prep;
 pub mod sql;
 pub mod stats;
+pub mod tuning;
 
 use std::fmt;
 
@@ -37,6 +38,7 @@ pub enum Task {
     Convert(convert::ConvertOptions),
     Correlate(correlate::CorrelateOptions),
     BenchOverhead(bench::OverheadOptions),
+    BenchPartitions(tuning::TuningOptions),
     Stats(stats::StatsOptions),
     Cvsearch(cvsearch::CvsearchOptions),
     Doctor(doctor::DoctorOptions),
@@ -54,6 +56,7 @@ pub enum Outcome {
     Convert(convert::ConvertSummary),
     Correlate(correlate::CorrelateSummary),
     BenchOverhead(bench::OverheadSummary),
+    BenchPartitions(tuning::TuningSummary),
     Stats(stats::StatsSummary),
     Cvsearch(cvsearch::CvsearchSummary),
     Doctor(doctor::DoctorSummary),
@@ -70,6 +73,7 @@ impl fmt::Display for Outcome {
             Outcome::Convert(summary) => summary.fmt(f),
             Outcome::Correlate(summary) => summary.fmt(f),
             Outcome::BenchOverhead(summary) => summary.fmt(f),
+            Outcome::BenchPartitions(summary) => summary.fmt(f),
             Outcome::Stats(summary) => summary.fmt(f),
             Outcome::Cvsearch(summary) => summary.fmt(f),
             Outcome::Doctor(summary) => summary.fmt(f),
@@ -90,6 +94,9 @@ pub fn execute(world: &World, task: &Task, settings: Settings) -> Result<Outcome
         Task::Convert(options) => convert::convert(world, options).map(Outcome::Convert),
         Task::Correlate(options) => correlate::correlate(world, options).map(Outcome::Correlate),
         Task::BenchOverhead(options) => bench::overhead(world, options).map(Outcome::BenchOverhead),
+        Task::BenchPartitions(options) => {
+            tuning::partitions(world, options).map(Outcome::BenchPartitions)
+        }
         Task::Stats(options) => stats::stats(world, options).map(Outcome::Stats),
         Task::Cvsearch(options) => cvsearch::cvsearch(world, options).map(Outcome::Cvsearch),
         Task::Doctor(options) => doctor::doctor(world, options).map(Outcome::Doctor),
