@@ -2,7 +2,8 @@
 
     groupby_peers.py make OUT.parquet ROWS      the G1 table (100 groups), seeded
     groupby_peers.py ENGINE FILE Q              time question Q (1-5) with ENGINE:
-                                                polars, duckdb, pandas or dask (2 threads)
+                                                polars, duckdb, pandas, dask (2 threads)
+                                                or pyspark (local[2], 4 shuffle partitions)
 
 Each timing reads the file and answers (the columns it needs), as `pardata sql` does:
 the best of 3 wall seconds is printed, with the answer's row count.
@@ -71,6 +72,16 @@ def run(engine, f, q):
         how = {1: "sum", 2: "sum", 3: {"v1": "sum", "v3": "mean"}, 4: "mean", 5: "sum"}[q]
         dask.config.set(scheduler="threads", num_workers=2)
         return lambda: len(dd.read_parquet(f, columns=keys + values).groupby(keys).agg(how).compute())
+    if engine == "pyspark":
+        from pyspark.sql import SparkSession
+        spark = (SparkSession.builder.master("local[2]").appName("groupby")
+                 .config("spark.driver.memory", "6g")
+                 .config("spark.sql.shuffle.partitions", "4")
+                 .config("spark.ui.enabled", "false").getOrCreate())
+        spark.sparkContext.setLogLevel("ERROR")
+        spark.read.parquet(f).createOrReplaceTempView("g")
+        query = sql.replace(f"'{{f}}'", "g")
+        return lambda: len(spark.sql(query).collect())
     raise SystemExit(f"no engine {engine}")
 
 
