@@ -184,7 +184,7 @@ fn start_folder(folder: &Path, staging: &Path) -> Result<bool, TableError> {
         }
     }
     let _ = std::fs::remove_dir_all(staging);
-    std::fs::create_dir_all(staging).map_err(|e| failed(format!("{}: {e}", staging.display())))?;
+    std::fs::create_dir(staging).map_err(|e| failed(format!("{}: {e}", staging.display())))?;
     Ok(there)
 }
 
