@@ -1,9 +1,10 @@
 //! Frames of rows the program holds: `Frame::range` (the numbers `0..n` in partitions)
 //! grouped by `x % 10`, and `Frame::from_local` (each rank's own batch) sorted, each
-//! printed as CSV lines on rank 0.
+//! printed as CSV lines on rank 0; with a third argument, the even numbers after a
+//! `repartition(5)` written to that folder, one CSV file per rank.
 //!
 //! ```sh
-//! mpirun -n 2 target/release/examples/frame_local 100000 37
+//! mpirun -n 2 target/release/examples/frame_local 100000 37 evens.csv
 //! ```
 
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use arrow::array::{Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use pardata::frame::{col, lit, Agg, AggFunc, Frame, SortKey};
 use pardata::prelude::*;
+use pardata::table::Format;
 
 fn main() -> std::process::ExitCode {
     World::run(program)
@@ -64,5 +66,18 @@ fn program(world: &World) -> Result<(), JobFailure> {
     let top = Frame::from_local(world, schema, vec![mine])?
         .top_k(vec![SortKey::descending(col("value").rem(lit(2)))], 3);
     show(world, "local", top.collect()?)?;
+
+    // With a folder: the even numbers of 5 even partitions, one CSV file per rank.
+    if let Some(folder) = std::env::args().nth(3) {
+        let evens = Frame::range(world, "x", rows, partitions)?
+            .repartition(5)
+            .filter(col("x").rem(lit(2)).eq(lit(0)));
+        let output = evens.write_partitions(folder.as_ref(), Format::Csv)?;
+        world.say(format_args!(
+            "written,{},{}",
+            output.files.len(),
+            output.rows
+        ));
+    }
     Ok(())
 }

@@ -117,7 +117,7 @@ pub struct SqlArgs {
     pub out: Option<PathBuf>,
     /// With --out: make it a folder of N files of equal row counts (part-00000.parquet
     /// and on, in the rows' order), each written by the rank that holds it
-    #[arg(long, value_name = "N", requires = "out", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", requires = "out", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub partitions: Option<u32>,
     /// Print the plan's stages and exchanges, do not run it
     #[arg(long)]

@@ -58,6 +58,48 @@ fn range_and_from_local_give_the_sequential_answers_at_every_rank_count() {
     }
 }
 
+/// The even numbers of `0..rows` that rank `rank` of `ranks` holds after a repartition
+/// into 5: those of its block of the 5 partitions of equal row counts.
+fn evens_of_rank(rows: u64, ranks: u64, rank: u64) -> Vec<String> {
+    let start = |p: u64| p * rows / 5;
+    let (base, extra) = (5 / ranks, 5 % ranks);
+    let first = rank * base + rank.min(extra);
+    let last = first + base + u64::from(rank < extra);
+    (start(first)..start(last))
+        .filter(|x| x % 2 == 0)
+        .map(|x| x.to_string())
+        .collect()
+}
+
+#[test]
+fn steps_after_a_repartition_run_on_the_ranks_that_hold_its_partitions() {
+    let dir = scratch("frame_local_write");
+    let program = example("frame_local");
+    let rows = 10_001u64;
+    for ranks in [1, 2, 3] {
+        let folder = dir.join(format!("evens{ranks}.csv"));
+        let args = [
+            &rows.to_string(),
+            "3",
+            folder.to_str().expect("a UTF-8 path"),
+        ];
+        let run = launch_program(&program, &dir, ranks, &args, &[]).ok();
+        let evens = rows.div_ceil(2);
+        assert!(
+            run.stdout.contains(&format!("written,{ranks},{evens}")),
+            "{}",
+            run.stdout
+        );
+        for rank in 0..ranks {
+            let file = folder.join(format!("part-{rank:05}.csv"));
+            let text = std::fs::read_to_string(&file).expect("a part file");
+            let got: Vec<&str> = text.lines().skip(1).collect();
+            let expected = evens_of_rank(rows, ranks as u64, rank as u64);
+            assert_eq!(got, expected, "{} at {ranks} ranks", file.display());
+        }
+    }
+}
+
 #[test]
 fn bench_partitions_measures_every_count_and_draws_the_curve() {
     let dir = scratch("bench_partitions");

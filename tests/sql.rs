@@ -74,6 +74,11 @@ const QUERIES: &[&str] = &[
      GROUP BY a.id1 ORDER BY a.id1",
     "SELECT a.row, b.row AS other, b.v3 FROM '{g}' a LEFT JOIN '{g}' b ON a.id6 = b.id6 \
      AND a.id4 = b.id4 WHERE a.row < 400 ORDER BY a.row, other",
+    // Numbers made in partitions (`range(n)`, DuckDB's), alone and joined with a file.
+    "SELECT range % 10 AS d, count(*) AS n, sum(range) AS s, min(range) AS lo FROM range(200000) \
+     WHERE range % 7 = 0 GROUP BY d ORDER BY d",
+    "SELECT r.range, g.id1, g.v3 FROM range(30000) r JOIN '{g}' g ON g.row = r.range \
+     WHERE g.v2 > 12 AND r.range % 3 = 0 ORDER BY g.v3 DESC, r.range LIMIT 12",
     // JSON Lines in byte pieces: a nested payload kept as text, a key missing on some lines.
     "SELECT type, count(*) AS n, sum(size) AS s, count(size) AS sized, count(payload) AS p \
      FROM '{e}' GROUP BY type ORDER BY type",
@@ -207,6 +212,10 @@ fn bad_queries_name_the_place_and_print_nothing() {
         (
             "SELECT a FROM 'no/such.parquet'".to_string(),
             "no/such.parquet",
+        ),
+        (
+            "SELECT * FROM range(1, 5)".to_string(),
+            "query line 1, column 15: range(n) takes one count of rows",
         ),
         (
             format!("SELECT id1 FROM '{groups}' ORDER BY 5"),

@@ -91,8 +91,8 @@ impl Join {
         Ok((columns, types))
     }
 
-    /// The right side's rows, when computed.
-    pub(crate) fn hash(&self, rows: RecordBatch) -> Result<(), FrameError> {
+    /// The right side's rows `rows` (computed), hashed by their keys.
+    pub(crate) fn hashed_of(&self, rows: RecordBatch) -> Result<Hashed, FrameError> {
         let keep: Vec<usize> = (0..rows.num_columns())
             .filter(|&i| !is_hidden(rows.schema().field(i).name()))
             .collect();
@@ -133,15 +133,19 @@ impl Join {
                 }
             }
         }
-        let _ = self.hashed.set(Hashed {
+        Ok(Hashed {
             rows,
             keys,
             types,
             index,
             ints,
             int_rows,
-        });
-        Ok(())
+        })
+    }
+
+    /// Keeps `hashed` (from [`Join::hashed_of`]) as the right side for this plan's runs.
+    pub(crate) fn keep(&self, hashed: Hashed) {
+        let _ = self.hashed.set(hashed);
     }
 
     /// The joined rows of a left batch (the right side with no rows when it is not

@@ -9,10 +9,11 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Int64Array, RecordBatch};
+use arrow::array::{Array, Int64Array, RecordBatch};
+use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
-use super::run::add_places;
+use super::run::{add_places, plain};
 use super::{is_hidden, partition, with_place, Frame, FrameError, Plan};
 use crate::patterns::map::block;
 use crate::runtime::{JobFailure, World};
@@ -20,8 +21,9 @@ use crate::runtime::{JobFailure, World};
 impl<'w> Frame<'w> {
     /// A frame of the batches each rank holds: rank r's `batches` (each of `schema`'s
     /// columns, in order) are its partitions, and the frame's rows are rank 0's, then
-    /// rank 1's, and so on. A collective: a rank whose batches do not have `schema`'s
-    /// columns fails on every rank.
+    /// rank 1's, and so on. Text and dictionary columns become plain Utf8 and values, as
+    /// a scan reads them. A collective: a rank whose batches do not have `schema`'s
+    /// columns (or have nulls where it says none) fails on every rank.
     ///
     /// ```no_run
     /// use std::sync::Arc;
@@ -50,6 +52,15 @@ impl<'w> Frame<'w> {
         schema: SchemaRef,
         batches: Vec<RecordBatch>,
     ) -> Result<Frame<'w>, JobFailure> {
+        // Text and dictionaries as a scan gives them (plain Utf8 and values).
+        let schema = Arc::new(Schema::new(
+            schema
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_data_type(plain(f.data_type())))
+                .collect::<Vec<Field>>(),
+        ));
+        world.agree(hidden_names(&schema))?;
         let placed = with_place(&schema);
         let counts: Vec<usize> = world.all_gather(&batches.len());
         let first: usize = counts[..world.rank()].iter().sum();
@@ -57,7 +68,7 @@ impl<'w> Frame<'w> {
             .into_iter()
             .enumerate()
             .map(|(i, batch)| {
-                check_columns(&schema, &batch)?;
+                let batch = conformed(&schema, batch)?;
                 add_places(batch, &placed, ((first + i) as u64) << 32)
             })
             .collect::<Result<Vec<_>, FrameError>>();
@@ -100,6 +111,12 @@ impl<'w> Frame<'w> {
         partitions: usize,
     ) -> Result<Frame<'w>, JobFailure> {
         let partitions = partitions.max(1);
+        if rows > i64::MAX as u64 {
+            return world.fail_together(FrameError::TooLarge(format!(
+                "range of {rows} rows: the numbers are Int64, up to {}",
+                i64::MAX
+            )));
+        }
         let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Int64, false)]));
         let starts = partition::starts(rows, partitions);
         let batches = block(partitions, world.size(), world.rank())
@@ -114,29 +131,67 @@ impl<'w> Frame<'w> {
     }
 }
 
-/// Whether `batch` has `schema`'s columns (names and types, in order).
-fn check_columns(schema: &SchemaRef, batch: &RecordBatch) -> Result<(), FrameError> {
-    let names = |s: &Schema| -> Vec<String> {
-        s.fields()
-            .iter()
-            .map(|f| format!("{} {}", f.name(), f.data_type()))
-            .collect()
-    };
-    if let Some(hidden) = schema.fields().iter().find(|f| is_hidden(f.name())) {
-        return Err(FrameError::Type {
+/// An error when a column of `schema` has a name of pardata's own.
+fn hidden_names(schema: &Schema) -> Result<(), FrameError> {
+    match schema.fields().iter().find(|f| is_hidden(f.name())) {
+        Some(hidden) => Err(FrameError::Type {
             expr: "from_local".into(),
             detail: format!("the column name {} is pardata's own", hidden.name()),
-        });
-    }
-    match names(schema) == names(&batch.schema()) {
-        true => Ok(()),
-        false => Err(FrameError::Type {
-            expr: "from_local".into(),
-            detail: format!(
-                "a batch has the columns ({}), not the schema's ({})",
-                names(&batch.schema()).join(", "),
-                names(schema).join(", ")
-            ),
         }),
+        None => Ok(()),
     }
+}
+
+/// `batch` with `schema`'s columns (its text and dictionaries made plain), or an error
+/// when its columns' names or types are not the schema's, when a column the schema says
+/// has no nulls has some, or when it is too long for a partition (2^32 rows).
+fn conformed(schema: &SchemaRef, batch: RecordBatch) -> Result<RecordBatch, FrameError> {
+    let fail = |detail: String| FrameError::Type {
+        expr: "from_local".into(),
+        detail,
+    };
+    let described = |fields: Vec<(&String, DataType)>| -> String {
+        fields
+            .iter()
+            .map(|(name, t)| format!("{name} {t}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let theirs = batch.schema();
+    let got: Vec<_> = theirs
+        .fields()
+        .iter()
+        .map(|f| (f.name(), plain(f.data_type())))
+        .collect();
+    let wanted: Vec<_> = schema
+        .fields()
+        .iter()
+        .map(|f| (f.name(), f.data_type().clone()))
+        .collect();
+    if got != wanted {
+        return Err(fail(format!(
+            "a batch has the columns ({}), not the schema's ({})",
+            described(got),
+            described(wanted)
+        )));
+    }
+    if batch.num_rows() as u64 > u64::from(u32::MAX) {
+        return Err(fail(format!(
+            "a batch of {} rows is over a partition's 2^32",
+            batch.num_rows()
+        )));
+    }
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        if !field.is_nullable() && column.null_count() > 0 {
+            return Err(fail(format!(
+                "column {} has nulls, and the schema says it has none",
+                field.name()
+            )));
+        }
+        let column = cast(column, field.data_type())
+            .map_err(|e| fail(format!("column {}: {e}", field.name())))?;
+        columns.push(column);
+    }
+    RecordBatch::try_new(schema.clone(), columns).map_err(|e| fail(e.to_string()))
 }

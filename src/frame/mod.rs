@@ -315,7 +315,8 @@ impl Plan {
                 partition::held(world, base, &self.steps, at)?.1
             }
             _ => {
-                let (placed, rows) = run::rank_rows(world, base, &self.steps)?;
+                let (input, rest) = partition::input(world, base, &self.steps)?;
+                let (placed, rows) = run::rank_rows(world, input, rest)?;
                 let rows = partition::joined(&placed, &rows).map(|b| vec![(world.rank(), b)]);
                 world.agree(rows)?
             }

@@ -105,7 +105,21 @@ fn repartition(
         }
         offset = end;
     }
-    let got = send_rows(world, schema, Ok(outgoing), "a repartition")?;
+    // A place holds a row's number in its partition in 32 bits.
+    let longest = starts.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    if longest > u64::from(u32::MAX) {
+        return world.fail_together(FrameError::TooLarge(format!(
+            "a partition of {longest} rows is over 2^32 rows: repartition into more"
+        )));
+    }
+    let got = send_rows(
+        world,
+        schema,
+        Ok(outgoing),
+        "a repartition",
+        "repartition rows that each rank holds (before a group-by, sort or limit gathers \
+         them on rank 0), on more ranks",
+    )?;
     let owned = block(partitions, ranks, world.rank());
     let base = starts[owned.start];
     let cut = owned

@@ -83,7 +83,7 @@ pub(super) fn scan_schema(
 }
 
 /// The type a frame computes with: a dictionary as its values, every text type as utf8.
-fn plain(t: &DataType) -> DataType {
+pub(super) fn plain(t: &DataType) -> DataType {
     match t {
         DataType::Dictionary(_, values) => plain(values),
         DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
@@ -202,7 +202,9 @@ fn prepare_joins(
                 let rows = join.right.run(world)?;
                 let schema = world.agree(join.right.schema())?;
                 let rows = broadcast_rows(world, &schema, rows.as_ref());
-                world.agree(rows.and_then(|rows| join.hash(rows)))?;
+                // Kept only once every rank has it: a run after a failed one computes it
+                // again on every rank, not only where it failed.
+                join.keep(world.agree(rows.and_then(|rows| join.hashed_of(rows)))?);
             }
         }
     }
@@ -440,7 +442,7 @@ fn shuffle_join(
     let right = shuffle(world, &right_schema, &right, &right_names, false)?;
     // This rank's share of the right side, hashed for this run only.
     let share = join.unhashed();
-    world.agree(share.hash(right))?;
+    share.keep(world.agree(share.hashed_of(right))?);
     let joined = share.apply(&left).and_then(|batch| run_local(batch, after));
     let joined = world.agree(joined)?;
     Ok(if joined.num_rows() > 0 {
@@ -485,7 +487,13 @@ fn shuffle(
         }
         Ok(outgoing)
     })();
-    send_rows(world, schema, outgoing, "a hash join")
+    send_rows(
+        world,
+        schema,
+        outgoing,
+        "a hash join",
+        "run it on more ranks",
+    )
 }
 
 /// Sends `outgoing[r]` to rank r (one all-to-all of Arrow IPC streams; `outgoing` may be
@@ -497,6 +505,7 @@ pub(super) fn send_rows(
     schema: &SchemaRef,
     outgoing: Result<Vec<Vec<RecordBatch>>, FrameError>,
     what: &str,
+    advice: &str,
 ) -> Result<RecordBatch, JobFailure> {
     let encoded = outgoing.and_then(|outgoing| {
         let mut bytes = Vec::new();
@@ -518,7 +527,7 @@ pub(super) fn send_rows(
         true => Ok(()),
         false => Err(FrameError::TooLarge(format!(
             "this rank's share of {what} is {} bytes out and {incoming} in, over MPI's \
-             2 GiB for one exchange: run it on more ranks",
+             2 GiB for one exchange: {advice}",
             bytes.len()
         ))),
     };

@@ -62,6 +62,25 @@ pub struct Source {
     /// The name that qualifies its columns: its alias, or its file's name without the
     /// extension (`trips` for `'data/trips.parquet'`).
     pub name: String,
+    /// For `FROM range(n)`: the count `n` (no files; DuckDB's one BIGINT column `range`
+    /// holding `0..n`, in partitions of [`RANGE_PARTITION_ROWS`]).
+    pub range: Option<u64>,
+}
+
+/// The rows of one partition of `FROM range(n)` (the last one may be shorter).
+pub const RANGE_PARTITION_ROWS: u64 = 1 << 16;
+
+impl Source {
+    /// The frame of the table: its files scanned, or `range(n)`'s numbers. A collective.
+    fn frame<'w>(&self, world: &'w World) -> Result<Frame<'w>, JobFailure> {
+        match self.range {
+            Some(rows) => {
+                let partitions = rows.div_ceil(RANGE_PARTITION_ROWS).max(1) as usize;
+                Frame::range(world, "range", rows, partitions)
+            }
+            None => Frame::scan(world, &self.paths, self.options.clone()),
+        }
+    }
 }
 
 /// Plans `query` onto a frame: a collective (the ranks agree the files' pieces and
@@ -88,7 +107,7 @@ pub struct Source {
 pub fn plan<'w>(world: &'w World, query: &str) -> Result<Frame<'w>, JobFailure> {
     let parsed = world.agree(parse(query))?;
     let tables = world.agree(tables_of(&parsed))?;
-    let frame = Frame::scan(world, &tables.from.paths, tables.from.options.clone())?;
+    let frame = tables.from.frame(world)?;
     let names = |frame: &Frame<'_>| -> Vec<String> {
         frame
             .scanned_schema()
@@ -102,7 +121,7 @@ pub fn plan<'w>(world: &'w World, query: &str) -> Result<Frame<'w>, JobFailure> 
     planner.first = tables.from.name.clone();
     let mut frame = frame;
     if let Some((source, kind, on)) = &tables.joined {
-        let right = Frame::scan(world, &source.paths, source.options.clone())?;
+        let right = source.frame(world)?;
         let left_names = names(&frame);
         let right_names = names(&right);
         let output = |c: &str| {
@@ -241,6 +260,9 @@ fn source_of(factor: &TableFactor) -> Result<Source, SqlError> {
         None => parts.join("."),
         Some(args) => {
             let function = parts.join(".").to_ascii_lowercase();
+            if function == "range" {
+                return range_of(name, args, alias);
+            }
             if !matches!(
                 function.as_str(),
                 "read_csv"
@@ -252,7 +274,7 @@ fn source_of(factor: &TableFactor) -> Result<Source, SqlError> {
             ) {
                 return Err(error_at(
                     name.span(),
-                    format!("{function}() is not a table function here (read_csv, read_parquet, read_json)"),
+                    format!("{function}() is not a table function here (read_csv, read_parquet, read_json, range)"),
                 ));
             }
             let mut path = None;
@@ -315,6 +337,37 @@ fn source_of(factor: &TableFactor) -> Result<Source, SqlError> {
         paths,
         options,
         name,
+        range: None,
+    })
+}
+
+/// `FROM range(n)`: the numbers `0..n` (DuckDB's `range` of one count).
+fn range_of(
+    name: &ast::ObjectName,
+    args: &ast::TableFunctionArgs,
+    alias: &Option<ast::TableAlias>,
+) -> Result<Source, SqlError> {
+    let count = match args.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(ast::Expr::Value(v)))] => match &v.value {
+            Value::Number(n, _) => n.parse::<u64>().ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let rows = count.ok_or_else(|| {
+        error_at(
+            name.span(),
+            "range(n) takes one count of rows, a whole number (range(start, stop) is not \
+             supported)",
+        )
+    })?;
+    Ok(Source {
+        paths: Vec::new(),
+        options: ReadOptions::default(),
+        name: alias
+            .as_ref()
+            .map_or_else(|| "range".to_string(), |a| a.name.value.clone()),
+        range: Some(rows),
     })
 }
 

@@ -73,7 +73,8 @@ impl<'w> Frame<'w> {
     }
 
     /// Writes the frame's rows to the folder `folder`, one file per partition, named
-    /// `part-00000.<ext>` and on in the rows' order, each by the rank that holds it: a
+    /// `part-00000.<ext>` and on in the rows' order (more digits past 100,000
+    /// partitions, all of one width), each by the rank that holds it: a
     /// collective. The partitions are a last [`Frame::repartition`]'s, or else one per
     /// rank (each rank's rows in file order, or all of them on rank 0 after a step that
     /// gathers). Every partition gets its file, an empty one too.
@@ -98,16 +99,25 @@ impl<'w> Frame<'w> {
     pub fn write_partitions(&self, folder: &Path, format: Format) -> Result<Output, JobFailure> {
         let world = self.world;
         let partitions = self.plan.partitions(world)?;
-        let staging = temporary_path(folder);
+        // This job's own staging folder (rank 0's process id), so that two jobs writing
+        // the same folder do not write into each other's.
+        let job = world.broadcast(Some(&std::process::id()));
+        let staging = suffixed(&temporary_path(folder), &format!("-{job}"));
         let replaced = match world.is_root() {
             true => start_folder(folder, &staging),
             false => Ok(false),
         };
         let replaced = world.agree(replaced)?;
+        // Numbers of one width, so that the files sort by name in the rows' order.
+        let count = world
+            .all_gather(&partitions.len())
+            .into_iter()
+            .sum::<usize>();
+        let width = count.saturating_sub(1).to_string().len().max(5);
         let mine: Result<Vec<(usize, PathBuf, u64, u64)>, TableError> = partitions
             .into_iter()
             .map(|(p, batch)| {
-                let name = format!("part-{p:05}.{}", format.extension());
+                let name = format!("part-{p:0width$}.{}", format.extension());
                 let written = write_one(batch, &staging.join(&name), format)?;
                 Ok((p, folder.join(name), written.rows, written.bytes))
             })
@@ -132,6 +142,13 @@ impl<'w> Frame<'w> {
             files: files.into_iter().map(|(_, path, ..)| path).collect(),
         })
     }
+}
+
+/// `path` with `suffix` after its name.
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
 }
 
 /// The format `path`'s name says.
@@ -183,22 +200,36 @@ fn start_folder(folder: &Path, staging: &Path) -> Result<bool, TableError> {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(staging);
     std::fs::create_dir(staging).map_err(|e| failed(format!("{}: {e}", staging.display())))?;
     Ok(there)
 }
 
-/// Puts the written `staging` folder in `folder`'s place.
+/// Puts the written `staging` folder in `folder`'s place: the old folder (if `replaced`)
+/// is renamed aside first, the new one renamed in, and only then is the old one removed,
+/// so that a failure leaves the old folder whole.
 fn finish_folder(folder: &Path, staging: &Path, replaced: bool) -> Result<(), TableError> {
     let failed = |detail: String| TableError::Write {
         path: folder.to_path_buf(),
         detail,
     };
+    let aside = suffixed(staging, "-old");
     if replaced {
-        std::fs::remove_dir_all(folder).map_err(|e| failed(e.to_string()))?;
+        if let Err(e) = std::fs::rename(folder, &aside) {
+            let _ = std::fs::remove_dir_all(staging);
+            return Err(failed(e.to_string()));
+        }
     }
-    std::fs::rename(staging, folder).map_err(|e| {
-        let _ = std::fs::remove_dir_all(staging);
-        failed(e.to_string())
-    })
+    match std::fs::rename(staging, folder) {
+        Ok(()) => {
+            let _ = std::fs::remove_dir_all(&aside);
+            Ok(())
+        }
+        Err(e) => {
+            if replaced {
+                let _ = std::fs::rename(&aside, folder);
+            }
+            let _ = std::fs::remove_dir_all(staging);
+            Err(failed(e.to_string()))
+        }
+    }
 }
