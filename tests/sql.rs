@@ -79,9 +79,12 @@ const QUERIES: &[&str] = &[
      WHERE range % 7 = 0 GROUP BY d ORDER BY d",
     "SELECT r.range, g.id1, g.v3 FROM range(30000) r JOIN '{g}' g ON g.row = r.range \
      WHERE g.v2 > 12 AND r.range % 3 = 0 ORDER BY g.v3 DESC, r.range LIMIT 12",
-    // JSON Lines in byte pieces: a nested payload kept as text, a key missing on some lines.
+    // JSON Lines in byte pieces: a nested payload kept as text, a key missing on some lines;
+    // then only the flat keys read, the nested ones and one of mixed kinds skipped.
     "SELECT type, count(*) AS n, sum(size) AS s, count(size) AS sized, count(payload) AS p \
      FROM '{e}' GROUP BY type ORDER BY type",
+    "SELECT type, actor, count(*) AS n, sum(size) AS s FROM '{e}' WHERE size > 3 \
+     GROUP BY type, actor ORDER BY n DESC, type, actor LIMIT 8",
     // Filters that skip Parquet row groups by their statistics (`row` and `pickup` are in
     // file order): a range, OR, a literal on the left, a float literal on an integer
     // column, a dictionary column, a zoned time against text, and every group skipped.
@@ -183,6 +186,12 @@ fn bad_queries_name_the_place_and_print_nothing() {
         return;
     };
     let groups = text(&dir.join("groups.parquet")).to_string();
+    let events = text(&dir.join("events.jsonl")).to_string();
+    // A nested value cut short in a key the query does not read.
+    let broken = dir.join("broken.jsonl");
+    let lines = "{\"type\":\"A\",\"p\":{}}\n{\"type\":\"B\"}\n{\"type\":\"C\",\"p\":[1,{\n";
+    std::fs::write(&broken, lines).expect("written");
+    let broken = text(&broken).to_string();
     let cases = [
         (
             format!("SELECT id1,\n  tip FROM '{groups}'"),
@@ -220,6 +229,15 @@ fn bad_queries_name_the_place_and_print_nothing() {
         (
             format!("SELECT id1 FROM '{groups}' ORDER BY 5"),
             "position 5 is not in the select list (1 to 1)",
+        ),
+        // A key of mixed kinds is an error once it is read, not while it is skipped.
+        (
+            format!("SELECT type, extra FROM '{events}'"),
+            "key \"extra\" holds integers and floats and text on different lines",
+        ),
+        (
+            format!("SELECT count(*) FROM '{broken}'"),
+            "broken.jsonl: line 3: column 20: EOF while parsing an object",
         ),
     ];
     for (query, expected) in cases {

@@ -272,6 +272,9 @@ impl Plan {
             .unwrap_or_else(|_| (*self.scanned).clone());
         let mut options = self.options.clone();
         options.columns = Some(needed);
+        // JSON Lines files read in byte pieces: the columns read typed from their keys.
+        let options =
+            world.agree(crate::table::pieces::typed(&options).map_err(|e| e.to_string()))?;
         let pruned = world.agree(prune::prune(&self.pieces, &self.steps))?;
         Ok((pruned.kept, options, Arc::new(scanned)))
     }

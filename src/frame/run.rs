@@ -19,8 +19,8 @@ use super::expr::unpack;
 use super::{order, wire, with_place, FrameError, SortKey, Step, PLACE};
 use crate::patterns::map::block;
 use crate::runtime::{JobFailure, World};
-use crate::table::pieces::{agreed, open_piece, Piece};
-use crate::table::{files_of, PathProblem, ReadOptions, TableError};
+use crate::table::pieces::{agreed_keys, open_piece, Piece};
+use crate::table::{files_of, jsonl, Format, PathProblem, ReadOptions, TableError};
 
 /// The files under `paths` (folders give their table files, sorted) and their pieces,
 /// as every rank agrees them.
@@ -41,7 +41,7 @@ pub(super) fn agreed_scan(
         },
     });
     let files = world.agree(listed)?;
-    let (pieces, options) = agreed(world, &files, options)?;
+    let (pieces, options) = agreed_keys(world, &files, options)?;
     Ok((files, pieces, options))
 }
 
@@ -53,21 +53,22 @@ pub(super) fn scan_schema(
     let Some(first) = files.first() else {
         return Err(FrameError::Internal("a scan of no files".into()));
     };
-    let schema = match options.json_typings.get(first) {
-        // The reader gives nested values as their JSON text.
-        Some(typing) => {
-            let fields: Vec<Field> = typing
-                .schema
-                .fields()
-                .iter()
-                .map(|f| match f.data_type().is_nested() {
-                    true => f.as_ref().clone().with_data_type(DataType::Utf8),
-                    false => f.as_ref().clone(),
-                })
-                .collect();
-            Arc::new(Schema::new(fields))
+    // A JSON Lines file's columns come from a quick pass over its keys (nested values
+    // are read as their JSON text): only the columns a run reads are typed further.
+    let keys = match options.json_keys.get(first) {
+        Some(keys) => Some(std::borrow::Cow::Borrowed(keys)),
+        None if Format::of(first) == Some(Format::JsonLines) => {
+            Some(std::borrow::Cow::Owned(jsonl::keys_of(first)?))
         }
-        None => crate::table::open(first, options)?.schema,
+        None => None,
+    };
+    let quick = match keys {
+        Some(keys) => jsonl::text_schema(first, &keys, &options.types)?,
+        None => None,
+    };
+    let schema = match quick {
+        Some(schema) => Arc::new(schema),
+        None => text_of_nested(crate::table::open(first, options)?.schema),
     };
     let fields: Vec<Field> = schema
         .fields()
@@ -80,6 +81,17 @@ pub(super) fn scan_schema(
         })
         .collect();
     Ok(Arc::new(Schema::new(fields)))
+}
+
+/// `schema` with its nested columns as text, as the JSON Lines reader gives them.
+fn text_of_nested(schema: SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = (schema.fields().iter())
+        .map(|f| match f.data_type().is_nested() {
+            true => f.as_ref().clone().with_data_type(DataType::Utf8),
+            false => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
 }
 
 /// The type a frame computes with: a dictionary as its values, every text type as utf8.

@@ -200,12 +200,23 @@ pub struct ReadOptions {
     pub numbers_only: bool,
     /// Types of CSV and JSON Lines columns instead of the inferred ones (`--schema`).
     pub types: schema::Types,
-    /// The types of JSON Lines files read in byte pieces, as the ranks agreed them from
-    /// every piece ([`jsonl::typing_of`]); a file not here is typed by reading it whole.
+    /// The keys and kinds of JSON Lines files read in byte pieces, as the ranks agreed
+    /// them from every piece ([`pieces::agreed_keys`]).
+    pub json_keys: std::collections::BTreeMap<PathBuf, jsonl::Keys>,
+    /// The types of JSON Lines files read in byte pieces, from their agreed keys
+    /// ([`pieces::typed`]); a file not here is typed by reading it whole.
     pub json_typings: std::collections::BTreeMap<PathBuf, jsonl::Typing>,
     /// Only these columns, where the format can skip the others (Parquet decodes only
-    /// their column chunks); `None` for all. Readers of other formats give every column.
+    /// their column chunks, JSON Lines only their keys: [`jsonl::Keep`]); `None` for all.
+    /// Readers of other formats give every column.
     pub columns: Option<Vec<String>>,
+}
+
+impl ReadOptions {
+    /// The keys a JSON Lines reading keeps: [`ReadOptions::columns`].
+    pub fn keep(&self) -> jsonl::Keep {
+        jsonl::Keep::of(self.columns.as_deref())
+    }
 }
 
 impl Default for ReadOptions {
@@ -217,6 +228,7 @@ impl Default for ReadOptions {
             key: None,
             numbers_only: false,
             types: Vec::new(),
+            json_keys: Default::default(),
             json_typings: Default::default(),
             columns: None,
         }
@@ -307,8 +319,8 @@ fn open_as(
     match format {
         Some(Format::Csv) => csv::open(path, options),
         Some(Format::JsonLines) => match once {
-            Some(flags) => jsonl::open_once(path, &options.types, flags.clone()),
-            None => jsonl::open(path, &options.types),
+            Some(flags) => jsonl::open_once(path, &options.types, &options.keep(), flags.clone()),
+            None => jsonl::open(path, &options.types, &options.keep()),
         },
         Some(Format::Parquet) => parquet::open(path, None, options.columns.as_deref()),
         Some(Format::Hdf5) => h5::open(path, options.key.as_deref(), options.numbers_only),

@@ -63,12 +63,13 @@ pub(super) fn open(
     let (reader, schema, cuts): (Reader, SchemaRef, Option<Vec<Range<u64>>>) = match format {
         Format::JsonLines => {
             let cuts = record_cuts(path, bytes.clone(), stretch, None)?;
+            let keep = options.keep();
             // Read once, each stretch checked against the head's types, when asked and
             // the ranks did not agree the types already.
             let head = match once.filter(|_| !options.json_typings.contains_key(path)) {
                 Some(flags) => {
                     let lines = super::pieces::LineRange::of(path, bytes.clone())?.open()?;
-                    jsonl::Once::of_head(path, lines, &options.types, flags.clone())?
+                    jsonl::Once::of_head(path, lines, &options.types, &keep, flags.clone())?
                 }
                 None => None,
             };
@@ -82,11 +83,11 @@ pub(super) fn open(
                     None => {
                         let keys: Vec<jsonl::Keys> = cuts
                             .par_iter()
-                            .map(|r| jsonl::piece_keys(path, r.clone()))
+                            .map(|r| jsonl::piece_keys(path, r.clone(), &keep))
                             .collect::<Result<_, _>>()?;
                         let mut merged = keys[0].clone();
                         keys[1..].iter().for_each(|later| merged.merge(later));
-                        jsonl::typing_of(path, &merged, &options.types)?
+                        jsonl::typing_of(path, &merged, &options.types, &keep)?
                     }
                 };
                 // Opening reads no batch yet: it only gives the schema.

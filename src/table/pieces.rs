@@ -7,7 +7,6 @@
 //! is read by every rank, and the rows of all ranks in rank order are the rows of the
 //! files in order.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -96,9 +95,24 @@ pub fn pieces(files: &[PathBuf], options: &ReadOptions) -> Result<Vec<Piece>, Ta
 
 /// The pieces of `files`, and the read options with the types of each JSON Lines file
 /// read in byte pieces agreed: each rank finds the keys of its own pieces, all ranks
-/// merge them in piece order (a file whose keys the quick pass does not settle is typed
-/// by arrow-json from the whole file, by every rank alike).
+/// merge them in piece order ([`agreed_keys`]), and each rank types the columns the
+/// options keep from them ([`typed`]; a file whose keys the quick pass does not settle
+/// is typed by arrow-json from the whole file, by every rank alike).
 pub fn agreed(
+    world: &World,
+    files: &[PathBuf],
+    options: &ReadOptions,
+) -> Result<(Vec<Piece>, ReadOptions), JobFailure> {
+    let (all, keyed) = agreed_keys(world, files, options)?;
+    let typed = world.agree(typed(&keyed).map_err(|e| e.to_string()))?;
+    Ok((all, typed))
+}
+
+/// The pieces of `files`, and the read options with the keys and kinds of each JSON
+/// Lines file read in byte pieces ([`ReadOptions::json_keys`]): each rank finds those of
+/// its own pieces, all ranks merge them in piece order. Nothing is typed yet: a reading
+/// of some columns ([`typed`]) types only those.
+pub fn agreed_keys(
     world: &World,
     files: &[PathBuf],
     options: &ReadOptions,
@@ -110,34 +124,39 @@ pub fn agreed(
         return Ok((all, options.clone()));
     }
     let mine = block(all.len(), world.size(), world.rank());
+    let every = jsonl::Keep::every();
     let found: Result<Vec<(usize, jsonl::Keys)>, TableError> = all[mine.clone()]
         .iter()
         .zip(mine)
         .filter(|(piece, _)| in_pieces(piece))
         .map(|(piece, index)| {
             let bytes = piece.bytes.clone().unwrap_or_default();
-            Ok((index, jsonl::piece_keys(&piece.path, bytes)?))
+            Ok((index, jsonl::piece_keys(&piece.path, bytes, &every)?))
         })
         .collect();
     let found = world.agree(found.map_err(|e| e.to_string()))?;
     // Rank order is piece order: each rank's block follows the one before.
-    let mut keys: BTreeMap<&PathBuf, jsonl::Keys> = BTreeMap::new();
-    for (index, piece_keys) in world.all_gather(&found).into_iter().flatten() {
-        keys.entry(&all[index].path).or_default().merge(&piece_keys);
-    }
-    let typings: Result<Vec<(PathBuf, jsonl::Typing)>, TableError> = keys
-        .into_iter()
-        .map(|(file, keys)| {
-            let typing = jsonl::typing_of(file, &keys, &options.types)?;
-            Ok((file.clone(), typing))
-        })
-        .collect();
     let mut agreed = options.clone();
-    agreed.json_typings = world
-        .agree(typings.map_err(|e| e.to_string()))?
-        .into_iter()
-        .collect();
+    for (index, piece_keys) in world.all_gather(&found).into_iter().flatten() {
+        (agreed.json_keys.entry(all[index].path.clone()).or_default()).merge(&piece_keys);
+    }
     Ok((all, agreed))
+}
+
+/// The options with the typing of the columns they keep ([`ReadOptions::columns`]) of
+/// each JSON Lines file whose keys the ranks agreed ([`ReadOptions::json_typings`]).
+pub fn typed(options: &ReadOptions) -> Result<ReadOptions, TableError> {
+    let keep = options.keep();
+    let mut typed = options.clone();
+    typed.json_typings = (options.json_keys.iter())
+        .map(|(file, keys)| {
+            Ok((
+                file.clone(),
+                jsonl::typing_of(file, keys, &options.types, &keep)?,
+            ))
+        })
+        .collect::<Result<_, TableError>>()?;
+    Ok(typed)
 }
 
 /// Reads this rank's block of `pieces` (rank `rank` of `ranks`): a table per piece, in
@@ -182,7 +201,7 @@ pub fn read_piece(piece: &Piece, options: &ReadOptions) -> Result<Table, TableEr
             // did not agree one): the options are copied only then.
             let mut options = std::borrow::Cow::Borrowed(options);
             if format == Format::JsonLines && !options.json_typings.contains_key(&piece.path) {
-                let typing = jsonl::typing(&piece.path, &options.types)?;
+                let typing = jsonl::typing(&piece.path, &options.types, &options.keep())?;
                 options
                     .to_mut()
                     .json_typings

@@ -9,7 +9,9 @@ Inputs, with the mess of real files:
   integers, v3 float), 20,000 rows, seeded; nulls in v1, v3 and id3; quoted text with
   commas; the Parquet file in 7 row groups with id1 as a dictionary column;
 - lookup.csv: the small side of joins (a key twice, a null key, keys of no group row);
-- events.jsonl: GitHub-archive-like events, a nested payload, a key missing on some lines;
+- events.jsonl: GitHub-archive-like events, a nested payload, a key missing on some lines,
+  a key of numbers, huge integers and escaped text on different lines, a deeper nested key,
+  two spacings;
 - taxi.parquet: trips with a UTC pickup time (and the same in Asia/Kolkata, +05:30), zero fares, missing passenger counts, tips
   on card payments only, in 3 row groups.
 
@@ -82,7 +84,12 @@ def write(out: pathlib.Path) -> None:
             if i % 7:
                 line["size"] = int(row.size)
             line["payload"] = None if i % 5 == 0 else {"n": i % 3, "tags": ["a", "b"][: i % 3]}
-            f.write(json.dumps(line) + "\n")
+            # Keys that a query of other columns skips: one of numbers, huge integers and
+            # text with escapes on different lines, and one nested deeper with text in it.
+            line["extra"] = [i, 2**70 + i, f'say "hi" \u00e9 {i}\n', i / 4][i % 4]
+            if i % 3 == 0:
+                line["org"] = {"login": f"org{i % 11}", "meta": [{"v": [1, {"w": "}]"}]}, None]}
+            f.write(json.dumps(line, separators=(",", ":") if i % 2 else (", ", ": ")) + "\n")
 
     m = 5_000
     pickup = pd.Timestamp("2015-01-01", tz="UTC") + pd.to_timedelta(

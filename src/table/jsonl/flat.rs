@@ -1,14 +1,18 @@
-//! The fast path of JSON Lines: a scanner of one flat JSON object (keys and plain values,
-//! no escapes) that hands out where each member is (with numbers' values), and a decoder that puts the
-//! members of many lines straight into Arrow columns of a known schema.
+//! The fast path of JSON Lines: a scanner of one JSON object (keys without escapes) that
+//! hands out where each member is (with numbers' values; a nested value as its text, checked
+//! by serde_json and not built), and a decoder that puts the members of many lines straight
+//! into Arrow columns of a known schema.
 //!
 //! Semantics: the scanner accepts only what JSON allows (the line must be UTF-8, the
-//! number grammar is checked, keys and strings must be without escapes or control bytes,
-//! nothing may follow the object) and gives up, returning `None`, on anything else: a
-//! nested value, an escape in a key, an integer of more than 18 digits (serde_json reads longer
-//! ones as floats or u64). The caller then reads that line with serde_json, whose reading
-//! is the reference. The decoder refuses a key given twice in one object, naming it. A value is classified as serde_json classifies it: an integer literal is
-//! [`Raw::Int`], one with a fraction or an exponent [`Raw::Float`].
+//! number grammar is checked, keys and strings must be without control bytes, keys
+//! without escapes, nothing may follow the object) and gives up, returning `None`, on
+//! anything else: an escape in a key, an integer of more than 18 digits (serde_json reads
+//! longer ones as floats or u64), a nested value that is not JSON. The caller then reads
+//! that line with serde_json, whose reading is the reference. The members of keys a
+//! reading does not keep ([`Keep`]) are scanned the same way and left out. The decoder
+//! refuses a key given twice in one object, naming it, and a nested value. A value is
+//! classified as serde_json classifies it: an integer literal is [`Raw::Int`], one with a
+//! fraction or an exponent [`Raw::Float`].
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -20,6 +24,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Schema, TimeUnit};
 
 use super::infer::Keys;
+use super::keep::Keep;
 use super::stamp::Stamps;
 use arrow::record_batch::RecordBatch;
 
@@ -37,6 +42,8 @@ pub(super) enum Raw {
     Text(Range<usize>),
     /// A string with escapes (the quotes kept), for serde_json to unescape.
     Escaped(Range<usize>),
+    /// An object or an array (checked to be JSON, [`skip_nested`]), as written.
+    Nested(Range<usize>),
 }
 
 /// A member: where its key is on the line (UTF-8, checked) and its value.
@@ -51,9 +58,13 @@ pub(super) enum Line<'a> {
     Object(&'a str),
 }
 
-/// The members of the flat object on `line` into `members` (cleared first), or `None`
-/// when the line needs serde_json (see the module header).
-pub(super) fn members<'a>(line: &'a [u8], members: &mut Vec<Member>) -> Option<Line<'a>> {
+/// The members of the object on `line` whose keys `keep` keeps into `members` (cleared
+/// first), or `None` when the line needs serde_json (see the module header).
+pub(super) fn members<'a>(
+    line: &'a [u8],
+    members: &mut Vec<Member>,
+    keep: &Keep,
+) -> Option<Line<'a>> {
     members.clear();
     // Valid UTF-8 as a whole: then every run between two quotes is too.
     let whole = std::str::from_utf8(line).ok()?;
@@ -80,13 +91,26 @@ pub(super) fn members<'a>(line: &'a [u8], members: &mut Vec<Member>) -> Option<L
         }
         at = skip_space(line, at + 1);
         let (value, next) = value(line, at)?;
-        members.push((key, value));
+        if keep.keeps(&line[key.clone()]) {
+            members.push((key, value));
+        }
         at = skip_space(line, next);
         match line.get(at) {
             Some(b',') => at = skip_space(line, at + 1),
             Some(b'}') => return (skip_space(line, at + 1) == line.len()).then_some(object?),
             _ => return None,
         }
+    }
+}
+
+/// The offset after the object or array starting at `at`, checked to be JSON by
+/// serde_json without building it; `None` when it is not.
+fn skip_nested(line: &[u8], at: usize) -> Option<usize> {
+    let mut values =
+        serde_json::Deserializer::from_slice(&line[at..]).into_iter::<serde::de::IgnoredAny>();
+    match values.next() {
+        Some(Ok(_)) => Some(at + values.byte_offset()),
+        _ => None,
     }
 }
 
@@ -165,6 +189,7 @@ fn value(line: &[u8], at: usize) -> Option<(Raw, usize)> {
         b't' if rest.starts_with(b"true") => Some((Raw::Bool(true), at + 4)),
         b'f' if rest.starts_with(b"false") => Some((Raw::Bool(false), at + 5)),
         b'-' | b'0'..=b'9' => number(line, at),
+        b'{' | b'[' => skip_nested(line, at).map(|next| (Raw::Nested(at..next), next)),
         _ => None,
     }
 }
@@ -397,10 +422,14 @@ pub(super) struct Decoder {
     marks: Vec<usize>,
     /// How many keys the row being decoded has had.
     in_row: usize,
+    /// The keys decoded; the others are skipped.
+    keep: Keep,
 }
 
 impl Decoder {
-    pub(super) fn new(schema: Arc<Schema>, batch_rows: usize) -> Decoder {
+    /// A decoder of the keys `keep` keeps (the schema's columns) into batches of up to
+    /// `batch_rows` rows.
+    pub(super) fn new(schema: Arc<Schema>, batch_rows: usize, keep: Keep) -> Decoder {
         let columns = schema
             .fields()
             .iter()
@@ -435,6 +464,7 @@ impl Decoder {
             required,
             names,
             in_row: 0,
+            keep,
         }
     }
 
@@ -449,7 +479,7 @@ impl Decoder {
     /// [`Keys::note_line`] would, without scanning the line twice).
     pub(super) fn line(&mut self, line: &[u8], keys: Option<&mut Keys>) -> Result<(), String> {
         let mut found = std::mem::take(&mut self.members);
-        let decoded = match members(line, &mut found) {
+        let decoded = match members(line, &mut found, &self.keep) {
             Some(Line::Blank) => Ok(()),
             Some(Line::Object(text)) => {
                 if let Some(keys) = keys {
@@ -459,7 +489,8 @@ impl Decoder {
             }
             None => {
                 if let Some(keys) = keys {
-                    keys.unsettled |= !keys.note_line(line, &mut found);
+                    // A line that is not an object fails its reading below.
+                    keys.note_line(line, &mut found, &self.keep);
                 }
                 self.parsed(line)
             }
@@ -513,7 +544,8 @@ impl Decoder {
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let Members(object) = serde_json::from_slice(line).map_err(|e| described(&e))?;
-        for (key, value) in &object {
+        let keep = self.keep.clone();
+        for (key, value) in object.iter().filter(|(key, _)| keep.keeps(key.as_bytes())) {
             let column = self.column(key)?;
             self.mark(column, key)?;
             if value.is_null() {
@@ -617,7 +649,7 @@ impl Decoder {
 
 /// Whether two short keys are the same, compared byte by byte (a call of `memcmp` costs
 /// more than these few bytes).
-fn same_key(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same_key(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
@@ -629,6 +661,52 @@ fn described(error: &serde_json::Error) -> String {
         .rsplit_once(" at line ")
         .map_or(text.as_str(), |(message, _)| message);
     format!("column {}: {message}", error.column())
+}
+
+/// `line` with only the members whose keys `keep` keeps, into `out` (one line for one,
+/// the line end kept): what arrow-json reads of a line when some keys are skipped. A
+/// blank line stays blank, and a line that is not a JSON object is left as it is, for
+/// arrow-json to word the error.
+pub(super) fn kept_line(line: &[u8], keep: &Keep, found: &mut Vec<Member>, out: &mut Vec<u8>) {
+    let quoted = |out: &mut Vec<u8>, text: &[u8]| {
+        out.push(b'"');
+        out.extend_from_slice(text);
+        out.push(b'"');
+    };
+    match members(line, found, keep) {
+        Some(Line::Blank) => out.extend_from_slice(line),
+        Some(Line::Object(_)) => {
+            out.push(b'{');
+            for (i, (key, raw)) in found.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                quoted(out, &line[key.clone()]);
+                out.push(b':');
+                match raw {
+                    Raw::Null => out.extend_from_slice(b"null"),
+                    Raw::Bool(v) => out.extend_from_slice(if *v { b"true" } else { b"false" }),
+                    Raw::Text(text) => quoted(out, &line[text.clone()]),
+                    Raw::Int(text, _)
+                    | Raw::Float(text, _)
+                    | Raw::Escaped(text)
+                    | Raw::Nested(text) => out.extend_from_slice(&line[text.clone()]),
+                }
+            }
+            out.extend_from_slice(b"}\n");
+        }
+        None => match serde_json::from_slice::<Members>(line) {
+            Ok(Members(object)) => {
+                let kept: serde_json::Map<String, serde_json::Value> = (object.into_iter())
+                    .filter(|(key, _)| keep.keeps(key.as_bytes()))
+                    .collect();
+                // A map of JSON values always serializes.
+                let _ = serde_json::to_writer(&mut *out, &kept);
+                out.push(b'\n');
+            }
+            Err(_) => out.extend_from_slice(line),
+        },
+    }
 }
 
 /// An object's members in their order, a repeated key kept twice (serde_json's map
@@ -667,7 +745,7 @@ mod tests {
     #[test]
     fn an_empty_object_is_a_row_of_nulls_and_a_blank_line_no_row() {
         let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, true)]));
-        let mut decoder = Decoder::new(schema, 8);
+        let mut decoder = Decoder::new(schema, 8, Keep::every());
         for line in ["{\"a\":1}\n", "{}\n", "  \n", "{\"a\": 2}\n"] {
             decoder.line(line.as_bytes(), None).unwrap();
         }
@@ -684,7 +762,7 @@ mod tests {
             Field::new("t", time, false),
             Field::new("p", DataType::Float64, true),
         ]));
-        let mut decoder = Decoder::new(schema.clone(), 8);
+        let mut decoder = Decoder::new(schema.clone(), 8, Keep::every());
         for line in [
             "{\"t\":\"1970-01-01 00:00:01\",\"p\":1}\n",
             "{\"p\":null,\"t\":\"1970-01-01T00:00:02.5\"}\n",
@@ -729,7 +807,7 @@ mod tests {
             ),
         ];
         for (line, expected) in cases {
-            let mut decoder = Decoder::new(schema.clone(), 8);
+            let mut decoder = Decoder::new(schema.clone(), 8, Keep::every());
             assert_eq!(
                 decoder.line(line.as_bytes(), None).unwrap_err(),
                 expected,
@@ -739,10 +817,49 @@ mod tests {
     }
 
     #[test]
+    fn a_decoder_of_some_keys_skips_the_others_whatever_they_hold() {
+        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, true)]));
+        let keep = Keep::of(Some(&["a".to_string()]));
+        let mut decoder = Decoder::new(schema, 8, keep);
+        for line in [
+            "{\"p\":{\"x\":[1,{\"y\":\"}]\\\"\"}]},\"a\":1}\n",
+            "{\"a\":2,\"p\":\"text \\u00e9\",\"q\":123456789012345678901234}\n",
+            // Escaped keys and other spacing go through serde_json.
+            "{ \"p\\u0031\" : [ ] , \"a\" : 3 }\n",
+            "{\"p\":true}\n",
+        ] {
+            decoder.line(line.as_bytes(), None).unwrap();
+        }
+        let batch = decoder.batch().unwrap();
+        let a = batch.column(0).as_primitive::<Int64Type>();
+        assert_eq!(batch.num_columns(), 1);
+        assert_eq!(
+            (a.value(0), a.value(1), a.value(2), a.is_null(3)),
+            (1, 2, 3, true)
+        );
+        // A skipped value is still checked to be JSON.
+        let mut found = Vec::new();
+        let keep = Keep::of(Some(&["a".to_string()]));
+        for broken in [&b"{\"a\":1,\"p\":{\"x\":}"[..], b"{\"a\":1,\"p\":[1,2}"] {
+            assert_eq!(members(broken, &mut found, &keep), None, "{broken:?}");
+        }
+        let mut decoder = Decoder::new(
+            Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, true)])),
+            8,
+            keep,
+        );
+        let error = decoder.line(b"{\"a\":1,\"p\":[1,2}\n", None).unwrap_err();
+        assert_eq!(error, "column 16: expected `,` or `]`");
+    }
+
+    #[test]
     fn members_are_what_json_says_or_none() {
         let mut found = Vec::new();
-        let line = br#" {"a": 1, "b":-2.5e3,"c":"x y","d":null,"e":true,"f":"x\"y","g":-0.000125,"h":"a long text of more than eight bytes"} "#;
-        assert!(matches!(members(line, &mut found), Some(Line::Object(_))));
+        let line = br#" {"a": 1, "b":-2.5e3,"c":"x y","d":null,"e":true,"f":"x\"y","g":-0.000125,"h":"a long text of more than eight bytes","i":{"j": [1, "}]"]}} "#;
+        assert!(matches!(
+            members(line, &mut found, &Keep::every()),
+            Some(Line::Object(_))
+        ));
         let text =
             |range: &Range<usize>| String::from_utf8_lossy(&line[range.clone()]).into_owned();
         let seen: Vec<(String, String)> = found
@@ -755,6 +872,7 @@ mod tests {
                     Raw::Float(r, v) => format!("float {} {v:?}", text(r)),
                     Raw::Text(r) => format!("text {}", text(r)),
                     Raw::Escaped(r) => format!("escaped {}", text(r)),
+                    Raw::Nested(r) => format!("nested {}", text(r)),
                 };
                 (text(key), value)
             })
@@ -768,23 +886,32 @@ mod tests {
             ("f", r#"escaped "x\"y""#),
             ("g", "float -0.000125 Some(-0.000125)"),
             ("h", "text a long text of more than eight bytes"),
+            ("i", r#"nested {"j": [1, "}]"]}"#),
         ];
         let expected: Vec<(String, String)> = expected
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         assert_eq!(seen, expected);
-        assert_eq!(members(b"  \n", &mut found), Some(Line::Blank));
-        assert!(matches!(members(b"{ }", &mut found), Some(Line::Object(_))) && found.is_empty());
-        assert!(members(b"{\"a\":-0}", &mut found).is_some());
+        assert_eq!(
+            members(b"  \n", &mut found, &Keep::every()),
+            Some(Line::Blank)
+        );
+        assert!(
+            matches!(
+                members(b"{ }", &mut found, &Keep::every()),
+                Some(Line::Object(_))
+            ) && found.is_empty()
+        );
+        assert!(members(b"{\"a\":-0}", &mut found, &Keep::every()).is_some());
         assert!(
             matches!(found[0].1, Raw::Float(_, Some(z)) if z == 0.0 && z.is_sign_negative()),
             "serde_json reads -0 as a float"
         );
         for unusual in [
             &br#"{"a\u00e9":1}"#[..],
-            br#"{"a":{"b":1}}"#,
-            br#"{"a":[1]}"#,
+            br#"{"a":{"b":}}"#,
+            br#"{"a":[1}"#,
             br#"{"a":01}"#,
             br#"{"a":1.}"#,
             br#"{"a":1} x"#,
@@ -793,7 +920,10 @@ mod tests {
             br#"{"a":1"#,
             br#"[1]"#,
         ] {
-            assert!(members(unusual, &mut found).is_none(), "{unusual:?}");
+            assert!(
+                members(unusual, &mut found, &Keep::every()).is_none(),
+                "{unusual:?}"
+            );
         }
     }
 }

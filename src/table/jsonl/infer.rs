@@ -3,13 +3,15 @@
 //! scanner gives up, and each key's kinds of value
 //! (null, bool, integer, float, text) are merged into an Arrow type as arrow-json's
 //! inference merges them (integers and floats: float64; only nulls: null), keys in the
-//! order they first appear (pandas' order; arrow-json sorts them).
+//! order they first appear (pandas' order; arrow-json sorts them). A reading of some keys
+//! only notes those ([`Keep`]): the values of the others neither type nor unsettle it.
 //!
 //! Semantics: the types are arrow-json's `infer_json_schema` over every line whenever
-//! this pass gives them; a file it does not settle (a nested value, an integer beyond
-//! int64, a line that is not an object or not JSON) is marked unsettled, and the caller
-//! asks arrow-json, whose types or error stand, in this pass's order of keys. Text and
-//! numbers in one key are an error naming the key ([`Keys::schema`]).
+//! this pass gives them; a key it does not settle (a nested value, an integer beyond
+//! int64) makes the keys unsettled, and the caller asks arrow-json, whose types stand, in
+//! this pass's order of keys. The pass stops at a line that is not a JSON object (the
+//! decoding of that line words the error, naming it). Text and numbers in one key are an
+//! error naming the key ([`Keys::schema`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -18,6 +20,7 @@ use std::io::BufRead;
 use arrow::datatypes::{DataType, Field, Schema};
 
 use super::flat::{self, Raw};
+use super::keep::Keep;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The kinds of value seen for one key, as bits.
@@ -29,6 +32,10 @@ impl Kinds {
     const INT: u8 = 2;
     const FLOAT: u8 = 4;
     const TEXT: u8 = 8;
+    /// An object or an array: arrow-json types the key.
+    const NESTED: u8 = 16;
+    /// An integer beyond int64: arrow-json types the key.
+    const HUGE: u8 = 32;
 
     /// The kinds in words.
     fn described(self) -> String {
@@ -37,6 +44,8 @@ impl Kinds {
             (Self::INT, "integers"),
             (Self::FLOAT, "floats"),
             (Self::TEXT, "text"),
+            (Self::NESTED, "nested values"),
+            (Self::HUGE, "integers beyond int64"),
         ];
         let seen: Vec<&str> = names
             .iter()
@@ -46,7 +55,13 @@ impl Kinds {
         seen.join(" and ")
     }
 
-    /// The Arrow type of a key that had these kinds, or `None` for a mix of kinds.
+    /// Whether the quick pass does not settle the key's type (arrow-json does).
+    fn unsettled(self) -> bool {
+        self.0 & (Self::NESTED | Self::HUGE) != 0
+    }
+
+    /// The Arrow type of a key that had these kinds, or `None` for a mix of kinds (or a
+    /// kind that arrow-json types).
     fn data_type(self) -> Option<DataType> {
         match self.0 {
             0 => Some(DataType::Null),
@@ -60,11 +75,10 @@ impl Kinds {
     }
 }
 
-/// One value's kind, or why the quick pass cannot settle the file.
+/// One value's kind.
 enum Seen {
     Null,
     Kind(u8),
-    Unsettled,
 }
 
 /// The keys of some lines (a file, or a piece of one), in first-seen order, with the
@@ -76,17 +90,47 @@ pub struct Keys {
     /// Where the last key was found: lines mostly repeat one order.
     #[serde(skip)]
     next: usize,
-    /// Whether a line had what the quick pass does not settle (a nested value, an
-    /// integer beyond int64, a line that is not an object): then only the keys' order
-    /// stands, and arrow-json gives the types.
-    pub unsettled: bool,
 }
 
 impl Keys {
+    /// Whether the quick pass does not settle the types: a key with a nested value or an
+    /// integer beyond int64. Then only the keys' order stands, and arrow-json gives the
+    /// types.
+    pub fn unsettled(&self) -> bool {
+        self.kinds.iter().any(|k| k.unsettled())
+    }
+
+    /// Only the keys `keep` keeps, in their order.
+    pub fn kept(&self, keep: &Keep) -> Keys {
+        let (names, kinds) = (self.names.iter().zip(&self.kinds))
+            .filter(|(name, _)| keep.keeps(name.as_bytes()))
+            .map(|(name, kinds)| (name.clone(), *kinds))
+            .unzip();
+        Keys {
+            names,
+            kinds,
+            next: 0,
+        }
+    }
+
+    /// The schema a frame reads these keys as, without asking arrow-json: nested values
+    /// as their JSON text, a key of mixed kinds as text too (an error only when it is
+    /// read: [`Keys::schema`]); `None` when arrow-json must type some key (an integer
+    /// beyond int64).
+    pub fn text_schema(&self) -> Option<Schema> {
+        if self.kinds.iter().any(|k| k.0 & Kinds::HUGE != 0) {
+            return None;
+        }
+        let fields = (self.names.iter().zip(&self.kinds)).map(|(name, kinds)| {
+            let data_type = kinds.data_type().unwrap_or(DataType::Utf8);
+            Field::new(name, data_type, true)
+        });
+        Some(Schema::new(fields.collect::<Vec<_>>()))
+    }
+
     /// `later`'s keys added after this one's (the lines of a later piece): kinds merged,
     /// new keys in their order.
     pub fn merge(&mut self, later: &Keys) {
-        self.unsettled |= later.unsettled;
         for (name, kinds) in later.names.iter().zip(&later.kinds) {
             match self.names.iter().position(|n| n == name) {
                 Some(at) => self.kinds[at].0 |= kinds.0,
@@ -133,21 +177,23 @@ impl Keys {
         match seen {
             Seen::Null => {}
             Seen::Kind(kind) => self.kinds[at].0 |= kind,
-            Seen::Unsettled => self.unsettled = true,
         }
     }
 }
 
-/// The keys of every line of `reader` with their kinds, unsettled when a line has what
-/// the quick pass does not settle (see the module header; the keys' order still stands
-/// then, up to a line that is not a JSON object).
-pub(super) fn keys(reader: impl BufRead) -> std::io::Result<Keys> {
-    keys_of_head(reader, u64::MAX)
+/// The keys of every line of `reader` with their kinds, up to a line that is not a JSON
+/// object (see the module header).
+pub(super) fn keys(reader: impl BufRead, keep: &Keep) -> std::io::Result<Keys> {
+    keys_of_head(reader, u64::MAX, keep)
 }
 
 /// The keys of the lines of `reader` that start in its first `bytes` bytes, as [`keys`]
 /// finds them.
-pub(super) fn keys_of_head(mut reader: impl BufRead, bytes: u64) -> std::io::Result<Keys> {
+pub(super) fn keys_of_head(
+    mut reader: impl BufRead,
+    bytes: u64,
+    keep: &Keep,
+) -> std::io::Result<Keys> {
     let mut keys = Keys::default();
     let mut line = Vec::with_capacity(1 << 12);
     let mut found = Vec::new();
@@ -155,26 +201,28 @@ pub(super) fn keys_of_head(mut reader: impl BufRead, bytes: u64) -> std::io::Res
     while read < bytes {
         let noted = super::with_line(&mut reader, &mut line, |text| {
             read += text.len() as u64;
-            keys.note_line(text, &mut found)
+            keys.note_line(text, &mut found, keep)
         })?;
         match noted {
             None => break,
             Some(true) => {}
-            Some(false) => {
-                // Not JSON, or not an object: arrow-json words the error.
-                keys.unsettled = true;
-                break;
-            }
+            // Not JSON, or not an object: the reading of that line words the error.
+            Some(false) => break,
         }
     }
     Ok(keys)
 }
 
 impl Keys {
-    /// Notes the keys and kinds of `line` (`found` is room for its members); false when
-    /// the line is not a JSON object.
-    pub(super) fn note_line(&mut self, line: &[u8], found: &mut Vec<flat::Member>) -> bool {
-        if let Some(scanned) = flat::members(line, found) {
+    /// Notes the kinds of the keys of `line` that `keep` keeps (`found` is room for its
+    /// members); false when the line is not a JSON object.
+    pub(super) fn note_line(
+        &mut self,
+        line: &[u8],
+        found: &mut Vec<flat::Member>,
+        keep: &Keep,
+    ) -> bool {
+        if let Some(scanned) = flat::members(line, found, keep) {
             if let flat::Line::Object(text) = scanned {
                 self.note_members(text, found);
             }
@@ -184,7 +232,7 @@ impl Keys {
             return true;
         }
         let mut deserializer = serde_json::Deserializer::from_slice(line);
-        let object = deserializer.deserialize_map(Object(self));
+        let object = deserializer.deserialize_map(Object(self, keep));
         if object.is_err() || deserializer.end().is_err() {
             return false;
         }
@@ -201,6 +249,7 @@ impl Keys {
                 Raw::Int(..) => Seen::Kind(Kinds::INT),
                 Raw::Float(..) => Seen::Kind(Kinds::FLOAT),
                 Raw::Text(_) | Raw::Escaped(_) => Seen::Kind(Kinds::TEXT),
+                Raw::Nested(_) => Seen::Kind(Kinds::NESTED),
             };
             self.note(&line[key.clone()], seen);
         }
@@ -213,8 +262,9 @@ impl Keys {
     }
 }
 
-/// One line's object: each key noted with its value's kind.
-struct Object<'k>(&'k mut Keys);
+/// One line's object: each key kept noted with its value's kind (the other values
+/// skipped).
+struct Object<'k>(&'k mut Keys, &'k Keep);
 
 impl<'de> Visitor<'de> for Object<'_> {
     type Value = ();
@@ -225,8 +275,12 @@ impl<'de> Visitor<'de> for Object<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Key(name)) = map.next_key()? {
-            let seen = map.next_value_seed(Value)?;
-            self.0.note(&name, seen);
+            if self.1.keeps(name.as_bytes()) {
+                let seen = map.next_value_seed(Value)?;
+                self.0.note(&name, seen);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
         Ok(())
     }
@@ -284,7 +338,7 @@ impl<'de> Visitor<'de> for Value {
         Ok(if i64::try_from(value).is_ok() {
             Seen::Kind(Kinds::INT)
         } else {
-            Seen::Unsettled
+            Seen::Kind(Kinds::HUGE)
         })
     }
     fn visit_f64<E>(self, _: f64) -> Result<Seen, E> {
@@ -295,11 +349,11 @@ impl<'de> Visitor<'de> for Value {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Seen, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Seen::Unsettled)
+        Ok(Seen::Kind(Kinds::NESTED))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Seen, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Seen::Unsettled)
+        Ok(Seen::Kind(Kinds::NESTED))
     }
 }
 
@@ -310,7 +364,7 @@ mod tests {
     /// The quick pass and arrow-json's inference agree where the quick pass answers.
     #[test]
     fn agrees_with_arrow_json_or_defers() {
-        let cases: [(&str, bool); 6] = [
+        let cases: [(&str, bool); 5] = [
             (
                 "{\"a\":1,\"b\":\"x\"}\n{\"b\":null,\"a\":2.5,\"c\":true}\n",
                 true,
@@ -319,11 +373,10 @@ mod tests {
             ("{\"k\\u00e9y\":1}\n", true),
             ("{\"a\":{\"b\":1}}\n", false),
             ("{\"a\":18446744073709551615}\n", false),
-            ("[1,2]\n", false),
         ];
         for (text, settled) in cases {
-            let keys = keys(text.as_bytes()).unwrap();
-            let quick = (!keys.unsettled)
+            let keys = keys(text.as_bytes(), &Keep::every()).unwrap();
+            let quick = (!keys.unsettled())
                 .then(|| keys.schema(&|_| false).ok())
                 .flatten();
             assert_eq!(quick.is_some(), settled, "{text}");

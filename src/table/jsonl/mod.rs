@@ -7,13 +7,17 @@
 //! skipped. A line that is not a JSON object is an error naming its line.
 //!
 //! The types of a flat file come from a quick pass (`infer.rs`); a file with nested
-//! values, or one the quick pass does not settle, from arrow-json's inference.
+//! values, or one the quick pass does not settle, from arrow-json's inference. A reading
+//! of some keys only ([`Keep`], `ReadOptions::columns`) types and decodes those alone and
+//! skips the other values, nested ones too (`keep.rs`).
 
 mod flat;
 mod infer;
+mod keep;
 mod stamp;
 
 pub use infer::Keys;
+pub use keep::Keep;
 
 use std::io::BufRead;
 use std::path::Path;
@@ -27,15 +31,16 @@ use arrow::record_batch::RecordBatch;
 
 use super::{open_text, Batches, Table, TableError, BATCH_ROWS};
 
-/// Reads all of `path`, with the types of `--schema` (`types`) where it names a column.
-pub fn read(path: &Path, types: &super::schema::Types) -> Result<Table, TableError> {
-    open(path, types)?.into_table()
+/// Reads the keys `keep` keeps of all of `path`, with the types of `--schema` (`types`)
+/// where it names a column.
+pub fn read(path: &Path, types: &super::schema::Types, keep: &Keep) -> Result<Table, TableError> {
+    open(path, types, keep)?.into_table()
 }
 
-/// The batches of all of `path` (its types inferred from every line first), read as
-/// they are asked for.
-pub fn open(path: &Path, types: &super::schema::Types) -> Result<Batches, TableError> {
-    decode(path, &typing(path, types)?, open_text(path)?)
+/// The batches of the keys `keep` keeps of all of `path` (their types inferred from
+/// every line first), read as they are asked for.
+pub fn open(path: &Path, types: &super::schema::Types, keep: &Keep) -> Result<Batches, TableError> {
+    decode(path, &typing(path, types, keep)?, open_text(path)?)
 }
 
 /// The bytes of a file's head, whose lines type a file read in one pass ([`Once`]): 1 MiB,
@@ -49,16 +54,12 @@ fn head_bytes() -> u64 {
 pub(crate) fn open_once(
     path: &Path,
     types: &super::schema::Types,
+    keep: &Keep,
     flags: Arc<ReadOnce>,
 ) -> Result<Batches, TableError> {
-    match Once::of_head(path, open_text(path)?, types, flags)? {
-        Some(once) => flat_batches(
-            path,
-            once.typing.schema.clone(),
-            open_text(path)?,
-            Some(once.watch()),
-        ),
-        None => open(path, types),
+    match Once::of_head(path, open_text(path)?, types, keep, flags)? {
+        Some(once) => flat_batches(path, &once.typing, open_text(path)?, Some(once.watch())),
+        None => open(path, types, keep),
     }
 }
 
@@ -70,8 +71,8 @@ pub(crate) fn open_range_once(
     bytes: std::ops::Range<u64>,
 ) -> Result<Batches, TableError> {
     let lines = super::pieces::LineRange::of(path, bytes)?;
+    let batches = flat_batches(path, &once.typing, lines.open()?, Some(once.watch()))?;
     let schema = once.typing.schema.clone();
-    let batches = flat_batches(path, schema.clone(), lines.open()?, Some(once.watch()))?;
     Ok(Batches::new(path, schema, batches, lines.note()))
 }
 
@@ -124,20 +125,22 @@ impl Once {
         path: &Path,
         source: Box<dyn BufRead>,
         types: &super::schema::Types,
+        keep: &Keep,
         flags: Arc<ReadOnce>,
     ) -> Result<Option<Once>, TableError> {
-        let head = infer::keys_of_head(source, head_bytes()).map_err(|source| TableError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let head =
+            infer::keys_of_head(source, head_bytes(), keep).map_err(|source| TableError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let typed: Vec<String> = types.iter().map(|(name, _)| name.clone()).collect();
         let given = |name: &str| typed.iter().any(|t| t == name);
         let inferred = match head.schema(&given) {
-            Ok(inferred) if !head.unsettled => inferred,
+            Ok(inferred) if !head.unsettled() => inferred,
             _ => return Ok(None),
         };
         // A --schema naming a key the head lacks: the reading of every line words it.
-        let typing = match typing_of(path, &head, types) {
+        let typing = match typing_of(path, &head, types, keep) {
             Ok(typing) if typing.flat => typing,
             _ => return Ok(None),
         };
@@ -178,7 +181,7 @@ impl Watch {
             return false;
         };
         let head = self.once.inferred.fields();
-        !self.keys.unsettled
+        !self.keys.unsettled()
             && now.fields().len() == head.len()
             && now.fields().iter().zip(head).all(|(now, head)| {
                 now.name() == head.name()
@@ -263,7 +266,12 @@ pub fn decode_with_schema(
             ),
         });
     }
-    flat_batches(path, schema, source, None)
+    let typing = Typing {
+        schema,
+        flat: true,
+        keep: Keep::every(),
+    };
+    flat_batches(path, &typing, source, None)
 }
 
 /// The batches of the lines of `path` that start in `bytes` (see
@@ -279,49 +287,85 @@ pub fn open_range(
     Ok(Batches::new(path, schema, batches, lines.note()))
 }
 
-/// How a JSON Lines file's lines are decoded: with which schema, and whether by the flat
-/// decoder or arrow-json.
+/// How a JSON Lines file's lines are decoded: with which schema, whether by the flat
+/// decoder or arrow-json, and which keys.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Typing {
     /// The schema the lines are decoded with (before nested columns become text).
     pub schema: Arc<Schema>,
-    /// Whether the flat decoder reads the lines (every key of a plain type, as the quick
-    /// pass found them).
+    /// Whether the flat decoder reads the lines (every key kept of a plain type, as the
+    /// quick pass found them).
     pub flat: bool,
+    /// The keys decoded (the schema's columns); the others are skipped.
+    pub keep: Keep,
 }
 
-/// The typing of all of `path`, with the types of `--schema` (`types`) where it names a
-/// column.
-pub fn typing(path: &Path, types: &super::schema::Types) -> Result<Typing, TableError> {
-    let keys = infer::keys(open_text(path)?).map_err(|source| TableError::Io {
+/// The typing of the keys `keep` keeps of all of `path`, with the types of `--schema`
+/// (`types`) where it names a column.
+pub fn typing(
+    path: &Path,
+    types: &super::schema::Types,
+    keep: &Keep,
+) -> Result<Typing, TableError> {
+    let keys = infer::keys(open_text(path)?, keep).map_err(|source| TableError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    typing_of(path, &keys, types)
+    typing_of(path, &keys, types, keep)
 }
 
-/// The keys and kinds of the lines of `path` that start in `bytes`: what each rank finds
-/// for its pieces, merged ([`Keys::merge`]) in piece order into the file's [`typing_of`].
-pub fn piece_keys(path: &Path, bytes: std::ops::Range<u64>) -> Result<Keys, TableError> {
-    let lines = super::pieces::LineRange::of(path, bytes)?;
-    infer::keys(lines.open()?).map_err(|source| TableError::Io {
+/// The keys and kinds of every line of `path` (a quick pass, [`Keys`]).
+pub fn keys_of(path: &Path) -> Result<Keys, TableError> {
+    infer::keys(open_text(path)?, &Keep::every()).map_err(|source| TableError::Io {
         path: path.to_path_buf(),
         source,
     })
 }
 
-/// The typing of `path` from the keys of all its lines (unsettled: arrow-json infers the
-/// types from the whole file, in the keys' order of first appearance, pandas' order),
-/// with `--schema`'s `types` applied.
+/// The schema a frame reads `path` as from its `keys` ([`Keys::text_schema`]: nested
+/// values as text), with `--schema`'s `types` applied; `None` when arrow-json must type
+/// it.
+pub fn text_schema(
+    path: &Path,
+    keys: &Keys,
+    types: &super::schema::Types,
+) -> Result<Option<Schema>, TableError> {
+    match keys.text_schema() {
+        Some(schema) => super::schema::apply(schema, types, path).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The kinds of the keys `keep` keeps of the lines of `path` that start in `bytes`: what
+/// each rank finds for its pieces, merged ([`Keys::merge`]) in piece order into the
+/// file's [`typing_of`].
+pub fn piece_keys(
+    path: &Path,
+    bytes: std::ops::Range<u64>,
+    keep: &Keep,
+) -> Result<Keys, TableError> {
+    let lines = super::pieces::LineRange::of(path, bytes)?;
+    infer::keys(lines.open()?, keep).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The typing of the keys `keep` keeps of `path`, from the keys and kinds of all its
+/// lines, `keys` (unsettled: arrow-json infers the types from the whole file, in the
+/// keys' order of first appearance, pandas' order), with `--schema`'s `types` applied.
 pub fn typing_of(
     path: &Path,
     keys: &Keys,
     types: &super::schema::Types,
+    keep: &Keep,
 ) -> Result<Typing, TableError> {
     let typed = |name: &str| types.iter().any(|(typed, _)| typed == name);
-    let inferred = if keys.unsettled {
-        let (arrow, _) = arrow::json::reader::infer_json_schema(open_text(path)?, None)
-            .map_err(|e| malformed(path, e))?;
+    let keys = keys.kept(keep);
+    let inferred = if keys.unsettled() {
+        let lines = kept_lines(open_text(path)?, keep);
+        let (arrow, _) =
+            arrow::json::reader::infer_json_schema(lines, None).map_err(|e| malformed(path, e))?;
         in_order_of(arrow, keys.names())
     } else {
         keys.schema(&typed).map_err(|detail| TableError::Column {
@@ -331,8 +375,18 @@ pub fn typing_of(
     };
     let schema = Arc::new(super::schema::apply(inferred, types, path)?);
     // The flat decoder takes --schema's plain types too (numbers read as text when asked).
-    let flat = !keys.unsettled && flat::decodes(&schema);
-    Ok(Typing { schema, flat })
+    let flat = !keys.unsettled() && flat::decodes(&schema);
+    let keep = keep.clone();
+    Ok(Typing { schema, flat, keep })
+}
+
+/// The lines of `source`, with only the members of the keys `keep` keeps when it does
+/// not keep every key ([`keep::KeptLines`]).
+fn kept_lines(source: Box<dyn BufRead>, keep: &Keep) -> Box<dyn BufRead> {
+    match keep.keeps_every() {
+        true => source,
+        false => Box::new(keep::KeptLines::new(source, keep.clone())),
+    }
 }
 
 /// `schema`'s fields in the order of `names` (arrow-json sorts them), any others after.
@@ -358,13 +412,13 @@ fn malformed(path: &Path, error: ArrowError) -> TableError {
 fn decode(path: &Path, typing: &Typing, source: Box<dyn BufRead>) -> Result<Batches, TableError> {
     let schema = typing.schema.clone();
     if typing.flat {
-        return flat_batches(path, schema, source, None);
+        return flat_batches(path, typing, source, None);
     }
     let named = path.to_path_buf();
     let malformed = move |error: ArrowError| malformed(&named, error);
     let reader = arrow::json::ReaderBuilder::new(schema.clone())
         .with_batch_size(BATCH_ROWS)
-        .build(source)
+        .build(kept_lines(source, &typing.keep))
         .map_err(&malformed)?;
     let nested: Vec<usize> = schema
         .fields()
@@ -413,15 +467,16 @@ fn decode(path: &Path, typing: &Typing, source: Box<dyn BufRead>) -> Result<Batc
 }
 
 /// The batches of a flat file whose every line the quick pass read, decoded by
-/// [`flat::Decoder`]; with a `watch`, each line's keys and kinds are checked against it
-/// as they are decoded (see [`open_once`]).
+/// [`flat::Decoder`] as `typing` says; with a `watch`, each line's keys and kinds are
+/// checked against it as they are decoded (see [`open_once`]).
 fn flat_batches(
     path: &Path,
-    schema: Arc<Schema>,
+    typing: &Typing,
     mut reader: Box<dyn BufRead>,
     mut watch: Option<Watch>,
 ) -> Result<Batches, TableError> {
-    let mut decoder = flat::Decoder::new(schema.clone(), BATCH_ROWS);
+    let schema = typing.schema.clone();
+    let mut decoder = flat::Decoder::new(schema.clone(), BATCH_ROWS, typing.keep.clone());
     let named = path.to_path_buf();
     let mut line = Vec::with_capacity(1 << 12);
     let mut number = 0usize;
@@ -553,7 +608,7 @@ mod tests {
         let flags = Arc::new(ReadOnce::default());
         let _ = crate::table::open_as(path, &options, Some(&flags)).and_then(Batches::into_table);
         let once = consume(path, &options, Batches::into_table).map_err(|e| e.to_string());
-        let twice = open(path, &options.types)
+        let twice = open(path, &options.types, &Keep::every())
             .and_then(Batches::into_table)
             .map_err(|e| e.to_string());
         (once, (flags.read(), flags.retyped()), twice)
