@@ -192,6 +192,10 @@ fn bad_queries_name_the_place_and_print_nothing() {
     let lines = "{\"type\":\"A\",\"p\":{}}\n{\"type\":\"B\"}\n{\"type\":\"C\",\"p\":[1,{\n";
     std::fs::write(&broken, lines).expect("written");
     let broken = text(&broken).to_string();
+    // A line that is not an object before the only line with the key asked for.
+    let stops = dir.join("stops.jsonl");
+    std::fs::write(&stops, "{\"a\":1}\n[2]\n{\"b\":3}\n").expect("written");
+    let stops = text(&stops).to_string();
     let cases = [
         (
             format!("SELECT id1,\n  tip FROM '{groups}'"),
@@ -238,6 +242,10 @@ fn bad_queries_name_the_place_and_print_nothing() {
         (
             format!("SELECT count(*) FROM '{broken}'"),
             "broken.jsonl: line 3: column 20: EOF while parsing an object",
+        ),
+        (
+            format!("SELECT b FROM '{stops}'"),
+            "stops.jsonl: line 2: column 0: invalid type: sequence, expected a JSON object",
         ),
     ];
     for (query, expected) in cases {

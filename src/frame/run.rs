@@ -62,13 +62,9 @@ pub(super) fn scan_schema(
         }
         None => None,
     };
-    let quick = match keys {
-        Some(keys) => jsonl::text_schema(first, &keys, &options.types)?,
-        None => None,
-    };
-    let schema = match quick {
-        Some(schema) => Arc::new(schema),
-        None => text_of_nested(crate::table::open(first, options)?.schema),
+    let schema = match keys {
+        Some(keys) => Arc::new(jsonl::text_schema(first, &keys, &options.types)?),
+        None => crate::table::open(first, options)?.schema,
     };
     let fields: Vec<Field> = schema
         .fields()
@@ -81,17 +77,6 @@ pub(super) fn scan_schema(
         })
         .collect();
     Ok(Arc::new(Schema::new(fields)))
-}
-
-/// `schema` with its nested columns as text, as the JSON Lines reader gives them.
-fn text_of_nested(schema: SchemaRef) -> SchemaRef {
-    let fields: Vec<Field> = (schema.fields().iter())
-        .map(|f| match f.data_type().is_nested() {
-            true => f.as_ref().clone().with_data_type(DataType::Utf8),
-            false => f.as_ref().clone(),
-        })
-        .collect();
-    Arc::new(Schema::new(fields))
 }
 
 /// The type a frame computes with: a dictionary as its values, every text type as utf8.

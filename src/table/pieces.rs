@@ -1,8 +1,9 @@
 //! How a set of table files is shared out over the ranks: each CSV or JSON Lines file is
 //! one piece (an uncompressed one larger than [`csv_piece_bytes`] is cut in pieces of
-//! that many bytes, at line ends: [`LineRange`]), each row group of a Parquet file another, and each
-//! run of [`HDF5_ROWS`] rows of an HDF5 frame or dataset another (a hyperslab); the
-//! pieces do not depend on the rank count; rank r reads the r-th block of
+//! that many bytes, at line ends: [`LineRange`]; a smaller CSV file is one such range, a
+//! smaller JSON Lines file is read whole, in one pass), each row group of a Parquet file
+//! another, and each run of [`HDF5_ROWS`] rows of an HDF5 frame or dataset another (a
+//! hyperslab); the pieces do not depend on the rank count; rank r reads the r-th block of
 //! the pieces in file order ([`crate::patterns::map::block`]), so one large Parquet file
 //! is read by every rank, and the rows of all ranks in rank order are the rows of the
 //! files in order.
@@ -68,6 +69,18 @@ pub fn pieces(files: &[PathBuf], options: &ReadOptions) -> Result<Vec<Piece>, Ta
                         bytes: None,
                     });
                 }
+            }
+            // A JSON Lines file of one piece is read whole: typed from its head and
+            // checked as it is decoded, in one pass ([`super::consume`]).
+            Some(Format::JsonLines)
+                if !compressed(path) && super::file_size(path)? <= csv_piece_bytes() =>
+            {
+                all.push(Piece {
+                    path: path.clone(),
+                    row_group: None,
+                    rows: None,
+                    bytes: None,
+                })
             }
             Some(Format::Csv | Format::JsonLines) if !compressed(path) => {
                 let size = super::file_size(path)?;

@@ -9,8 +9,9 @@
 //! anything else: an escape in a key, an integer of more than 18 digits (serde_json reads
 //! longer ones as floats or u64), a nested value that is not JSON. The caller then reads
 //! that line with serde_json, whose reading is the reference. The members of keys a
-//! reading does not keep ([`Keep`]) are scanned the same way and left out. The decoder
-//! refuses a key given twice in one object, naming it, and a nested value. A value is
+//! reading does not keep ([`Keep`]) are scanned and checked the same way and left out.
+//! The decoder refuses a key it reads given twice in one object, naming it (a key not read
+//! may repeat), and a nested value. A value is
 //! classified as serde_json classifies it: an integer literal is [`Raw::Int`], one with a
 //! fraction or an exponent [`Raw::Float`].
 
@@ -93,6 +94,9 @@ pub(super) fn members<'a>(
         let (value, next) = value(line, at)?;
         if keep.keeps(&line[key.clone()]) {
             members.push((key, value));
+        } else if let Raw::Escaped(quoted) = &value {
+            // A text skipped is still checked: its escapes too.
+            serde_json::from_slice::<std::borrow::Cow<'_, str>>(&line[quoted.clone()]).ok()?;
         }
         at = skip_space(line, next);
         match line.get(at) {
@@ -697,12 +701,18 @@ pub(super) fn kept_line(line: &[u8], keep: &Keep, found: &mut Vec<Member>, out: 
         }
         None => match serde_json::from_slice::<Members>(line) {
             Ok(Members(object)) => {
-                let kept: serde_json::Map<String, serde_json::Value> = (object.into_iter())
-                    .filter(|(key, _)| keep.keeps(key.as_bytes()))
-                    .collect();
-                // A map of JSON values always serializes.
-                let _ = serde_json::to_writer(&mut *out, &kept);
-                out.push(b'\n');
+                out.push(b'{');
+                let kept = object.iter().filter(|(key, _)| keep.keeps(key.as_bytes()));
+                for (i, (key, value)) in kept.enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    // Text and JSON values always serialize.
+                    let _ = serde_json::to_writer(&mut *out, key);
+                    out.push(b':');
+                    let _ = serde_json::to_writer(&mut *out, value);
+                }
+                out.extend_from_slice(b"}\n");
             }
             Err(_) => out.extend_from_slice(line),
         },
@@ -840,7 +850,12 @@ mod tests {
         // A skipped value is still checked to be JSON.
         let mut found = Vec::new();
         let keep = Keep::of(Some(&["a".to_string()]));
-        for broken in [&b"{\"a\":1,\"p\":{\"x\":}"[..], b"{\"a\":1,\"p\":[1,2}"] {
+        for broken in [
+            &b"{\"a\":1,\"p\":{\"x\":}"[..],
+            b"{\"a\":1,\"p\":[1,2}",
+            b"{\"a\":1,\"p\":\"\\q\"}",
+            b"{\"a\":1,\"p\":\"\\ud800\"}",
+        ] {
             assert_eq!(members(broken, &mut found, &keep), None, "{broken:?}");
         }
         let mut decoder = Decoder::new(

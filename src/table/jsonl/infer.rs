@@ -90,6 +90,8 @@ pub struct Keys {
     /// Where the last key was found: lines mostly repeat one order.
     #[serde(skip)]
     next: usize,
+    /// Whether the pass stopped at a line that is not a JSON object.
+    stopped: bool,
 }
 
 impl Keys {
@@ -110,27 +112,33 @@ impl Keys {
             names,
             kinds,
             next: 0,
+            stopped: self.stopped,
         }
     }
 
     /// The schema a frame reads these keys as, without asking arrow-json: nested values
-    /// as their JSON text, a key of mixed kinds as text too (an error only when it is
-    /// read: [`Keys::schema`]); `None` when arrow-json must type some key (an integer
-    /// beyond int64).
-    pub fn text_schema(&self) -> Option<Schema> {
-        if self.kinds.iter().any(|k| k.0 & Kinds::HUGE != 0) {
-            return None;
-        }
+    /// as their JSON text, integers beyond int64 as float64 (arrow-json's type for them),
+    /// a key of mixed kinds as text (an error only when it is read: [`Keys::schema`]).
+    pub fn text_schema(&self) -> Schema {
         let fields = (self.names.iter().zip(&self.kinds)).map(|(name, kinds)| {
-            let data_type = kinds.data_type().unwrap_or(DataType::Utf8);
+            let huge = kinds.0 & Kinds::HUGE != 0;
+            let numbers = Kinds((kinds.0 & !Kinds::HUGE) | if huge { Kinds::FLOAT } else { 0 });
+            let data_type = numbers.data_type().unwrap_or(DataType::Utf8);
             Field::new(name, data_type, true)
         });
-        Some(Schema::new(fields.collect::<Vec<_>>()))
+        Schema::new(fields.collect::<Vec<_>>())
+    }
+
+    /// Whether the pass stopped at a line that is not a JSON object (the keys of the lines
+    /// after it are not here).
+    pub fn stopped(&self) -> bool {
+        self.stopped
     }
 
     /// `later`'s keys added after this one's (the lines of a later piece): kinds merged,
     /// new keys in their order.
     pub fn merge(&mut self, later: &Keys) {
+        self.stopped |= later.stopped;
         for (name, kinds) in later.names.iter().zip(&later.kinds) {
             match self.names.iter().position(|n| n == name) {
                 Some(at) => self.kinds[at].0 |= kinds.0,
@@ -207,7 +215,10 @@ pub(super) fn keys_of_head(
             None => break,
             Some(true) => {}
             // Not JSON, or not an object: the reading of that line words the error.
-            Some(false) => break,
+            Some(false) => {
+                keys.stopped = true;
+                break;
+            }
         }
     }
     Ok(keys)

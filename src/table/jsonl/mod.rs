@@ -6,10 +6,11 @@
 //! the column); nested objects and arrays are kept as their JSON text. Blank lines are
 //! skipped. A line that is not a JSON object is an error naming its line.
 //!
-//! The types of a flat file come from a quick pass (`infer.rs`); a file with nested
-//! values, or one the quick pass does not settle, from arrow-json's inference. A reading
-//! of some keys only ([`Keep`], `ReadOptions::columns`) types and decodes those alone and
-//! skips the other values, nested ones too (`keep.rs`).
+//! The types come from a quick pass (`infer.rs`), or from arrow-json's inference where a
+//! key read has nested values or integers beyond int64. A reading of some keys only
+//! ([`Keep`], `ReadOptions::columns`) types and decodes those alone and skips the other
+//! values, nested ones too (`keep.rs`); a `--schema` type of a key not read is left
+//! unused.
 
 mod flat;
 mod infer;
@@ -323,17 +324,19 @@ pub fn keys_of(path: &Path) -> Result<Keys, TableError> {
 }
 
 /// The schema a frame reads `path` as from its `keys` ([`Keys::text_schema`]: nested
-/// values as text), with `--schema`'s `types` applied; `None` when arrow-json must type
-/// it.
+/// values as text), with `--schema`'s `types` applied; when the keys stopped at a line
+/// that is not a JSON object, the error that names that line.
 pub fn text_schema(
     path: &Path,
     keys: &Keys,
     types: &super::schema::Types,
-) -> Result<Option<Schema>, TableError> {
-    match keys.text_schema() {
-        Some(schema) => super::schema::apply(schema, types, path).map(Some),
-        None => Ok(None),
+) -> Result<Schema, TableError> {
+    if keys.stopped() {
+        // Reading the file words the error of the line the keys stopped at.
+        let keep = Keep::of(Some(&[]));
+        open(path, types, &keep)?.into_table()?;
     }
+    super::schema::apply(keys.text_schema(), types, path)
 }
 
 /// The kinds of the keys `keep` keeps of the lines of `path` that start in `bytes`: what
@@ -360,6 +363,11 @@ pub fn typing_of(
     types: &super::schema::Types,
     keep: &Keep,
 ) -> Result<Typing, TableError> {
+    // Only the types of the columns read: a --schema may name others.
+    let types: super::schema::Types = (types.iter())
+        .filter(|(name, _)| keep.keeps(name.as_bytes()))
+        .cloned()
+        .collect();
     let typed = |name: &str| types.iter().any(|(typed, _)| typed == name);
     let keys = keys.kept(keep);
     let inferred = if keys.unsettled() {
@@ -373,7 +381,7 @@ pub fn typing_of(
             detail,
         })?
     };
-    let schema = Arc::new(super::schema::apply(inferred, types, path)?);
+    let schema = Arc::new(super::schema::apply(inferred, &types, path)?);
     // The flat decoder takes --schema's plain types too (numbers read as text when asked).
     let flat = !keys.unsettled() && flat::decodes(&schema);
     let keep = keep.clone();
