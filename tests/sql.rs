@@ -27,7 +27,8 @@ fn text(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")
 }
 
-/// The queries, `{g}` the group-by table (CSV or Parquet), `{t}` the taxi trips.
+/// The queries, `{g}` the group-by table (CSV or Parquet), `{d}` its Parquet file whose
+/// text pages fall back from dictionaries to plain, `{t}` the taxi trips.
 const QUERIES: &[&str] = &[
     // db-benchmark's group-by questions 1 to 7 and 10.
     "SELECT id1, sum(v1) AS v1 FROM '{g}' GROUP BY id1 ORDER BY id1",
@@ -39,6 +40,13 @@ const QUERIES: &[&str] = &[
     "SELECT id3, max(v1) - min(v2) AS range_v1_v2 FROM '{g}' GROUP BY id3 ORDER BY id3",
     "SELECT id1, id2, id3, id4, id5, id6, sum(v3) AS v3, count(*) AS n FROM '{g}' \
      GROUP BY id1, id2, id3, id4, id5, id6 ORDER BY id1, id2, id3, id4, id5, id6 LIMIT 50",
+    // Text keys read as dictionaries (Parquet): two of them, one with nulls; after a
+    // filter of another column; a file whose pages fall back from dictionary to plain.
+    "SELECT id3, id2, count(*) AS n, sum(v2) AS s FROM '{g}' GROUP BY id3, id2 \
+     ORDER BY id3, id2 LIMIT 40",
+    "SELECT id2, count(*) AS n, avg(v3) AS v3 FROM '{g}' WHERE v2 > 7 GROUP BY id2 ORDER BY id2",
+    "SELECT id3, count(*) AS n FROM '{d}' GROUP BY id3 ORDER BY n DESC, id3 LIMIT 20",
+    "SELECT note, id2, sum(v2) AS s FROM '{d}' GROUP BY note, id2 ORDER BY note, id2",
     // Output names that are also column names: ORDER BY and HAVING take the output's.
     "SELECT id1, sum(v1) AS v1 FROM '{g}' GROUP BY id1 HAVING v1 > 5700 ORDER BY v1 DESC, id1",
     "SELECT row, CAST(v3 AS BIGINT) AS r, v2 / (v2 - v2) AS inf FROM '{g}' \
@@ -124,6 +132,7 @@ fn queries(dir: &Path) -> Vec<String> {
             let q = query
                 .replace("{g}", text(&dir.join(table)))
                 .replace("{t}", &taxi)
+                .replace("{d}", text(&dir.join("groups_fallback.parquet")))
                 .replace("{l}", text(&dir.join("lookup.csv")))
                 .replace("{e}", text(&dir.join("events.jsonl")));
             if !all.contains(&q) {

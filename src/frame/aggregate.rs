@@ -25,6 +25,7 @@ use arrow::row::{RowConverter, SortField};
 use serde::{Deserialize, Serialize};
 
 use super::accumulate::Accumulator;
+use super::coded::{is_text_dictionary, Coded};
 use super::exact::{two_product, variance, ExactSum};
 use super::expr::{unpack, Expr};
 use super::FrameError;
@@ -551,6 +552,8 @@ pub(crate) struct Groups {
     /// The groups of a single text key, by its bytes, and the group of its null.
     text_index: HashMap<Box<[u8]>, u32, ahash::RandomState>,
     null_text: Option<u32>,
+    /// The groups of text keys read as dictionaries, by their codes.
+    coded: Option<Coded>,
     key_bytes: Vec<Box<[u8]>>,
     /// `states[a]`: aggregate a's states of every group.
     states: Vec<Accumulator>,
@@ -586,6 +589,7 @@ impl Groups {
             int_index: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
             text_index: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
             null_text: None,
+            coded: None,
             key_bytes: Vec::new(),
             states: Vec::new(),
             group_of_row: Vec::new(),
@@ -653,10 +657,23 @@ impl Groups {
             let columns = self
                 .keys
                 .iter()
-                .map(|k| {
-                    k.evaluate(batch)
-                        .and_then(|a| widen(&a).map_err(|e| FrameError::arrow(k, e)))
-                })
+                .map(|k| k.evaluate(batch))
+                .collect::<Result<Vec<_>, _>>()?;
+            if columns.len() <= Coded::MOST_KEYS && columns.iter().all(is_text_dictionary) {
+                let mut coded = match self.coded.take() {
+                    Some(coded) => coded,
+                    None => Coded::new(columns.len())?,
+                };
+                let found =
+                    coded.groups(&columns, &mut group_of_row, &mut |key| self.new_group(key));
+                self.coded = Some(coded);
+                found?;
+                return self.accumulate(batch, &places, group_of_row);
+            }
+            let columns = columns
+                .iter()
+                .zip(&self.keys)
+                .map(|(a, k)| widen(a).map_err(|e| FrameError::arrow(k, e)))
                 .collect::<Result<Vec<_>, _>>()?;
             let internal = |e: arrow::error::ArrowError| FrameError::Internal(e.to_string());
             match columns.as_slice() {
@@ -708,11 +725,21 @@ impl Groups {
                 }
             }
         }
+        self.accumulate(batch, &places, group_of_row)
+    }
+
+    /// Folds a batch's values into the states of their rows' groups (`group_of_row`,
+    /// kept for the next batch).
+    fn accumulate(
+        &mut self,
+        batch: &RecordBatch,
+        places: &UInt64Array,
+        group_of_row: Vec<u32>,
+    ) -> Result<(), FrameError> {
         let mut result = Ok(());
         let exact = self.exact_terms;
         for (states, plan) in self.states.iter_mut().zip(&self.plans) {
-            result =
-                result.and_then(|()| states.update(plan, &group_of_row, batch, &places, exact));
+            result = result.and_then(|()| states.update(plan, &group_of_row, batch, places, exact));
         }
         self.group_of_row = group_of_row;
         result

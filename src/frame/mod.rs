@@ -25,6 +25,7 @@
 
 mod accumulate;
 pub mod aggregate;
+mod coded;
 pub mod exact;
 pub mod expr;
 pub mod join;
@@ -44,7 +45,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::{AsArray, RecordBatch, UInt64Array};
-use arrow::datatypes::{Field, Schema, SchemaRef, UInt64Type};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
 
 use crate::runtime::{JobFailure, World};
 use crate::table::pieces::Piece;
@@ -273,10 +274,53 @@ impl Plan {
         let mut options = self.options.clone();
         options.columns = Some(needed);
         // JSON Lines files read in byte pieces: the columns read typed from their keys.
-        let options =
+        let mut options =
             world.agree(crate::table::pieces::typed(&options).map_err(|e| e.to_string()))?;
         let pruned = world.agree(prune::prune(&self.pieces, &self.steps))?;
+        let dictionaries =
+            crate::table::pieces::dictionary_encoded(&pruned.kept, &self.dictionary_keys());
+        options.dictionaries = world.agree(dictionaries.map_err(|e| e.to_string()))?;
         Ok((pruned.kept, options, Arc::new(scanned)))
+    }
+
+    /// The text columns a run may read as dictionaries: the plain column keys of a
+    /// group-by that only filters come before, which neither those filters nor the
+    /// aggregates read (the group-by looks up a group per dictionary value, not per row:
+    /// [`aggregate::Groups`]).
+    fn dictionary_keys(&self) -> Vec<String> {
+        let Some(at) = self
+            .steps
+            .iter()
+            .position(|s| !matches!(s, Step::Filter(_)))
+        else {
+            return Vec::new();
+        };
+        let Step::Aggregate { keys, aggs } = &self.steps[at] else {
+            return Vec::new();
+        };
+        let mut read: Vec<&str> = Vec::new();
+        for step in &self.steps[..at] {
+            if let Step::Filter(e) = step {
+                read.extend(e.columns());
+            }
+        }
+        read.extend(
+            aggs.iter()
+                .flat_map(|(_, a)| a.input.iter().flat_map(Expr::columns)),
+        );
+        keys.iter()
+            .filter_map(|(_, key)| match key {
+                Expr::Column(name) => Some(name),
+                _ => None,
+            })
+            .filter(|name| !read.contains(&name.as_str()))
+            .filter(|name| {
+                self.scanned
+                    .field_with_name(name)
+                    .is_ok_and(|f| f.data_type() == &DataType::Utf8)
+            })
+            .cloned()
+            .collect()
     }
 
     /// Where the run starts: the pieces `prepared` left, or the rows this rank holds.

@@ -79,6 +79,11 @@ pub(super) fn scan_schema(
     Ok(Arc::new(Schema::new(fields)))
 }
 
+/// The type of a text column read as a dictionary ([`ReadOptions::dictionaries`]).
+pub(super) fn text_dictionary() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+}
+
 /// The type a frame computes with: a dictionary as its values, every text type as utf8.
 pub(super) fn plain(t: &DataType) -> DataType {
     match t {
@@ -99,7 +104,9 @@ pub(super) fn schema_after(placed: &SchemaRef, steps: &[Step]) -> Result<SchemaR
 pub(crate) struct Source<'a> {
     pieces: &'a [Piece],
     options: &'a ReadOptions,
-    scanned: &'a SchemaRef,
+    /// The scan's columns as read: the plain ones, and the text columns the options ask
+    /// as dictionaries ([`ReadOptions::dictionaries`]) as `Dictionary(Int32, Utf8)`.
+    read: SchemaRef,
     placed: SchemaRef,
 }
 
@@ -109,11 +116,20 @@ impl<'a> Source<'a> {
         options: &'a ReadOptions,
         scanned: &'a SchemaRef,
     ) -> Source<'a> {
+        let fields: Vec<Field> = scanned
+            .fields()
+            .iter()
+            .map(|f| match options.dictionaries.contains(f.name()) {
+                true => f.as_ref().clone().with_data_type(text_dictionary()),
+                false => f.as_ref().clone(),
+            })
+            .collect();
+        let read = Arc::new(Schema::new(fields));
         Source {
             pieces,
             options,
-            scanned,
-            placed: with_place(scanned),
+            placed: with_place(&read),
+            read,
         }
     }
 
@@ -128,7 +144,7 @@ impl<'a> Source<'a> {
         let piece = &self.pieces[index];
         let mut row = 0u64;
         for batch in open_piece(piece, self.options)? {
-            let batch = conform(batch?, self.scanned, piece)?;
+            let batch = conform(batch?, &self.read, piece)?;
             let rows = batch.num_rows() as u64;
             let batch = add_places(batch, &self.placed, ((index as u64) << 32) + row)?;
             row += rows;
@@ -657,8 +673,18 @@ fn conform(
                     ),
                 });
             };
-            let column =
-                unpack(batch.column(index)).map_err(|e| FrameError::Internal(e.to_string()))?;
+            let column = batch.column(index);
+            if column.data_type() == field.data_type() {
+                return Ok(column.clone());
+            }
+            let column = unpack(column).map_err(|e| FrameError::Internal(e.to_string()))?;
+            if column.data_type() == &plain(field.data_type())
+                && field.data_type() != &plain(field.data_type())
+            {
+                // Text asked as a dictionary that came plain (a file of other chunks).
+                return cast(&column, field.data_type())
+                    .map_err(|e| FrameError::Internal(e.to_string()));
+            }
             if column.data_type() == field.data_type() {
                 return Ok(column);
             }

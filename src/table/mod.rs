@@ -210,6 +210,11 @@ pub struct ReadOptions {
     /// their column chunks, JSON Lines only their keys: [`jsonl::Keep`]); `None` for all.
     /// Readers of other formats give every column.
     pub columns: Option<Vec<String>>,
+    /// Text columns of Parquet files read as dictionaries (`Dictionary(Int32, Utf8)`:
+    /// each page's keys and its column chunk's values) instead of one text per row, for
+    /// the group-by that keys its groups by dictionary values ([`parquet::open`]). Other
+    /// formats ignore it.
+    pub dictionaries: Vec<String>,
 }
 
 impl ReadOptions {
@@ -231,6 +236,7 @@ impl Default for ReadOptions {
             json_keys: Default::default(),
             json_typings: Default::default(),
             columns: None,
+            dictionaries: Vec::new(),
         }
     }
 }
@@ -322,7 +328,12 @@ fn open_as(
             Some(flags) => jsonl::open_once(path, &options.types, &options.keep(), flags.clone()),
             None => jsonl::open(path, &options.types, &options.keep()),
         },
-        Some(Format::Parquet) => parquet::open(path, None, options.columns.as_deref()),
+        Some(Format::Parquet) => parquet::open(
+            path,
+            None,
+            options.columns.as_deref(),
+            &options.dictionaries,
+        ),
         Some(Format::Hdf5) => h5::open(path, options.key.as_deref(), options.numbers_only),
         None => Err(unknown(path)),
     }

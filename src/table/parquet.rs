@@ -10,9 +10,12 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Float64Array, Int32Array, Int64Array, StringArray};
 use arrow::compute::cast;
-use arrow::datatypes::DataType;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::ProjectionMask;
+use parquet::basic::Encoding;
 use parquet::file::statistics::Statistics;
 
 use super::{Batches, Table, TableError, BATCH_ROWS};
@@ -37,23 +40,43 @@ pub fn row_groups(path: &Path) -> Result<usize, TableError> {
 
 /// Reads the row groups `groups` of `path` (all of them when `None`), in file order.
 pub fn read(path: &Path, groups: Option<Vec<usize>>) -> Result<Table, TableError> {
-    open(path, groups, None)?.into_table()
+    open(path, groups, None, &[])?.into_table()
 }
 
 /// The batches of the row groups `groups` of `path` (all when `None`), read as they are
 /// asked for; of the top-level columns named in `columns` only (in the file's order; a
-/// name the file lacks is left out), or all of them when `None`.
+/// name the file lacks is left out), or all of them when `None`. The text (utf8) columns
+/// named in `dictionaries` come as dictionaries (`Dictionary(Int32, Utf8)`): the keys of
+/// their dictionary-encoded pages and the column chunk's values, not decoded to one text
+/// per row (a chunk a writer stored plainly is made a dictionary as it is read).
+///
+/// ```no_run
+/// use pardata::table::parquet;
+///
+/// let batches = parquet::open("G1.parquet".as_ref(), Some(vec![0]), None, &["id1".into()])?;
+/// for batch in batches {
+///     println!("{}", batch?.schema().field_with_name("id1")?.data_type());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn open(
     path: &Path,
     groups: Option<Vec<usize>>,
     columns: Option<&[String]>,
+    dictionaries: &[String],
 ) -> Result<Batches, TableError> {
     let file = File::open(path).map_err(|source| TableError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| malformed(path, e))?;
+    let mut metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+        .map_err(|e| malformed(path, e))?;
+    if let Some(hinted) = as_dictionaries(metadata.schema(), dictionaries) {
+        let options = ArrowReaderOptions::new().with_schema(hinted);
+        metadata = ArrowReaderMetadata::try_new(metadata.metadata().clone(), options)
+            .map_err(|e| malformed(path, e))?;
+    }
+    let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
     builder = builder.with_batch_size(BATCH_ROWS);
     if let Some(groups) = groups {
         builder = builder.with_row_groups(groups);
@@ -76,6 +99,66 @@ pub fn open(
     Ok(Batches::new(path, schema, reader, move |e| {
         malformed(&named, e)
     }))
+}
+
+/// Of `columns`, those whose every data page is dictionary-encoded in each of the row
+/// groups `groups` of `path` (reads only the footer): the ones [`open`] reads as
+/// dictionaries without building one from plain pages.
+pub fn dictionary_encoded(
+    path: &Path,
+    groups: &[usize],
+    columns: &[String],
+) -> Result<Vec<String>, TableError> {
+    let file = File::open(path).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+        .map_err(|e| malformed(path, e))?;
+    let row_groups = metadata.metadata().row_groups();
+    let all_dictionary = |name: &String| {
+        groups.iter().all(|&g| {
+            row_groups.get(g).is_some_and(|group| {
+                group.columns().iter().any(|chunk| {
+                    chunk.column_path().parts() == std::slice::from_ref(name)
+                        && chunk.dictionary_page_offset().is_some()
+                        && chunk.page_encoding_stats_mask().is_some_and(|mask| {
+                            mask.is_only(Encoding::RLE_DICTIONARY)
+                                || mask.is_only(Encoding::PLAIN_DICTIONARY)
+                        })
+                })
+            })
+        })
+    };
+    Ok(columns
+        .iter()
+        .filter(|c| all_dictionary(c))
+        .cloned()
+        .collect())
+}
+
+/// The file's schema with its utf8 columns named in `dictionaries` as
+/// `Dictionary(Int32, Utf8)`, or `None` when that changes none.
+fn as_dictionaries(schema: &SchemaRef, dictionaries: &[String]) -> Option<SchemaRef> {
+    let hinted = |f: &Field| f.data_type() == &DataType::Utf8 && dictionaries.contains(f.name());
+    if !schema.fields().iter().any(|f| hinted(f)) {
+        return None;
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match hinted(f) {
+            true => f.as_ref().clone().with_data_type(DataType::Dictionary(
+                Box::new(DataType::Int32),
+                Box::new(DataType::Utf8),
+            )),
+            false => f.as_ref().clone(),
+        })
+        .collect();
+    Some(Arc::new(Schema::new_with_metadata(
+        fields,
+        schema.metadata().clone(),
+    )))
 }
 
 /// What a Parquet row group's footer says of its columns: how many rows it has and, for

@@ -8,6 +8,7 @@
 //! is read by every rank, and the rows of all ranks in rank order are the rows of the
 //! files in order.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -191,17 +192,48 @@ pub fn read_block(
 /// [`HDF5_ROWS`] rows).
 pub fn open_piece(piece: &Piece, options: &ReadOptions) -> Result<super::Batches, TableError> {
     match piece.row_group {
-        Some(group) => parquet::open(&piece.path, Some(vec![group]), options.columns.as_deref()),
+        Some(group) => parquet::open(
+            &piece.path,
+            Some(vec![group]),
+            options.columns.as_deref(),
+            &options.dictionaries,
+        ),
         None => read_piece(piece, options).map(super::Batches::from),
     }
+}
+
+/// Of the text `columns`, those that every piece, each a Parquet row group, holds in
+/// dictionary-encoded pages only ([`parquet::dictionary_encoded`]): the columns a run may
+/// read as dictionaries ([`ReadOptions::dictionaries`]). None when a piece is of another
+/// format.
+pub fn dictionary_encoded(pieces: &[Piece], columns: &[String]) -> Result<Vec<String>, TableError> {
+    let mut groups: BTreeMap<&PathBuf, Vec<usize>> = BTreeMap::new();
+    for piece in pieces {
+        match piece.row_group {
+            Some(group) => groups.entry(&piece.path).or_default().push(group),
+            None => return Ok(Vec::new()),
+        }
+    }
+    let mut kept = columns.to_vec();
+    for (path, groups) in groups {
+        if kept.is_empty() {
+            break;
+        }
+        kept = parquet::dictionary_encoded(path, &groups, &kept)?;
+    }
+    Ok(kept)
 }
 
 /// Reads one piece.
 pub fn read_piece(piece: &Piece, options: &ReadOptions) -> Result<Table, TableError> {
     match (piece.row_group, &piece.rows, &piece.bytes) {
-        (Some(group), _, _) => {
-            parquet::open(&piece.path, Some(vec![group]), options.columns.as_deref())?.into_table()
-        }
+        (Some(group), _, _) => parquet::open(
+            &piece.path,
+            Some(vec![group]),
+            options.columns.as_deref(),
+            &options.dictionaries,
+        )?
+        .into_table(),
         (None, Some(rows), _) => h5::read(
             &piece.path,
             options.key.as_deref(),

@@ -8,6 +8,8 @@ Inputs, with the mess of real files:
 - groups.csv and groups.parquet: db-benchmark's group-by table shape (id1..id6 keys, v1, v2
   integers, v3 float), 20,000 rows, seeded; nulls in v1, v3 and id3; quoted text with
   commas; the Parquet file in 7 row groups with id1 as a dictionary column;
+- groups_fallback.parquet: the same rows (and nulls in note) in 4 row groups whose text
+  pages go from dictionary-encoded to plain within a column chunk;
 - lookup.csv: the small side of joins (a key twice, a null key, keys of no group row);
 - events.jsonl: GitHub-archive-like events, a nested payload, a key missing on some lines,
   a key of numbers, huge integers and escaped text on different lines, a deeper nested key,
@@ -58,6 +60,16 @@ def write(out: pathlib.Path) -> None:
         table.schema.get_field_index("id1"), "id1", table.column("id1").dictionary_encode()
     )
     pq.write_table(table, out / "groups.parquet", row_group_size=3_000)
+    # The same rows whose text chunks start dictionary-encoded and go on in plain pages
+    # (a dictionary page over its size limit), with some nulls in note.
+    fallback = groups.assign(note=groups["note"].where(rng.random(n) > 0.02, None))
+    pq.write_table(
+        pa.Table.from_pandas(fallback, preserve_index=False),
+        out / "groups_fallback.parquet",
+        row_group_size=5_000,
+        dictionary_pagesize_limit=2_000,
+        data_page_size=4_000,
+    )
 
     # The small side of joins: duplicate keys, a null key, keys without a match.
     pd.DataFrame(
