@@ -15,26 +15,34 @@ use super::aggregate::{Plan, State};
 use super::exact::ExactSum;
 use super::FrameError;
 
+/// A group's integer sum and its count of values, side by side: a row's update touches
+/// one cache line.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct IntSlot {
+    sum: i128,
+    n: u64,
+}
+
+/// A group's float sum of the current piece and its count of values.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct FloatSlot {
+    piece: f64,
+    n: u64,
+}
+
 /// The states of one aggregate, one slot per group (index = group id).
 pub(super) enum Accumulator {
     /// `count(*)` and `count(x)`.
     Counts(Vec<u64>),
     /// Sums and means of integers: exact sums, and the values counted.
-    IntSums {
-        /// The sums.
-        sums: Vec<i128>,
-        /// The values.
-        counts: Vec<u64>,
-    },
-    /// Sums and means of floats: the exact sum of the finished pieces' sums, the current
-    /// piece's plain sum (its terms in file order), and the values counted.
+    IntSums(Vec<IntSlot>),
+    /// Sums and means of floats: the exact sum of the finished pieces' sums, and the
+    /// current piece's plain sum (its terms in file order) with the values counted.
     FloatSums {
         /// The pieces' sums, exactly.
         exact: Vec<ExactSum>,
-        /// The current piece's sum.
-        piece: Vec<f64>,
-        /// The values.
-        counts: Vec<u64>,
+        /// The current piece's sums and the values.
+        piece: Vec<FloatSlot>,
     },
     /// Any other aggregate.
     States(Vec<State>),
@@ -45,14 +53,10 @@ impl Accumulator {
     pub(super) fn new(plan: &Plan) -> Accumulator {
         match plan.empty() {
             State::Count(_) => Accumulator::Counts(Vec::new()),
-            State::IntSum { .. } => Accumulator::IntSums {
-                sums: Vec::new(),
-                counts: Vec::new(),
-            },
+            State::IntSum { .. } => Accumulator::IntSums(Vec::new()),
             State::FloatSum { .. } => Accumulator::FloatSums {
                 exact: Vec::new(),
                 piece: Vec::new(),
-                counts: Vec::new(),
             },
             _ => Accumulator::States(Vec::new()),
         }
@@ -62,18 +66,10 @@ impl Accumulator {
     pub(super) fn push(&mut self, plan: &Plan) {
         match self {
             Accumulator::Counts(counts) => counts.push(0),
-            Accumulator::IntSums { sums, counts } => {
-                sums.push(0);
-                counts.push(0);
-            }
-            Accumulator::FloatSums {
-                exact,
-                piece,
-                counts,
-            } => {
+            Accumulator::IntSums(slots) => slots.push(IntSlot::default()),
+            Accumulator::FloatSums { exact, piece } => {
                 exact.push(ExactSum::default());
-                piece.push(0.0);
-                counts.push(0);
+                piece.push(FloatSlot::default());
             }
             Accumulator::States(states) => states.push(plan.empty()),
         }
@@ -83,11 +79,11 @@ impl Accumulator {
     pub(super) fn end_piece(&mut self) {
         match self {
             Accumulator::FloatSums { exact, piece, .. } => {
-                for (sum, part) in exact.iter_mut().zip(piece.iter_mut()) {
-                    if *part != 0.0 || part.is_nan() {
-                        sum.add(*part);
+                for (sum, slot) in exact.iter_mut().zip(piece.iter_mut()) {
+                    if slot.piece != 0.0 || slot.piece.is_nan() {
+                        sum.add(slot.piece);
                     }
-                    *part = 0.0;
+                    slot.piece = 0.0;
                 }
             }
             Accumulator::States(states) => super::aggregate::end_piece(states),
@@ -99,20 +95,14 @@ impl Accumulator {
     pub(super) fn into_states(self) -> Vec<State> {
         match self {
             Accumulator::Counts(counts) => counts.into_iter().map(State::Count).collect(),
-            Accumulator::IntSums { sums, counts } => sums
+            Accumulator::IntSums(slots) => slots
                 .into_iter()
-                .zip(counts)
-                .map(|(sum, n)| State::IntSum { sum, n })
+                .map(|IntSlot { sum, n }| State::IntSum { sum, n })
                 .collect(),
-            Accumulator::FloatSums {
-                exact,
-                piece,
-                counts,
-            } => exact
+            Accumulator::FloatSums { exact, piece } => exact
                 .into_iter()
                 .zip(piece)
-                .zip(counts)
-                .map(|((sum, piece), n)| State::FloatSum { sum, piece, n })
+                .map(|(sum, FloatSlot { piece, n })| State::FloatSum { sum, piece, n })
                 .collect(),
             Accumulator::States(states) => states,
         }
@@ -145,31 +135,29 @@ impl Accumulator {
         let nulls = values.nulls().filter(|n| n.null_count() > 0);
         match states {
             Accumulator::Counts(counts) => each_valid(groups, nulls, |_, g| counts[g] += 1),
-            Accumulator::IntSums { sums, counts } => {
+            Accumulator::IntSums(slots) => {
                 let ints = values.as_primitive_opt::<Int64Type>().ok_or_else(|| {
                     FrameError::Internal(format!("an integer sum of {}", values.data_type()))
                 })?;
                 let ints = ints.values();
                 each_valid(groups, nulls, |i, g| {
-                    sums[g] += i128::from(ints[i]);
-                    counts[g] += 1;
+                    let slot = &mut slots[g];
+                    slot.sum += i128::from(ints[i]);
+                    slot.n += 1;
                 });
             }
-            Accumulator::FloatSums {
-                exact,
-                piece,
-                counts,
-            } => {
+            Accumulator::FloatSums { exact, piece } => {
                 let floats = as_floats(&values)?;
                 let floats = floats.as_primitive::<Float64Type>().values();
                 match exact_terms {
                     true => each_valid(groups, nulls, |i, g| {
                         exact[g].add(floats[i]);
-                        counts[g] += 1;
+                        piece[g].n += 1;
                     }),
                     false => each_valid(groups, nulls, |i, g| {
-                        piece[g] += floats[i];
-                        counts[g] += 1;
+                        let slot = &mut piece[g];
+                        slot.piece += floats[i];
+                        slot.n += 1;
                     }),
                 }
             }

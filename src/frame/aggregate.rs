@@ -547,8 +547,9 @@ pub(crate) struct Groups {
     key_rows: RowConverter,
     plans: Vec<Plan>,
     index: HashMap<Box<[u8]>, u32, ahash::RandomState>,
-    /// The groups of a single integer key, by its value (`None` for null).
-    int_index: HashMap<Option<i64>, u32, ahash::RandomState>,
+    /// The groups of a single integer key, by its value, and the group of its null.
+    int_index: HashMap<i64, u32, ahash::RandomState>,
+    null_int: Option<u32>,
     /// The groups of a single text key, by its bytes, and the group of its null.
     text_index: HashMap<Box<[u8]>, u32, ahash::RandomState>,
     null_text: Option<u32>,
@@ -589,6 +590,7 @@ impl Groups {
             int_index: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
             text_index: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
             null_text: None,
+            null_int: None,
             coded: None,
             key_bytes: Vec::new(),
             states: Vec::new(),
@@ -680,15 +682,24 @@ impl Groups {
                 // One integer key: looked up as a number, encoded once per new group.
                 [only] if only.data_type() == &DataType::Int64 => {
                     let ints = only.as_primitive::<Int64Type>();
-                    for i in 0..ints.len() {
-                        let key = (!ints.is_null(i)).then(|| ints.value(i));
-                        let g = match self.int_index.get(&key) {
-                            Some(&g) => g,
-                            None => {
-                                let g = self.new_group_of(only, i)?;
-                                self.int_index.insert(key, g);
-                                g
-                            }
+                    let nulls = ints.nulls().filter(|n| n.null_count() > 0);
+                    for (i, key) in ints.values().iter().enumerate() {
+                        let g = match nulls.is_some_and(|n| n.is_null(i)) {
+                            true => match self.null_int {
+                                Some(g) => g,
+                                None => {
+                                    let g = self.new_group_of(only, i)?;
+                                    *self.null_int.insert(g)
+                                }
+                            },
+                            false => match self.int_index.get(key) {
+                                Some(&g) => g,
+                                None => {
+                                    let g = self.new_group_of(only, i)?;
+                                    self.int_index.insert(*key, g);
+                                    g
+                                }
+                            },
                         };
                         group_of_row.push(g);
                     }
