@@ -114,9 +114,13 @@ pub(super) fn block_pair(
         plan.block_series(rows.index),
         plan.block_series(columns.index),
     );
-    let product = kernel::block_product(rows.matrix(), columns.matrix());
-    let position = |members: &[usize], s: usize| members.binary_search(&s).unwrap_or_default();
     let same = rows.index == columns.index;
+    // A block with itself needs the pairs a <= b only: the upper triangle.
+    let product = match same {
+        true => kernel::self_block_product(rows.matrix()),
+        false => kernel::block_product(rows.matrix(), columns.matrix()),
+    };
+    let position = |members: &[usize], s: usize| members.binary_search(&s).unwrap_or_default();
     let mut tile = Array2::from_elem((row_series.len(), column_series.len()), f64::NAN);
     for a in row_series.clone() {
         for b in column_series.clone().filter(|&b| b >= a) {

@@ -28,8 +28,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView2};
+use ndarray::Array2;
 use serde::Serialize;
 
 use super::engines::Computed;
@@ -96,9 +95,7 @@ impl Sums {
 
     /// Adds one tile of rows of the two blocks.
     fn add(&mut self, a: &TileBlock, b: &TileBlock) {
-        let product = |c: &mut Array2<f64>, p: ArrayView2<'_, f64>, q: ArrayView2<'_, f64>| {
-            general_mat_mul(1.0, &p, &q.t(), 1.0, c)
-        };
+        let product = super::kernel::add_product;
         product(&mut self.xy, a.values.view(), b.values.view());
         if a.complete && b.complete {
             let rows = a.values.ncols() as f64;

@@ -11,7 +11,8 @@
 //! and the correlations of two blocks of them are one matrix product. Every other pair
 //! takes [`pairwise`], an exact two-pass computation on the rows both series have.
 
-use ndarray::{Array2, ArrayView2};
+use faer::{Accum, Par};
+use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use serde::{Deserialize, Serialize};
 
 /// Which correlation coefficient.
@@ -95,9 +96,66 @@ pub fn standardize(mut values: Vec<f64>) -> Option<Vec<f64>> {
 /// The correlations of every row of `a` with every row of `b`, both standardized: `a bᵀ`,
 /// clipped to [-1, 1] as NumPy's `corrcoef` clips.
 pub fn block_product(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Array2<f64> {
-    let mut product = a.dot(&b.t());
+    let mut product = Array2::zeros((a.nrows(), b.nrows()));
+    multiply_transposed(&mut product, a, b, Entries::All, Accum::Replace);
     product.mapv_inplace(|c| c.clamp(-1.0, 1.0));
     product
+}
+
+/// The correlations of the rows of `a` with each other, standardized rows: the upper
+/// triangle of `a aᵀ` with its diagonal, clipped to [-1, 1] (half the work of
+/// [`block_product`]); the entries below the diagonal are zero.
+pub fn self_block_product(a: ArrayView2<'_, f64>) -> Array2<f64> {
+    let mut product = Array2::zeros((a.nrows(), a.nrows()));
+    multiply_transposed(&mut product, a, a, Entries::Upper, Accum::Replace);
+    product.mapv_inplace(|c| c.clamp(-1.0, 1.0));
+    product
+}
+
+/// `c += a bᵀ`, every entry.
+pub(super) fn add_product(c: &mut Array2<f64>, a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) {
+    multiply_transposed(c, a, b, Entries::All, Accum::Add);
+}
+
+/// Which entries of a product are computed.
+#[derive(Debug, Clone, Copy)]
+enum Entries {
+    All,
+    /// The upper triangle with the diagonal (a square product).
+    Upper,
+}
+
+/// `c = a bᵀ` or `c += a bᵀ` (`c` in standard layout) on the calling thread, by faer's kernels: the fastest DGEMM
+/// measured here (BENCHMARKS.md: 1.2x matrixmultiply with AVX-512, 2x OpenBLAS through
+/// NumPy per core). One thread, so the rank's threads take whole block pairs and a pair's
+/// bytes do not depend on how many there are; the same shapes give the same sums.
+fn multiply_transposed(
+    c: &mut Array2<f64>,
+    a: ArrayView2<'_, f64>,
+    b: ArrayView2<'_, f64>,
+    entries: Entries,
+    accum: Accum,
+) {
+    use faer::linalg::matmul::triangular::{self, BlockStructure};
+    let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
+    let (rows, columns) = (a.nrows(), b.nrows());
+    let (lhs, rhs) = (faer_rows(&a), faer_rows(&b).transpose());
+    let values = c
+        .as_slice_mut()
+        .expect("products are written into standard-layout arrays (Array2::zeros)");
+    let out = faer::MatMut::from_row_major_slice_mut(values, rows, columns);
+    let structure = match entries {
+        Entries::All => BlockStructure::Rectangular,
+        Entries::Upper => BlockStructure::TriangularUpper,
+    };
+    let whole = BlockStructure::Rectangular;
+    triangular::matmul(out, structure, accum, lhs, whole, rhs, whole, 1.0, Par::Seq);
+}
+
+/// A standard-layout array as faer's view of its rows (one slice, row after row).
+fn faer_rows<'a>(m: &'a CowArray<'_, f64, Ix2>) -> faer::MatRef<'a, f64> {
+    let values = m.as_slice().expect("a standard-layout array is one slice");
+    faer::MatRef::from_row_major_slice(values, m.nrows(), m.ncols())
 }
 
 /// The correlation of `a` and `b` by `rule` over the rows both have (the shorter length)
@@ -157,6 +215,37 @@ mod tests {
         let product = block_product(rows.view(), rows.view());
         assert!((product[[0, 1]] - pairwise(&a, &b, &Rule::default())).abs() < 1e-15);
         assert!((product[[0, 0]] - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_blocks_product_with_itself_is_its_upper_triangle() {
+        // Seeded, uneven series: every pair's correlation is distinct.
+        let series: Vec<Vec<f64>> = (0..7)
+            .map(|s| {
+                (0..300)
+                    .map(|i| ((i * (s + 3) * 7919) % 1009) as f64 + i as f64 * s as f64)
+                    .collect()
+            })
+            .collect();
+        let standardized: Vec<f64> = series
+            .iter()
+            .flat_map(|values| standardize(values.clone()).unwrap())
+            .collect();
+        let rows = Array2::from_shape_vec((7, 300), standardized).unwrap();
+        let upper = self_block_product(rows.view());
+        let full = block_product(rows.view(), rows.view());
+        for a in 0..7 {
+            for b in 0..7 {
+                match a <= b {
+                    true => {
+                        let expected = pairwise(&series[a], &series[b], &Rule::default());
+                        assert!((upper[[a, b]] - expected).abs() < 1e-13, "{a} {b}");
+                        assert!((full[[a, b]] - expected).abs() < 1e-13, "{a} {b}");
+                    }
+                    false => assert_eq!(upper[[a, b]], 0.0),
+                }
+            }
+        }
     }
 
     #[test]
