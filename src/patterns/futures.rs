@@ -31,7 +31,7 @@
 //! until one completes, the "submit only 10 at a time" pattern), [`Executor::cancel`] of
 //! tasks not yet started, and chunked maps that send many tasks per message.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -166,7 +166,28 @@ type Report<O> = Vec<(u64, Result<O, Failure>)>;
 /// Runs task `id`, catching its panic, as a compute span named after the task.
 fn attempt<T: Task>(world: &World, id: u64, task: &T) -> Result<T::Output, Failure> {
     let name = format!("task {id}: {}", task.describe());
-    match world.time(Activity::Compute, name, || catch(|| task.run())) {
+    world.time(Activity::Compute, name, || run_caught(task))
+}
+
+/// Runs the tasks of a chunk (more than one) as one compute span: one record per chunk,
+/// not per task, so that the trace of many small tasks costs what the chunks do.
+fn attempt_chunk<T: Task>(world: &World, chunk: &[(u64, T)]) -> Report<T::Output> {
+    let (first, last) = (
+        chunk.first().map_or(0, |t| t.0),
+        chunk.last().map_or(0, |t| t.0),
+    );
+    let name = format!("tasks {first}..={last} ({} tasks)", chunk.len());
+    world.time(Activity::Compute, name, || {
+        chunk
+            .iter()
+            .map(|(id, task)| (*id, run_caught(task)))
+            .collect()
+    })
+}
+
+/// Runs `task`, catching its panic.
+fn run_caught<T: Task>(task: &T) -> Result<T::Output, Failure> {
+    match catch(|| task.run()) {
         Ok(Ok(output)) => Ok(output),
         Ok(Err(error)) => Err(Failure {
             message: error.to_string(),
@@ -224,10 +245,10 @@ pub fn run<T: Task, R>(
     let completed = world.progress("tasks", None);
     if !world.is_root() {
         while let Some(batch) = world.receive_from::<Assignment<T>>(0) {
-            let report: Report<T::Output> = batch
-                .iter()
-                .map(|(id, task)| (*id, attempt(world, *id, task)))
-                .collect();
+            let report: Report<T::Output> = match batch.as_slice() {
+                [(id, task)] => vec![(*id, attempt(world, *id, task))],
+                chunk => attempt_chunk(world, chunk),
+            };
             world.send(0, &report);
         }
         return None;
@@ -238,10 +259,10 @@ pub fn run<T: Task, R>(
         hosts,
         next_id: 0,
         queue: VecDeque::new(),
-        tasks: HashMap::new(),
+        tasks: HashMap::default(),
         busy: vec![false; world.size()],
         batch: 1,
-        done: BTreeMap::new(),
+        done: HashMap::default(),
         completion: VecDeque::new(),
         outstanding: 0,
         most_outstanding: 0,
@@ -267,13 +288,13 @@ pub struct Executor<'w, T: Task> {
     /// Submitted, not yet started.
     queue: VecDeque<u64>,
     /// Every task not yet completed.
-    tasks: HashMap<u64, Entry<T>>,
+    tasks: HashMap<u64, Entry<T>, ahash::RandomState>,
     /// Whether each worker has an assignment.
     busy: Vec<bool>,
     /// Tasks per assignment message.
     batch: usize,
     /// Completed results not yet taken.
-    done: BTreeMap<u64, Result<T::Output, TaskError>>,
+    done: HashMap<u64, Result<T::Output, TaskError>, ahash::RandomState>,
     /// Completed ids in completion order, for `as_completed`.
     completion: VecDeque<u64>,
     outstanding: usize,
@@ -291,14 +312,20 @@ impl<'w, T: Task> Executor<'w, T> {
                 self.progress();
             }
         }
+        let future = self.enqueue(task);
+        self.dispatch();
+        self.collect_arrived();
+        future
+    }
+
+    /// Queues `task` without handing anything out.
+    fn enqueue(&mut self, task: T) -> Future<T::Output> {
         let id = self.next_id;
         self.next_id += 1;
         self.tasks.insert(id, Entry { task, attempts: 0 });
         self.queue.push_back(id);
         self.outstanding += 1;
         self.most_outstanding = self.most_outstanding.max(self.outstanding);
-        self.dispatch();
-        self.collect_arrived();
         Future {
             id,
             _output: PhantomData,
@@ -354,7 +381,12 @@ impl<'w, T: Task> Executor<'w, T> {
         chunk: usize,
     ) -> impl Iterator<Item = Result<T::Output, TaskError>> + use<'_, 'w, T> {
         self.batch = chunk.max(1);
-        let futures: Vec<Future<T::Output>> = tasks.into_iter().map(|t| self.submit(t)).collect();
+        // Every task queued before the first is handed out, so that each message carries a
+        // whole chunk (`max_in_flight` still bounds what is queued at once).
+        let futures: Vec<Future<T::Output>> = match self.options.max_in_flight {
+            Some(_) => tasks.into_iter().map(|t| self.submit(t)).collect(),
+            None => tasks.into_iter().map(|t| self.enqueue(t)).collect(),
+        };
         self.dispatch();
         futures.into_iter().map(move |f| {
             let result = self.result(f);
