@@ -28,12 +28,15 @@ for run in "1 static" "2 static" "2 dynamic"; do
     "$1" "$2" "${t["$1 $2"]}" "$(awk -v a="$peak" 'BEGIN { print a / 1e6 }')" "$(awk -v a="$peak" -v b="$baseline" 'BEGIN { print (a - b) / 1e6 }')" \
     "$(awk -v b="$baseline" 'BEGIN { print b / 1e6 }')" "$(awk -v a="$peak" -v b="$baseline" -v c="$(stat -c %s "$work/data/json/$largest")" 'BEGIN { print (a - b) / c }')"
 done
+# A plain run: no mpirun, one rank on every core (issue 18's figure), best of 3.
+t[plain]=$(for _ in 1 2 3; do fresh; seconds target/release/pardata convert --quiet "$work/run"; done | sort -n | head -1)
+printf '  pardata plain         %7.2f s   (no mpirun, threads on every core)\n' "${t[plain]}"
 echo "  -n 2 static is $(ratio "${t["1 static"]}" "${t["2 static"]}")x faster than -n 1; -n 2 dynamic $(ratio "${t["1 static"]}" "${t["2 dynamic"]}")x"
 if [ "$peers" = peers ]; then
   for mode in json ujson pool; do
     fresh
     s=$(seconds $venv/bin/python bench/convert_python.py $mode "$work"/run/*.json)
-    printf '  python %-6s %7.2f s   (%sx pardata -n 1, %sx pardata -n 2)\n' "$mode" "$s" \
-      "$(ratio "$s" "${t["1 static"]}")" "$(ratio "$s" "${t["2 static"]}")"
+    printf '  python %-6s %7.2f s   (%sx pardata -n 1, %sx pardata -n 2, %sx plain)\n' "$mode" "$s" \
+      "$(ratio "$s" "${t["1 static"]}")" "$(ratio "$s" "${t["2 static"]}")" "$(ratio "$s" "${t[plain]}")"
   done
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: `pardata correlate` against the tutorial's pandas loop and NumPy's corrcoef on
 # the same frames, in the same run.
-#   bench/correlate.sh tutorial   21 series of 77,015 points: end-to-end wall time
+#   bench/correlate.sh tutorial   21 series of 77,015 points: end-to-end wall time (mpirun -n 1,
+#                                 -n 2, a plain run) against the pandas loop and NumPy
 #   bench/correlate.sh many [N]   N (2000) series of 4,220 points: the kernel at 1 and 2 ranks
 #                                 (1 thread each), a plain run on 1 thread and on every core
 #                                 (whole program), against np.corrcoef on 1 and 2 threads
@@ -18,9 +19,12 @@ tutorial)
   echo "correlate: ${#frames[@]} series of 77015 points"
   n1=$(seconds mpirun -n 1 target/release/pardata correlate "$work/data/json")
   n2=$(seconds mpirun -n 2 target/release/pardata correlate "$work/data/json")
+  # A plain run: no mpirun, one rank on every core (issue 18's figure), best of 3.
+  plain=$(for _ in 1 2 3; do seconds target/release/pardata correlate "$work/data/json"; done | sort -n | head -1)
   loop=$(seconds $venv/bin/python bench/correlate_python.py pandas "${frames[@]}")
   np1=$(OPENBLAS_NUM_THREADS=1 seconds $venv/bin/python bench/correlate_python.py numpy "${frames[@]}")
   printf '  pardata -n 1   %7.3f s\n  pardata -n 2   %7.3f s\n' "$n1" "$n2"
+  printf '  pardata plain  %7.3f s   (pandas loop %sx it)\n' "$plain" "$(ratio "$loop" "$plain")"
   printf '  pandas loop    %7.3f s   (%sx pardata -n 1)\n' "$loop" "$(ratio "$loop" "$n1")"
   printf '  numpy corrcoef %7.3f s   (%sx pardata -n 1)\n' "$np1" "$(ratio "$np1" "$n1")"
   # The same, without starting the programs: pardata's own time against Python's after import.
