@@ -107,7 +107,8 @@ pub enum Command {
 read_csv('t.csv', header = false, delim = ';'). Functions: count(*), count([DISTINCT] x), \
 sum, avg, min, max, stddev, variance, first, last; year, month, day, hour, minute, \
 dayofweek, weekday, date, date_trunc('hour', t), \
-time_bucket(INTERVAL '15 minutes', t), coalesce, starts_with, CAST, LIKE, BETWEEN, IN."
+time_bucket(INTERVAL '15 minutes', t), coalesce, starts_with, round(x, digits), abs, CAST, \
+LIKE, BETWEEN, IN."
 )]
 pub struct SqlArgs {
     /// The query: SELECT ... FROM 'file' [WHERE] [GROUP BY] [HAVING] [ORDER BY] [LIMIT]

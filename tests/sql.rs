@@ -70,6 +70,10 @@ const QUERIES: &[&str] = &[
     "SELECT DISTINCT id4, id5 FROM '{g}' WHERE id4 < 3 ORDER BY id4, id5",
     "SELECT row, coalesce(v1, -1) AS v1, CAST(v2 AS DOUBLE) / 4 AS q FROM '{g}' \
      WHERE v1 IS NULL OR NOT v2 > 2 ORDER BY row DESC LIMIT 15",
+    // round (half away from zero: v2 / 4 has its halves), at digits below 1, and abs.
+    "SELECT row, round(v3, 1) AS r1, round(v3) AS r0, round(v3 * 100, -2) AS h, \
+     abs(v1 - 3) AS a, abs(-v3) AS b, round(v1) AS i, round(v2 / 4, 0) AS q, \
+     round(-v2 / 4) AS nq FROM '{g}' WHERE row < 12 OR v3 IS NULL AND row < 400 ORDER BY row",
     // Joins with a small table (broadcast): duplicate keys, a null key, no match.
     "SELECT g.id1, l.label, count(*) AS n, sum(g.v2) AS s, max(l.v2) AS lv FROM '{g}' AS g \
      JOIN '{l}' AS l ON g.id1 = l.id1 GROUP BY g.id1, l.label ORDER BY g.id1, l.label",
@@ -230,6 +234,14 @@ fn bad_queries_name_the_place_and_print_nothing() {
         (
             format!("SELECT id1 FROM '{groups}' WHERE id1 + 1 > 2"),
             "Utf8 and Int64 do not go together",
+        ),
+        (
+            format!("SELECT round(id1) FROM '{groups}'"),
+            "round(id1, 0): round needs a number, not Utf8",
+        ),
+        (
+            format!("SELECT round(v3, 'x') FROM '{groups}'"),
+            "query line 1, column 18: a whole number of digits here",
         ),
         (
             "SELECT a FROM 'no/such.parquet'".to_string(),

@@ -16,7 +16,12 @@
 //!   [`TimePart::Weekday`] (Monday 0, as pandas; SQL's `weekday` is DuckDB's, Sunday 0) are
 //!   int64, read in the time's own zone;
 //! - `date_trunc` and `time_bucket` ([`Expr::Bin`]) keep the time's type, as
-//!   [`timebin`](super::timebin) states.
+//!   [`timebin`](super::timebin) states;
+//! - `round(x, digits)` ([`Expr::Round`]) rounds a float half away from zero at `digits`
+//!   decimals (negative: tens, hundreds...) as DuckDB computes it (`round(x * 10^d) / 10^d`,
+//!   `round(x / 10^-d) * 10^-d`; NaN and infinities stay), and leaves an integer as it is
+//!   (negative digits of an integer are an error); `abs` keeps the type, `abs` of the
+//!   smallest int64 is an overflow error.
 
 use std::fmt;
 use std::sync::Arc;
@@ -27,7 +32,7 @@ use arrow::array::{
 };
 use arrow::compute::kernels::{boolean, cmp, comparison, numeric, temporal, zip};
 use arrow::compute::{cast, take};
-use arrow::datatypes::{DataType, SchemaRef};
+use arrow::datatypes::{DataType, Float64Type, Int64Type, SchemaRef};
 
 use super::timebin::{Clock, TimeBin};
 use super::FrameError;
@@ -132,6 +137,10 @@ pub enum Expr {
     /// A date or time cut to the start of its bin, a zoned time read on the clock
     /// (`date_trunc`: local, `time_bucket`: UTC).
     Bin(TimeBin, Clock, Box<Expr>),
+    /// `round(e, digits)`: see the module header.
+    Round(Box<Expr>, i32),
+    /// `abs(e)`.
+    Abs(Box<Expr>),
 }
 
 /// A column reference.
@@ -226,6 +235,23 @@ impl Expr {
         Expr::Like(Box::new(self), format!("{escaped}%"), false)
     }
 
+    /// `self` rounded half away from zero at `digits` decimals (a float; an integer stays
+    /// as it is).
+    ///
+    /// ```
+    /// use pardata::frame::expr::col;
+    ///
+    /// assert_eq!(col("fare").round(2).to_string(), "round(fare, 2)");
+    /// ```
+    pub fn round(self, digits: i32) -> Expr {
+        Expr::Round(Box::new(self), digits)
+    }
+
+    /// The absolute value of `self`.
+    pub fn abs(self) -> Expr {
+        Expr::Abs(Box::new(self))
+    }
+
     /// A part of a date or time.
     pub fn part(self, part: TimePart) -> Expr {
         Expr::Part(part, Box::new(self))
@@ -268,7 +294,9 @@ impl Expr {
             | Expr::Cast(e, _)
             | Expr::Like(e, _, _)
             | Expr::Part(_, e)
-            | Expr::Bin(_, _, e) => e.visit_columns(found),
+            | Expr::Bin(_, _, e)
+            | Expr::Round(e, _)
+            | Expr::Abs(e) => e.visit_columns(found),
         }
     }
 
@@ -334,7 +362,7 @@ impl Expr {
                 let value = widen(&e.evaluate(batch)?).map_err(arrow)?;
                 let value = match (value.data_type(), to.is_integer()) {
                     (DataType::Float64, true) => {
-                        let floats = value.as_primitive::<arrow::datatypes::Float64Type>();
+                        let floats = value.as_primitive::<Float64Type>();
                         let rounded: Float64Array = floats.unary(f64::round);
                         Arc::new(rounded) as ArrayRef
                     }
@@ -383,11 +411,82 @@ impl Expr {
                 }
                 bin.apply(&value, *clock).map_err(arrow)
             }
+            Expr::Round(e, digits) => {
+                let value = self.numeric(e, batch, "round")?;
+                match value.data_type() {
+                    DataType::Float64 => {
+                        let floats = value.as_primitive::<Float64Type>();
+                        let rounded: Float64Array = floats.unary(|x| round(x, *digits));
+                        Ok(Arc::new(rounded))
+                    }
+                    _ if *digits < 0 => Err(FrameError::Type {
+                        expr: self.to_string(),
+                        detail: "an integer has no digits to round below 1 here \
+                                 (CAST(... AS DOUBLE) first)"
+                            .into(),
+                    }),
+                    _ => Ok(value),
+                }
+            }
+            Expr::Abs(e) => {
+                let value = self.numeric(e, batch, "abs")?;
+                match value.data_type() {
+                    DataType::Float64 => {
+                        let floats = value.as_primitive::<Float64Type>();
+                        Ok(Arc::new(floats.unary::<_, Float64Type>(f64::abs)))
+                    }
+                    DataType::Int64 => {
+                        let ints = value.as_primitive::<Int64Type>();
+                        let absolute = ints.try_unary::<_, Int64Type, _>(|v| {
+                            v.checked_abs().ok_or_else(|| {
+                                arrow::error::ArrowError::ComputeError(format!(
+                                    "Overflow happened on: abs({v})"
+                                ))
+                            })
+                        });
+                        Ok(Arc::new(absolute.map_err(arrow)?))
+                    }
+                    _ => Ok(value),
+                }
+            }
         }
     }
 }
 
+/// `x` rounded half away from zero at `digits` decimals, as DuckDB's `round` computes it.
+fn round(x: f64, digits: i32) -> f64 {
+    let rounded = match digits >= 0 {
+        true => {
+            let scale = 10f64.powi(digits);
+            (x * scale).round() / scale
+        }
+        false => {
+            let scale = 10f64.powi(-digits);
+            (x / scale).round() * scale
+        }
+    };
+    match rounded.is_finite() {
+        true => rounded,
+        false => x,
+    }
+}
+
 impl Expr {
+    /// The values of `e`, the operand of this numeric function (`what`), widened to int64
+    /// or float64 and checked to be numbers (or nulls only, as float64).
+    fn numeric(&self, e: &Expr, batch: &RecordBatch, what: &str) -> Result<ArrayRef, FrameError> {
+        let arrow = |err| FrameError::arrow(self, err);
+        let value = widen(&e.evaluate(batch)?).map_err(arrow)?;
+        match value.data_type() {
+            DataType::Int64 | DataType::Float64 => Ok(value),
+            DataType::Null => Ok(cast(&value, &DataType::Float64).map_err(arrow)?),
+            other => Err(FrameError::Type {
+                expr: self.to_string(),
+                detail: format!("{what} needs a number, not {other}"),
+            }),
+        }
+    }
+
     /// The values of `e`, the operand of this date or time function (`what`), checked to
     /// be dates or times (or nulls only).
     fn temporal(&self, e: &Expr, batch: &RecordBatch, what: &str) -> Result<ArrayRef, FrameError> {
@@ -642,6 +741,8 @@ impl fmt::Display for Expr {
                 None => write!(f, "date_trunc('{bin}', {e})"),
             },
             Expr::Bin(bin, Clock::Utc, e) => write!(f, "time_bucket(INTERVAL '{bin}', {e})"),
+            Expr::Round(e, digits) => write!(f, "round({e}, {digits})"),
+            Expr::Abs(e) => write!(f, "abs({e})"),
         }
     }
 }
@@ -682,6 +783,28 @@ mod tests {
         let a = cast(a, &DataType::Float64).expect("numbers");
         let a = a.as_any().downcast_ref::<Float64Array>().expect("float64");
         a.iter().collect()
+    }
+
+    #[test]
+    fn round_is_half_away_from_zero_and_abs_checks_overflow() {
+        let each = |e: Expr| floats(&e.evaluate(&batch()).expect("evaluates"))[0];
+        assert_eq!(each(lit(2.5).round(0)), Some(3.0));
+        assert_eq!(each(lit(-2.5).round(0)), Some(-3.0));
+        assert_eq!(each(lit(1.25).round(1)), Some(1.3));
+        assert_eq!(each(lit(1250.0).round(-2)), Some(1300.0));
+        assert_eq!(each(lit(f64::INFINITY).round(2)), Some(f64::INFINITY));
+        assert!(each(lit(f64::NAN).round(2)).is_some_and(f64::is_nan));
+        assert_eq!(each(lit(-7).abs()), Some(7.0));
+        let error = lit(i64::MIN)
+            .abs()
+            .evaluate(&batch())
+            .expect_err("overflow");
+        assert!(error.to_string().contains("Overflow"), "{error}");
+        let error = lit(5)
+            .round(-1)
+            .evaluate(&batch())
+            .expect_err("integer digits");
+        assert!(error.to_string().contains("an integer"), "{error}");
     }
 
     #[test]

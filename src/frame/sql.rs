@@ -404,6 +404,31 @@ fn text_literal(e: &ast::Expr) -> Result<String, SqlError> {
     }
 }
 
+/// A whole number written in the query (`2`, `-1`), as the digits of `round`.
+fn digits_literal(e: &ast::Expr) -> Result<i32, SqlError> {
+    let wrong = || error_at(e.span(), "a whole number of digits here (round(x, 2))");
+    let (negative, value) = match e {
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => (true, expr.as_ref()),
+        other => (false, other),
+    };
+    match value {
+        ast::Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => {
+                let digits: i32 = n.parse().map_err(|_| wrong())?;
+                match digits {
+                    0..=308 => Ok(if negative { -digits } else { digits }),
+                    _ => Err(wrong()),
+                }
+            }
+            _ => Err(wrong()),
+        },
+        _ => Err(wrong()),
+    }
+}
+
 /// A path: quoted text, or a name.
 fn path_literal(e: &ast::Expr) -> Result<String, SqlError> {
     match e {
@@ -1238,6 +1263,12 @@ impl Planner {
                 }
                 Ok(result)
             }
+            "round" => match args.as_slice() {
+                [value] => Ok(self.expr(value, scope)?.round(0)),
+                [value, digits] => Ok(self.expr(value, scope)?.round(digits_literal(digits)?)),
+                _ => Err(error_at(e.span(), "round(number) or round(number, digits)")),
+            },
+            "abs" => Ok(self.expr(&one(&args)?, scope)?.abs()),
             "starts_with" | "prefix" => match args.as_slice() {
                 [value, prefix] => Ok(self.expr(value, scope)?.starts_with(&text_literal(prefix)?)),
                 _ => Err(error_at(e.span(), "starts_with(text, 'prefix')")),
