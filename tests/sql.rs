@@ -73,7 +73,7 @@ const QUERIES: &[&str] = &[
     // round (half away from zero: v2 / 4 has its halves), at digits below 1, and abs.
     "SELECT row, round(v3, 1) AS r1, round(v3) AS r0, round(v3 * 100, -2) AS h, \
      abs(v1 - 3) AS a, abs(-v3) AS b, round(v1) AS i, round(v2 / 4, 0) AS q, \
-     round(-v2 / 4) AS nq FROM '{g}' WHERE row < 12 OR v3 IS NULL AND row < 400 ORDER BY row",
+     round(-v2 / 4) AS nq, round(v2 * 5 - 25, -1) AS t FROM '{g}' WHERE row < 12 OR v3 IS NULL AND row < 400 ORDER BY row",
     // Joins with a small table (broadcast): duplicate keys, a null key, no match.
     "SELECT g.id1, l.label, count(*) AS n, sum(g.v2) AS s, max(l.v2) AS lv FROM '{g}' AS g \
      JOIN '{l}' AS l ON g.id1 = l.id1 GROUP BY g.id1, l.label ORDER BY g.id1, l.label",

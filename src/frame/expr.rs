@@ -19,9 +19,9 @@
 //!   [`timebin`](super::timebin) states;
 //! - `round(x, digits)` ([`Expr::Round`]) rounds a float half away from zero at `digits`
 //!   decimals (negative: tens, hundreds...) as DuckDB computes it (`round(x * 10^d) / 10^d`,
-//!   `round(x / 10^-d) * 10^-d`; NaN and infinities stay), and leaves an integer as it is
-//!   (negative digits of an integer are an error); `abs` keeps the type, `abs` of the
-//!   smallest int64 is an overflow error.
+//!   `round(x / 10^-d) * 10^-d`; NaN and infinities stay); an integer stays an integer,
+//!   rounded half away from zero to tens, hundreds... at negative digits (an overflow is
+//!   an error); `abs` keeps the type, `abs` of the smallest int64 is an overflow error.
 
 use std::fmt;
 use std::sync::Arc;
@@ -235,8 +235,7 @@ impl Expr {
         Expr::Like(Box::new(self), format!("{escaped}%"), false)
     }
 
-    /// `self` rounded half away from zero at `digits` decimals (a float; an integer stays
-    /// as it is).
+    /// `self` rounded half away from zero at `digits` decimals (an integer stays one).
     ///
     /// ```
     /// use pardata::frame::expr::col;
@@ -419,12 +418,17 @@ impl Expr {
                         let rounded: Float64Array = floats.unary(|x| round(x, *digits));
                         Ok(Arc::new(rounded))
                     }
-                    _ if *digits < 0 => Err(FrameError::Type {
-                        expr: self.to_string(),
-                        detail: "an integer has no digits to round below 1 here \
-                                 (CAST(... AS DOUBLE) first)"
-                            .into(),
-                    }),
+                    DataType::Int64 if *digits < 0 => {
+                        let ints = value.as_primitive::<Int64Type>();
+                        let rounded = ints.try_unary::<_, Int64Type, _>(|v| {
+                            round_integer(v, digits.unsigned_abs()).ok_or_else(|| {
+                                arrow::error::ArrowError::ComputeError(format!(
+                                    "Overflow in round({v}, {digits})"
+                                ))
+                            })
+                        });
+                        Ok(Arc::new(rounded.map_err(arrow)?))
+                    }
                     _ => Ok(value),
                 }
             }
@@ -451,6 +455,20 @@ impl Expr {
             }
         }
     }
+}
+
+/// `v` rounded half away from zero to a multiple of `10^places` (0 when that passes
+/// int64); `None` when the result overflows.
+fn round_integer(v: i64, places: u32) -> Option<i64> {
+    let Some(unit) = 10i64.checked_pow(places) else {
+        return Some(0);
+    };
+    let (whole, rest) = (v / unit, v % unit);
+    let away = match rest.unsigned_abs() >= unit.unsigned_abs().div_ceil(2) {
+        true => v.signum(),
+        false => 0,
+    };
+    (whole + away).checked_mul(unit)
 }
 
 /// `x` rounded half away from zero at `digits` decimals, as DuckDB's `round` computes it.
@@ -800,11 +818,17 @@ mod tests {
             .evaluate(&batch())
             .expect_err("overflow");
         assert!(error.to_string().contains("Overflow"), "{error}");
-        let error = lit(5)
+        // Integers as DuckDB rounds them: half away from zero, to tens at -1.
+        for (v, digits, rounded) in [(15, -1, 20.0), (-15, -1, -20.0), (-14, -1, -10.0)] {
+            assert_eq!(each(lit(v).round(digits)), Some(rounded), "{v} {digits}");
+        }
+        assert_eq!(each(lit(123).round(-30)), Some(0.0));
+        assert_eq!(each(lit(7).round(2)), Some(7.0));
+        let error = lit(i64::MAX)
             .round(-1)
             .evaluate(&batch())
-            .expect_err("integer digits");
-        assert!(error.to_string().contains("an integer"), "{error}");
+            .expect_err("overflow");
+        assert!(error.to_string().contains("Overflow"), "{error}");
     }
 
     #[test]

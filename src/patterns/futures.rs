@@ -172,11 +172,9 @@ fn attempt<T: Task>(world: &World, id: u64, task: &T) -> Result<T::Output, Failu
 /// Runs the tasks of a chunk (more than one) as one compute span: one record per chunk,
 /// not per task, so that the trace of many small tasks costs what the chunks do.
 fn attempt_chunk<T: Task>(world: &World, chunk: &[(u64, T)]) -> Report<T::Output> {
-    let (first, last) = (
-        chunk.first().map_or(0, |t| t.0),
-        chunk.last().map_or(0, |t| t.0),
-    );
-    let name = format!("tasks {first}..={last} ({} tasks)", chunk.len());
+    // Its ids are consecutive unless a retried task went first.
+    let first = chunk.first().map_or(0, |t| t.0);
+    let name = format!("{} tasks from task {first}", chunk.len());
     world.time(Activity::Compute, name, || {
         chunk
             .iter()

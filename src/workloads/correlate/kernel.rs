@@ -81,16 +81,40 @@ pub fn average_ranks(values: &[f64]) -> Vec<f64> {
 
 /// `values` minus their mean, divided by the norm of the result, in place (no new memory
 /// to fault in: for a large series that cost more than the arithmetic); `None` when that
-/// norm is zero (a constant series).
+/// norm is zero (a constant series) or not finite (the squares of huge values overflow).
 pub fn standardize(mut values: Vec<f64>) -> Option<Vec<f64>> {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    values.iter_mut().for_each(|v| *v -= mean);
-    let norm = values.iter().map(|v| v * v).sum::<f64>().sqrt();
-    (norm > 0.0 && norm.is_finite()).then(|| {
-        values.iter_mut().for_each(|v| *v /= norm);
+    let (mean, norm) = deviation(&values);
+    scalable(norm).then(|| {
+        values.iter_mut().for_each(|v| *v = (*v - mean) / norm);
         values
     })
+}
+
+/// The mean of `values` and the norm of their deviations from it.
+fn deviation(values: &[f64]) -> (f64, f64) {
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    let norm = values
+        .iter()
+        .map(|v| (v - mean) * (v - mean))
+        .sum::<f64>()
+        .sqrt();
+    (mean, norm)
+}
+
+fn scalable(norm: f64) -> bool {
+    norm > 0.0 && norm.is_finite()
+}
+
+impl Rule {
+    /// Whether a finite series of these values can be standardized by this rule (its
+    /// transform's deviations have a finite, non-zero norm): the fast path's condition.
+    pub fn standardizes(&self, values: &[f64]) -> bool {
+        match self.method {
+            Method::Pearson => scalable(deviation(values).1),
+            // Ranks are 1 to n: their norm is finite, and zero only for a constant series.
+            Method::Spearman => values.windows(2).any(|w| w[0] != w[1]),
+        }
+    }
 }
 
 /// The correlations of every row of `a` with every row of `b`, both standardized: `a bᵀ`,
@@ -138,7 +162,8 @@ fn multiply_transposed(
 ) {
     use faer::linalg::matmul::triangular::{self, BlockStructure};
     let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
-    let (rows, columns) = (a.nrows(), b.nrows());
+    // faer checks that the shapes go together (c: a's rows by b's rows).
+    let (rows, columns) = (c.nrows(), c.ncols());
     let (lhs, rhs) = (faer_rows(&a), faer_rows(&b).transpose());
     let values = c
         .as_slice_mut()

@@ -210,6 +210,8 @@ struct SeriesInfo {
     length: usize,
     finite: bool,
     constant: bool,
+    /// Finite and not constant, but its deviations' norm overflows (or underflows).
+    unscalable: bool,
 }
 
 /// How a series takes part, decided from every series' info.
@@ -219,7 +221,8 @@ enum Kind {
     Standard,
     /// Finite, of the common length, constant: every pair NaN; nothing is sent.
     Constant,
-    /// NaN, infinity or another length: raw values, exact pairwise path.
+    /// NaN, infinity, another length, or values whose deviations' squares overflow: raw
+    /// values, exact pairwise path.
     Raw,
 }
 
@@ -339,10 +342,15 @@ pub fn correlate(
     // What every rank must know of every series, then how each takes part.
     let infos: Vec<SeriesInfo> = owned
         .iter()
-        .map(|values| SeriesInfo {
-            length: values.len(),
-            finite: values.iter().all(|v| v.is_finite()),
-            constant: values.windows(2).all(|w| w[0] == w[1]),
+        .map(|values| {
+            let finite = values.iter().all(|v| v.is_finite());
+            let constant = values.windows(2).all(|w| w[0] == w[1]);
+            SeriesInfo {
+                length: values.len(),
+                finite,
+                constant,
+                unscalable: finite && !constant && !options.rule.standardizes(values),
+            }
         })
         .collect();
     let infos: Vec<SeriesInfo> = world.all_gather(&infos).into_iter().flatten().collect();
@@ -351,6 +359,8 @@ pub fn correlate(
         .iter()
         .map(
             |info| match (info.finite && info.length == common, info.constant) {
+                // Values whose squares overflow take the exact pairwise path.
+                (true, false) if info.unscalable => Kind::Raw,
                 (true, false) => Kind::Standard,
                 (true, true) => Kind::Constant,
                 (false, _) => Kind::Raw,
