@@ -16,7 +16,7 @@ use super::exact::ExactSum;
 use super::FrameError;
 
 /// A group's integer sum and its count of values, side by side: a row's update touches
-/// one cache line.
+/// one slot of 32 bytes, not two vectors.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct IntSlot {
     sum: i128,
