@@ -70,7 +70,9 @@ pub mod workloads;
 pub mod prelude {
     pub use crate::patterns::bag::Bag;
     pub use crate::patterns::futures::{self, Executor, Future, Options, Task, TaskError};
-    pub use crate::patterns::map::{map, map_all, ItemResult, Schedule};
+    pub use crate::patterns::map::{
+        map, map_all, map_all_on_threads, map_on_threads, ItemResult, Schedule,
+    };
     pub use crate::runtime::{JobFailure, World};
 }
 

@@ -1,6 +1,8 @@
-//! Every subcommand's outputs are byte-identical at 1, 2, 3 and 4 ranks, with 1, 2 or 4
-//! compute threads per rank, and on a repeated run: prep, convert, correlate (its answer and the whole matrix), stats (its plot),
-//! cvsearch (results, splits, landscape) and run (a job of its own), each run's files
+//! Every subcommand's outputs are byte-identical at every (ranks, threads per rank) in
+//! {1, 2, 3} x {1, 2, 4}, at 4 ranks, and on a repeated run: prep, convert, correlate (its
+//! answer and the whole matrix), stats (its plot),
+//! cvsearch (results, splits, landscape), run (a job of its own) and sql (a group-by, a
+//! join and a sort into partitions, written as Parquet and CSV), each run's files
 //! hashed and compared with the first run's. Only cvsearch's timings.csv, which records the
 //! seconds and rank of each fit by design, is left out.
 
@@ -78,6 +80,37 @@ fn run_everything(dir: &Path, ranks: usize, threads: &str) -> Vec<String> {
             "4".into(),
         ],
         vec!["run".into(), job.to_str().unwrap().into()],
+        // SQL: float sums by group, a join, and a sort of every row into partitions.
+        vec![
+            "sql".into(),
+            format!(
+                "SELECT date, count(*) AS n, sum(close) AS s, avg(open) AS a, min(low) AS lo, \
+                 max(high) AS hi FROM '{data}/daily/*.csv' GROUP BY date ORDER BY date"
+            ),
+            "--out".into(),
+            path("days.parquet"),
+        ],
+        vec![
+            "sql".into(),
+            format!(
+                "SELECT a.timestamp, a.close - b.close AS d, a.high + b.low AS e \
+                 FROM '{data}/json/aet.json' a JOIN '{data}/json/afl.json' b \
+                 ON a.timestamp = b.timestamp ORDER BY a.timestamp"
+            ),
+            "--out".into(),
+            path("joined.csv"),
+        ],
+        vec![
+            "sql".into(),
+            format!(
+                "SELECT timestamp, close, open FROM '{data}/json/*.json' \
+                 ORDER BY close, timestamp, open"
+            ),
+            "--out".into(),
+            path("sorted.parquet"),
+            "--partitions".into(),
+            "3".into(),
+        ],
     ];
     let mut answers = Vec::new();
     for command in commands {
@@ -95,22 +128,23 @@ fn run_everything(dir: &Path, ranks: usize, threads: &str) -> Vec<String> {
 fn every_output_is_the_same_at_every_rank_count_and_on_every_run() {
     let root = scratch("determinism");
     let mut reference: Option<(String, Digest, Vec<String>)> = None;
-    let runs = [
-        ("1 x 1", 1, "1"),
-        ("1 x 4", 1, "4"),
-        ("2 x 2", 2, "2"),
-        ("3 x 1", 3, "1"),
-        ("4 x 1", 4, "1"),
-        ("2 x 1 again", 2, "1"),
-    ];
-    for (label, ranks, threads) in runs {
+    // Every (ranks, threads) in {1, 2, 3} x {1, 2, 4}, then 4 ranks, then a repeated run.
+    let mut runs: Vec<(String, usize, String)> = (1..=3)
+        .flat_map(|ranks| {
+            [1, 2, 4].map(|threads| (format!("{ranks} x {threads}"), ranks, threads.to_string()))
+        })
+        .collect();
+    runs.push(("4 x 1".into(), 4, "1".into()));
+    runs.push(("2 x 1 again".into(), 2, "1".into()));
+    for (label, ranks, threads) in &runs {
+        let (ranks, threads) = (*ranks, threads.as_str());
         let dir = root.join(label.replace(' ', "-"));
         std::fs::create_dir_all(&dir).unwrap();
         let answers = run_everything(&dir, ranks, threads);
         let files = digest(&dir);
         assert!(files.len() > 300, "{label}: {} files", files.len());
         match &reference {
-            None => reference = Some((label.to_string(), files, answers)),
+            None => reference = Some((label.clone(), files, answers)),
             Some((first, expected, expected_answers)) => {
                 let differing: Vec<&PathBuf> = expected
                     .keys()

@@ -27,8 +27,10 @@ fn collectives_are_correct_at_every_rank_count() {
 #[test]
 fn the_map_example_gives_the_squares_with_both_schedules() {
     let binary = example("map");
-    for ranks in [1, 3] {
-        let run = launch_program(&binary, Path::new("."), ranks, &[], &[]).ok();
+    for (ranks, threads) in [(1, 4), (3, 2)] {
+        let env = [("PARDATA_THREADS", threads.to_string())];
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let run = launch_program(&binary, Path::new("."), ranks, &[], &env).ok();
         let squares = "[0, 1, 4, 9, 16, 25, 36, 49]";
         let lines: Vec<&str> = run.stdout.lines().collect();
         let on = if ranks == 1 {
@@ -36,22 +38,17 @@ fn the_map_example_gives_the_squares_with_both_schedules() {
         } else {
             format!("{ranks} ranks")
         };
-        assert_eq!(lines.len(), 3, "{}", run.stdout);
-        assert!(
-            lines[0].starts_with(&format!("sequential:            {squares} in ")),
-            "{}",
-            lines[0]
-        );
-        assert!(
-            lines[1].starts_with(&format!("static  map on {on}: {squares} in ")),
-            "{}",
-            lines[1]
-        );
-        assert!(
-            lines[2].starts_with(&format!("dynamic map on {on}: {squares} in ")),
-            "{}",
-            lines[2]
-        );
+        let expected = [
+            format!("sequential:            {squares} in "),
+            format!("static  map on {on}: {squares} in "),
+            format!("dynamic map on {on}: {squares} in "),
+            format!("static  map on threads ({threads} per rank): {squares} in "),
+            format!("dynamic map on threads ({threads} per rank): {squares} in "),
+        ];
+        assert_eq!(lines.len(), expected.len(), "{}", run.stdout);
+        for (line, start) in lines.iter().zip(&expected) {
+            assert!(line.starts_with(start.as_str()), "{line}");
+        }
     }
 }
 

@@ -53,6 +53,18 @@ impl World {
         self.record_comm("receive", start, 0, bytes.len() as u64);
         Some((status.source_rank() as usize, decode(&bytes)))
     }
+
+    /// The next message from rank `from` if one has arrived, without waiting.
+    pub fn try_receive_from<T: DeserializeOwned>(&self, from: usize) -> Option<T> {
+        let start = now();
+        let probed = self
+            .task_comm
+            .process_at_rank(rank_of(from))
+            .immediate_matched_probe()?;
+        let (bytes, _) = probed.matched_receive_vec::<u8>();
+        self.record_comm("receive", start, 0, bytes.len() as u64);
+        Some(decode(&bytes))
+    }
 }
 
 fn rank_of(rank: usize) -> mpi::Rank {

@@ -4,7 +4,8 @@
 //! cost, so ranks take the next one when they are free), with the accuracy landscape.
 //!
 //! Every rank reads the data and draws the same candidates and splits ([`grid`]); the fits
-//! ([`svc`]) run where the scheduler puts them; rank 0 writes `results.csv`,
+//! ([`svc`]) run where the scheduler puts them, as many at once on a rank as it has compute
+//! threads; rank 0 writes `results.csv`,
 //! `results.json`, `splits.json` (so anyone can score the same splits elsewhere),
 //! `landscape.svg` and `landscape.png` into `--out`, byte-identical at every rank count and
 //! on every run, and `timings.csv` (the seconds of each fit and the rank that made it).
@@ -22,7 +23,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::io::atomic::write_if_changed;
-use crate::patterns::map::{map_all, Schedule};
+use crate::patterns::map::{map_all_on_threads, Schedule};
 use crate::report::plot::{landscape_svg, svg_to_png, LandscapePoint};
 use crate::runtime::{fault, JobFailure, World};
 use grid::{Candidate, Split};
@@ -242,22 +243,25 @@ fn fit_all(
         })
         .flat_map(|c| (0..splits.len()).map(move |s| (c, s)))
         .collect();
-    let mut progress = world.progress("cvsearch", Some(items.len() as u64));
-    let outcomes = map_all(world, &items, Schedule::Dynamic, |_, &(c, s)| {
-        fault::checkpoint(world.rank(), "cvsearch").map_err(|e| e.to_string())?;
-        let scored = score(
-            samples,
-            &trainings[s],
-            &splits[s],
-            candidates[c],
-            options.max_iter,
-        );
-        progress.advance(1);
-        scored
+    let rank = world.rank();
+    let outcomes = map_all_on_threads(
+        world,
+        &items,
+        Schedule::Dynamic,
+        "cvsearch",
+        |_, &(c, s)| {
+            fault::checkpoint(rank, "cvsearch").map_err(|e| e.to_string())?;
+            score(
+                samples,
+                &trainings[s],
+                &splits[s],
+                candidates[c],
+                options.max_iter,
+            )
             .map(|scores| (c, s, scores))
             .map_err(|e| format!("candidate {c} on split {s}: {e}"))
-    });
-    progress.finish();
+        },
+    );
     // Every rank holds every outcome, so every rank finds the same first error.
     if let Some((rank, error)) = outcomes
         .iter()
