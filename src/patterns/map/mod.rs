@@ -12,7 +12,7 @@
 //! Two ways to run a rank's items: [`map`] runs them one at a time on the rank's own thread
 //! (the function may be `FnMut`); [`map_on_threads`] runs as many at once as the rank has
 //! compute threads (the function is `Fn + Sync`), while the rank's own thread does all the
-//! communication ([`runner`]). An item's result never depends on where it ran, so a map's
+//! communication. An item's result never depends on where it ran, so a map's
 //! output is the same at every number of ranks and threads.
 //!
 //! The function returns a `Result`: an item's error is kept with its index, its rank and its
