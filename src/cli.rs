@@ -17,7 +17,7 @@ use crate::workloads::bench::OverheadOptions;
 use crate::workloads::convert::ConvertOptions;
 use crate::workloads::correlate::kernel::{Method, Rule};
 use crate::workloads::correlate::layout::{Columns, Layout};
-use crate::workloads::correlate::{CorrelateOptions, Engine};
+use crate::workloads::correlate::{CorrelateOptions, Engine, Precision};
 use crate::workloads::cvsearch::shards::Shard;
 use crate::workloads::cvsearch::{CvsearchOptions, Grid, Part};
 use crate::workloads::doctor::DoctorOptions;
@@ -271,6 +271,12 @@ pub struct CorrelateArgs {
     /// exceed a quarter of the node's memory, with half of it shared by the node's ranks)
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
     pub memory: Option<u64>,
+    /// The block products: all in f64 (exact), or in f32 first and in f64 only where a
+    /// pair could be among the top or an edge (screen: the same answer, byte for byte,
+    /// with fewer f64 products; the blocks engine without --matrix or --memory)
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Exact,
+          conflicts_with_all = ["matrix", "memory"])]
+    pub precision: PrecisionArg,
 }
 
 /// A correlation threshold: a number in [0, 1].
@@ -330,6 +336,12 @@ pub enum LayoutArg {
 pub enum MethodArg {
     Pearson,
     Spearman,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    Exact,
+    Screen,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -578,6 +590,10 @@ fn task_of(command: Command, format: Format) -> Result<Task, clap::Error> {
             },
             memory: args.memory,
             schema: args.schema,
+            precision: match args.precision {
+                PrecisionArg::Exact => Precision::Exact,
+                PrecisionArg::Screen => Precision::Screen,
+            },
         })),
         Command::Bench(BenchCommand::Overhead { tasks }) => {
             Ok(Task::BenchOverhead(OverheadOptions {

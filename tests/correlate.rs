@@ -452,3 +452,121 @@ fn unreadable_frames_fail_or_are_skipped() {
         missing.stderr
     );
 }
+
+/// Series built to defeat an f32 screen (blocks of 256 series): in blocks 0 and 2,
+/// near-ties (copies of one series a part in 10⁹ apart), exact duplicates and
+/// anticorrelated copies; in block 1, nearly constant series (one plus noise at 1e-12);
+/// in block 3, huge offsets (1e9 plus noise); series 270 and 780 correlated at exactly 0.9
+/// up to rounding (at the threshold of the test); the rest independent noise.
+fn adversarial_series(count: usize, length: usize, seed: u64) -> Vec<(String, Vec<f64>)> {
+    let mut noise = Noise(seed);
+    let base: Vec<f64> = (0..length).map(|_| noise.next()).collect();
+    let standardized = |values: &[f64]| {
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        let centred: Vec<f64> = values.iter().map(|v| v - mean).collect();
+        let norm = centred.iter().map(|v| v * v).sum::<f64>().sqrt();
+        centred.into_iter().map(|v| v / norm).collect::<Vec<f64>>()
+    };
+    let mut series: Vec<Vec<f64>> = (0..count)
+        .map(|s| {
+            let jitter: Vec<f64> = (0..length).map(|_| noise.next()).collect();
+            match (s / 256, s % 5) {
+                (0 | 2, 0) => base
+                    .iter()
+                    .zip(&jitter)
+                    .map(|(b, j)| b + 1e-9 * j)
+                    .collect(),
+                (0 | 2, 1) => base.clone(),
+                (0 | 2, 2) => base
+                    .iter()
+                    .zip(&jitter)
+                    .map(|(b, j)| -b + 0.05 * j)
+                    .collect(),
+                (1, _) => jitter.iter().map(|j| 1.0 + 1e-12 * j).collect(),
+                (3, _) => jitter.iter().map(|j| 1e9 + j).collect(),
+                _ => jitter,
+            }
+        })
+        .collect();
+    // 780 = 0.9 x 270 + sqrt(0.19) x (noise orthogonal to 270), standardized.
+    let x = standardized(&series[270]);
+    let n = standardized(&series[780]);
+    let along: f64 = x.iter().zip(&n).map(|(a, b)| a * b).sum();
+    let orthogonal = standardized(
+        &n.iter()
+            .zip(&x)
+            .map(|(b, a)| b - along * a)
+            .collect::<Vec<_>>(),
+    );
+    series[780] = x
+        .iter()
+        .zip(&orthogonal)
+        .map(|(a, o)| 0.9 * a + 0.19f64.sqrt() * o)
+        .collect();
+    series
+        .into_iter()
+        .enumerate()
+        .map(|(s, values)| (format!("s{s:04}"), values))
+        .collect()
+}
+
+#[test]
+fn the_f32_screen_gives_the_f64_answer_byte_for_byte() {
+    let dir = scratch("correlate-screen");
+    let series = adversarial_series(800, 300, 11);
+    for (name, values) in &series {
+        write_series(&dir, name, values);
+    }
+    let out = scratch("correlate-screen-out");
+    // The answer (without the screen's own report) and the edges' bytes, and how many
+    // block pairs the screen sent to f64.
+    let run = |ranks: usize, threads: &str, precision: &str, top: &str, threshold: &str| {
+        let edges = out.join(format!(
+            "{precision}-{ranks}-{threads}-{top}-{threshold}.parquet"
+        ));
+        let mut args = vec![
+            "correlate",
+            dir.to_str().unwrap(),
+            "--top",
+            top,
+            "--format",
+            "json",
+        ];
+        args.extend(["--precision", precision]);
+        if threshold != "none" {
+            args.extend(["--threshold", threshold, "--edges", edges.to_str().unwrap()]);
+        }
+        let stdout = launch(ranks, &args, &[("PARDATA_THREADS", threads)])
+            .ok()
+            .stdout;
+        let mut json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let screen = json.as_object_mut().unwrap().remove("screen");
+        if let Some(edges) = json.get_mut("edges") {
+            edges["file"] = serde_json::Value::Null;
+        }
+        let bytes = std::fs::read(&edges).unwrap_or_default();
+        (json, bytes, screen)
+    };
+    for (top, threshold) in [("1", "none"), ("40", "none"), ("400", "none"), ("5", "0.9")] {
+        let exact = run(1, "1", "exact", top, threshold);
+        assert!(exact.2.is_none(), "an exact run reports no screen");
+        let listed = exact.0["top"].as_array().unwrap().len();
+        assert_eq!(listed, top.parse::<usize>().unwrap());
+        for (ranks, threads) in [(1, "1"), (1, "2"), (2, "1"), (3, "2")] {
+            let (json, edges, screen) = run(ranks, threads, "screen", top, threshold);
+            let case = format!("--top {top} --threshold {threshold} at -n {ranks} x {threads}");
+            assert_eq!(json, exact.0, "{case}: the screened answer");
+            assert!(edges == exact.1, "{case}: the screened edges");
+            let screen = screen.expect("a screened run reports its screen");
+            let (all, exact_pairs) = (screen["block_pairs"].as_u64(), screen["in_f64"].as_u64());
+            assert_eq!(all, Some(10), "{case}");
+            // The near-ties are in blocks 0 and 2: (0, 0), (0, 2) and (2, 2) are needed;
+            // with the threshold, so is (1, 3), which holds the pair at 0.9.
+            let needed = if threshold == "none" { 3 } else { 4 };
+            assert_eq!(exact_pairs, Some(needed), "{case}: {screen}");
+        }
+    }
+    // The f64 answer itself is the reference's (near-ties may come in either order within
+    // rounding, as check_against_reference allows).
+    check_against_reference(&dir, &series, 40, &[2]);
+}

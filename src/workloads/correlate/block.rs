@@ -59,6 +59,21 @@ impl Block {
         }
     }
 
+    /// The fast-path series, in order: the rows of the matrix.
+    pub(super) fn members(&self) -> &[usize] {
+        &self.members
+    }
+
+    /// The points per fast-path series.
+    pub(super) fn length(&self) -> usize {
+        self.length
+    }
+
+    /// The standardized matrix rounded to f32, row after row (the screen's products).
+    pub(super) fn matrix_f32(&self) -> Vec<f32> {
+        self.matrix.iter().map(|&v| v as f32).collect()
+    }
+
     fn matrix(&self) -> ArrayView2<'_, f64> {
         ArrayView2::from_shape((self.members.len(), self.length), &self.matrix)
             .unwrap_or_else(|e| panic!("a block's matrix holds its rows: {e}"))
@@ -100,14 +115,25 @@ pub(super) fn assemble_blocks(
     blocks
 }
 
+/// Which pairs of a block pair are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pairs {
+    /// Every pair.
+    All,
+    /// Only those off the fast path (the screen found no fast-path pair of the block pair
+    /// that could count: [`super::screen`]); the others are left NaN in the tile and not
+    /// offered.
+    OffTheFastPath,
+}
+
 /// The correlations of block `rows` with block `columns` as a tile (both triangles of a
 /// block with itself), offering the pairs a < b to `found`.
 pub(super) fn block_pair(
     plan: &PairPlan,
-    rows: &Block,
-    columns: &Block,
+    (rows, columns): (&Block, &Block),
     kinds: &[Kind],
     rule: &Rule,
+    pairs: Pairs,
     found: &mut Found,
 ) -> Array2<f64> {
     let (row_series, column_series) = (
@@ -116,15 +142,17 @@ pub(super) fn block_pair(
     );
     let same = rows.index == columns.index;
     // A block with itself needs the pairs a <= b only: the upper triangle.
-    let product = match same {
-        true => kernel::self_block_product(rows.matrix()),
-        false => kernel::block_product(rows.matrix(), columns.matrix()),
+    let product = match (pairs, same) {
+        (Pairs::OffTheFastPath, _) => Array2::zeros((0, 0)),
+        (Pairs::All, true) => kernel::self_block_product(rows.matrix()),
+        (Pairs::All, false) => kernel::block_product(rows.matrix(), columns.matrix()),
     };
     let position = |members: &[usize], s: usize| members.binary_search(&s).unwrap_or_default();
     let mut tile = Array2::from_elem((row_series.len(), column_series.len()), f64::NAN);
     for a in row_series.clone() {
         for b in column_series.clone().filter(|&b| b >= a) {
             let corr = match (kinds[a], kinds[b]) {
+                (Kind::Standard, Kind::Standard) if pairs == Pairs::OffTheFastPath => continue,
                 (Kind::Standard, Kind::Standard) if !rule.enough(rows.length) => f64::NAN,
                 (Kind::Standard, Kind::Standard) if a == b => 1.0,
                 (Kind::Standard, Kind::Standard) => {

@@ -11,9 +11,10 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::block::{assemble_blocks, block_pair, Block};
+use super::block::{assemble_blocks, block_pair, Block, Pairs};
 use super::kernel::Rule;
-use super::{CorrelateOptions, Found, Kind};
+use super::screen::{self, Screened};
+use super::{CorrelateOptions, Found, Kind, Precision};
 use crate::patterns::bag::Bag;
 use crate::patterns::futures::{self, Options, Task};
 use crate::patterns::pairs::{exchange, ExchangeVolume, PairPlan, BLOCK_SIZE};
@@ -41,14 +42,15 @@ pub(super) struct Prepared {
 /// matrix is wanted) and what it found.
 type PairOutcome = ((usize, usize), Vec<f64>, Found);
 
-/// The block pairs over the ranks that hold their series (the default engine).
+/// The block pairs over the ranks that hold their series (the default engine), and what
+/// the screen did when there was one.
 pub(super) fn blocks_engine(
     world: &World,
     plan: &PairPlan,
     prepared: &mut Prepared,
     options: &CorrelateOptions,
     progress: &mut Progress<'_>,
-) -> Computed {
+) -> (Computed, Option<Screened>) {
     let owned = std::mem::take(&mut prepared.series);
     let (series, volume) = exchange(world, plan, owned, &prepared.lengths);
     let kinds = &prepared.kinds;
@@ -58,9 +60,25 @@ pub(super) fn blocks_engine(
     let mut found = Found::new(options.top, options.threshold);
     let mut tiles = Vec::new();
     let started = Instant::now();
+    let pairs = plan.pairs_of(world.rank());
+    let (needed, screened) = match options.precision {
+        Precision::Exact => (None, None),
+        Precision::Screen => Some(world.time(Activity::Compute, "screen in f32", || {
+            screen::needed_pairs(
+                world,
+                pairs,
+                &blocks,
+                &options.rule,
+                options.top,
+                options.threshold,
+            )
+        }))
+        .map_or((None, None), |(needed, screened)| {
+            (Some(needed), Some(screened))
+        }),
+    };
     // A round of block pairs at a time, one on each of the rank's threads; what they
     // found is taken in pair order, as one thread would.
-    let pairs = plan.pairs_of(world.rank());
     for round in pairs.chunks(world.threads().per_rank.max(1)) {
         let name = match round {
             [(i, j)] => format!("block pair ({i}, {j})"),
@@ -72,8 +90,12 @@ pub(super) fn blocks_engine(
                 .par_iter()
                 .map(|&(i, j)| {
                     let mut part = Found::new(options.top, options.threshold);
-                    let (rows, columns) = (&blocks[&i], &blocks[&j]);
-                    let tile = block_pair(plan, rows, columns, kinds, &options.rule, &mut part);
+                    let which = match &needed {
+                        Some(needed) if !needed.contains(&(i, j)) => Pairs::OffTheFastPath,
+                        _ => Pairs::All,
+                    };
+                    let blocks = (&blocks[&i], &blocks[&j]);
+                    let tile = block_pair(plan, blocks, kinds, &options.rule, which, &mut part);
                     (tile, part)
                 })
                 .collect()
@@ -90,7 +112,7 @@ pub(super) fn blocks_engine(
         .all_gather(&started.elapsed().as_secs_f64())
         .into_iter()
         .fold(0.0, f64::max);
-    (found, tiles, volume, seconds)
+    ((found, tiles, volume, seconds), screened)
 }
 
 /// One block pair as a task of the futures executor: it carries the two blocks' series.
@@ -140,7 +162,7 @@ fn pair_outcome(
     mut found: Found,
     matrix: bool,
 ) -> PairOutcome {
-    let tile = block_pair(plan, rows, columns, kinds, rule, &mut found);
+    let tile = block_pair(plan, (rows, columns), kinds, rule, Pairs::All, &mut found);
     let values = if matrix {
         tile.into_raw_vec_and_offset().0
     } else {

@@ -13,6 +13,7 @@ pub mod bounded;
 mod engines;
 pub mod kernel;
 pub mod layout;
+pub mod screen;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -52,6 +53,20 @@ pub struct CorrelateOptions {
     /// The memory budget per rank, in bytes: with it, wide Parquet tables are read in
     /// time chunks that fit ([`bounded`]).
     pub memory: Option<u64>,
+    /// How the block products are computed (the answer is the same bytes either way).
+    pub precision: Precision,
+}
+
+/// How the blocks engine computes its block products.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Precision {
+    /// Every block pair in f64.
+    #[default]
+    Exact,
+    /// Every block pair in f32 first, then in f64 only those that could hold a pair of
+    /// the top K or an edge ([`screen`]): the same answer, fewer f64 products. Used by the
+    /// blocks engine; a bounded-memory run computes in f64.
+    Screen,
 }
 
 /// How the block pairs are computed.
@@ -93,6 +108,9 @@ pub struct CorrelateSummary {
     /// How the series were cut along time, when memory was bounded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bounded: Option<bounded::Bounded>,
+    /// What `--precision screen` did (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screen: Option<screen::Screened>,
     #[serde(skip)]
     pub seconds: f64,
     #[serde(skip)]
@@ -180,6 +198,13 @@ impl fmt::Display for CorrelateSummary {
             sent as f64 * 8.0 / 1e6,
             needed as f64 * 8.0 / 1e6,
         )?;
+        if let Some(screen) = &self.screen {
+            return write!(
+                f,
+                "\nblock pairs: {:.3} s on the busiest rank, screened in f32 ({} of {} block pairs then in f64; {} points per series)",
+                self.kernel_seconds, screen.in_f64, screen.block_pairs, self.length
+            );
+        }
         // The pairs' arithmetic: 2 flops per point per pair (a multiply and an add).
         let flops = 2.0 * self.pairs as f64 * self.length as f64;
         write!(
@@ -273,6 +298,11 @@ pub fn correlate(
     options: &CorrelateOptions,
 ) -> Result<CorrelateSummary, JobFailure> {
     let started = Instant::now();
+    if options.precision == Precision::Screen && options.engine != Engine::Blocks {
+        return world.fail_together(
+            "--precision screen screens the blocks engine's products: leave out --engine, or --precision",
+        );
+    }
     let frames_fit =
         options.columns.layout == layout::Layout::Files && options.columns.time.is_none();
     let inputs = world.agree(inputs_of(&options.paths, frames_fit))?;
@@ -287,6 +317,7 @@ pub fn correlate(
             alignment: None,
             length: rows as usize,
             bounded: Some(report),
+            screen: None,
         };
         return finish(world, options, started, ending, computed);
     }
@@ -398,15 +429,15 @@ pub fn correlate(
         kinds,
         common,
     };
-    let (found, tiles, volume, kernel_seconds) = match options.engine {
+    let ((found, tiles, volume, kernel_seconds), screen) = match options.engine {
         Engine::Blocks => {
             let mut progress = world.progress("block pairs", Some(plan.pairs() as u64));
             let computed = blocks_engine(world, &plan, &mut prepared, options, &mut progress);
             progress.finish();
             computed
         }
-        Engine::Futures => futures_engine(world, &prepared, options),
-        Engine::Bag => bag_engine(world, &plan, &mut prepared, options),
+        Engine::Futures => (futures_engine(world, &prepared, options), None),
+        Engine::Bag => (bag_engine(world, &plan, &mut prepared, options), None),
     };
     let ending = Ending {
         names,
@@ -415,6 +446,7 @@ pub fn correlate(
         alignment,
         length: common,
         bounded: None,
+        screen,
     };
     finish(
         world,
@@ -433,6 +465,7 @@ struct Ending {
     alignment: Option<layout::Alignment>,
     length: usize,
     bounded: Option<bounded::Bounded>,
+    screen: Option<screen::Screened>,
 }
 
 /// Writes the matrix if wanted, merges the ranks' top K on rank 0 and makes the summary
@@ -451,6 +484,7 @@ fn finish(
         alignment,
         length,
         bounded,
+        screen,
     } = ending;
     if let Some(path) = &options.matrix {
         let outcome = world.time(Activity::Io, "write matrix", || {
@@ -506,6 +540,7 @@ fn finish(
         skipped,
         alignment,
         bounded,
+        screen,
         edges,
         seconds: started.elapsed().as_secs_f64(),
         exchange: volumes,
