@@ -12,9 +12,10 @@ target/release/pardata prep --quiet --out "$work/data" --symbols "$symbols" --da
 rm -rf "$work/data/minute"
 fresh() { rm -rf "$work/run"; cp -r "$work/data/json" "$work/run"; }
 largest=$(ls -S "$work/data/json" | head -1)
-# The memory a rank holds before any data (MPI, HDF5, the program): a run on a one-line file.
+# The memory a rank holds before any data (MPI, HDF5, the program): a run on a one-line file,
+# under mpirun as the runs it is subtracted from.
 mkdir "$work/tiny" && head -1 "$work/data/json/$largest" > "$work/tiny/one.json"
-baseline=$(target/release/pardata convert --quiet --format json "$work/tiny" |
+baseline=$(mpirun -n 1 target/release/pardata convert --quiet --format json "$work/tiny" |
   $venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['ranks'][0]['peak_memory_bytes'])")
 echo "convert: $symbols JSON Lines files, $(du -sh "$work/data/json" | cut -f1) (largest $(du -h "$work/data/json/$largest" | cut -f1))"
 declare -A t
@@ -22,6 +23,7 @@ for run in "1 static" "2 static" "2 dynamic"; do
   set -- $run
   fresh
   t["$1 $2"]=$(seconds mpirun -n "$1" target/release/pardata convert --quiet "$work/run" --schedule "$2")
+  fresh # (a second run over converted files would keep them and parse nothing)
   peak=$(mpirun -n "$1" target/release/pardata convert --quiet --format json "$work/run" --schedule "$2" |
     $venv/bin/python -c "import json,sys; d=json.load(sys.stdin); print(max(r['peak_memory_bytes'] for r in d['ranks']))")
   printf '  pardata -n %s %-8s %7.2f s   peak memory per rank %.0f MB: %.0f MB over the %.0f MB held without data, %.1fx the largest file\n' \

@@ -8,8 +8,9 @@
 //! error, naming the file and line, is reported at the end; without `--skip-bad` the
 //! command then fails, with it the file is skipped. Each frame is written to a temporary
 //! name and renamed, so no half-written `.h5` is ever left under its final name. With the
-//! static schedule and two or more threads, a rank parses its next file on a compute
-//! thread while the current frame is written (HDF5 stays on the rank's own thread).
+//! static schedule and two or more threads, a rank parses its next files on its compute
+//! threads (as many at once as it has) while the current frame is written (HDF5 stays on
+//! the rank's own thread).
 //!
 //! `--to parquet|hdf5|csv|jsonl` converts the user's tables instead: any CSV, JSON Lines,
 //! Parquet or HDF5 file (read by [`crate::table`], typed as pandas types it) to any of
@@ -157,17 +158,17 @@ pub fn convert(world: &World, options: &ConvertOptions) -> Result<ConvertSummary
         )?;
     }
     let mut progress = world.progress("convert", Some(files.len() as u64));
-    // Statically, a rank knows its next file: a compute thread parses it while this one's
-    // frame is written (HDF5 stays on this thread).
+    // Statically, a rank knows its next files: its compute threads parse them while this
+    // one's frame is written (HDF5 stays on this thread).
     let mine = block(files.len(), world.size(), world.rank());
     let mut ahead = Ahead::default();
     let results = map(world, &files, options.schedule, |index, input| {
-        let next = match options.schedule {
-            Schedule::Static if index + 1 < mine.end => files.get(index + 1),
-            _ => None,
+        let upcoming = match options.schedule {
+            Schedule::Static => files.get(index + 1..mine.end).unwrap_or_default(),
+            Schedule::Dynamic => &[],
         };
         let converted = match options.to {
-            None => convert_file(world, input, options.out.as_deref(), &mut ahead, next),
+            None => convert_file(world, input, options.out.as_deref(), &mut ahead, upcoming),
             Some(format) => convert_table_file(
                 world,
                 input,
@@ -348,50 +349,63 @@ fn convert_table_file(
     })
 }
 
-/// A stock file parsed ahead on a compute thread: its path and where its columns come.
+/// Stock files parsed ahead on the rank's compute threads, in the order they come: their
+/// paths and where their columns arrive.
 #[derive(Default)]
 struct Ahead {
-    parsing: Option<(
+    parsing: std::collections::VecDeque<(
         PathBuf,
         std::sync::mpsc::Receiver<Result<StockColumns, TableError>>,
     )>,
 }
 
 impl Ahead {
-    /// Starts parsing `path` on one of the rank's compute threads, where it has two or
-    /// more (with one, parsing ahead would take a second core).
-    fn start(&mut self, path: &Path) {
-        if rayon::current_num_threads() < 2 {
+    /// Starts parsing the first of `upcoming` (this rank's next files, in order) that are
+    /// not in flight yet, so that as many are in flight as the rank has compute threads,
+    /// where it has two or more (with one, parsing ahead would take a second core).
+    fn top_up(&mut self, upcoming: &[&PathBuf]) {
+        let threads = rayon::current_num_threads();
+        if threads < 2 {
             return;
         }
-        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
-        let owned = path.to_path_buf();
-        rayon::spawn(move || drop(sender.send(read_stock_json(&owned))));
-        self.parsing = Some((path.to_path_buf(), receiver));
+        for path in upcoming {
+            if self.parsing.len() >= threads {
+                break;
+            }
+            if self.parsing.iter().any(|(parsing, _)| parsing == *path) {
+                continue;
+            }
+            let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+            let owned = path.to_path_buf();
+            rayon::spawn(move || drop(sender.send(read_stock_json(&owned))));
+            self.parsing.push_back((path.to_path_buf(), receiver));
+        }
     }
 
-    /// The columns of `path`: those parsed ahead when they are this file's, else parsed
-    /// now.
+    /// The columns of `path`: those parsed ahead when the first in flight are this file's,
+    /// else parsed now.
     fn columns(&mut self, path: &Path) -> Result<StockColumns, TableError> {
-        match self.parsing.take() {
-            Some((ahead, receiver)) if ahead == path => match receiver.recv() {
-                Ok(parsed) => parsed,
-                // The thread ended without an answer (it cannot panic short of a bug).
-                Err(_) => read_stock_json(path),
+        match self.parsing.front() {
+            Some((ahead, _)) if ahead == path => match self.parsing.pop_front() {
+                Some((_, receiver)) => receiver.recv().unwrap_or_else(|_| {
+                    // The thread ended without an answer (it cannot panic short of a bug).
+                    read_stock_json(path)
+                }),
+                None => read_stock_json(path),
             },
             _ => read_stock_json(path),
         }
     }
 }
 
-/// Converts one file on this rank; `next`, the file this rank converts after it, is
+/// Converts one file on this rank; `upcoming`, the files this rank converts after it, are
 /// parsed ahead while this one is written.
 fn convert_file(
     world: &World,
     input: &Path,
     out: Option<&Path>,
     ahead: &mut Ahead,
-    next: Option<&PathBuf>,
+    upcoming: &[PathBuf],
 ) -> Result<Converted, ConvertError> {
     fault::checkpoint(world.rank(), "convert")?;
     let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -411,10 +425,15 @@ fn convert_file(
             });
         }
     }
+    let stale: Vec<&PathBuf> = upcoming
+        .iter()
+        .filter(|next| !up_to_date(next, &output_path(next, out)))
+        .collect();
+    // This file and the next ones on the compute threads (the first of a rank's files is
+    // parsed beside the second), then the next ones while this one is written.
+    ahead.top_up(&[&[&input.to_path_buf()], &stale[..]].concat());
     let columns = world.time(Activity::Compute, "parse json", || ahead.columns(input))?;
-    if let Some(next) = next.filter(|next| !up_to_date(next, &output_path(next, out))) {
-        ahead.start(next);
-    }
+    ahead.top_up(&stale);
     let temporary = temporary_path(&output);
     let frame = [
         Column::DateTime64("timestamp", &columns.timestamp),
@@ -483,7 +502,17 @@ pub fn stock_schema() -> SchemaRef {
 /// it; a line without its timestamp, with another key, or a file without records is an
 /// error naming the file (and the line).
 pub fn read_stock_json(path: &Path) -> Result<StockColumns, TableError> {
-    let mut columns = StockColumns::default();
+    // Room for as many records as the file could hold (a record is at least 36 bytes),
+    // reserved and not touched: the columns then grow without copying themselves, and
+    // only the pages they fill are ever faulted in.
+    let most = std::fs::metadata(path).map_or(0, |m| m.len() as usize / 36);
+    let mut columns = StockColumns {
+        timestamp: Vec::with_capacity(most),
+        close: Vec::with_capacity(most),
+        high: Vec::with_capacity(most),
+        low: Vec::with_capacity(most),
+        open: Vec::with_capacity(most),
+    };
     for batch in table::jsonl::open_with_schema(path, stock_schema())? {
         let batch = batch?;
         let times = batch.column(0).as_primitive::<TimestampNanosecondType>();

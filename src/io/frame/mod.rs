@@ -26,7 +26,7 @@ use std::str::FromStr;
 
 use hdf5::types::{FixedAscii, FixedUnicode, TypeDescriptor};
 use hdf5::{Dataset, File, Group, Location};
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayView2};
 
 /// Longest column name or attribute text written. Attribute texts are UTF-8 at their exact
 /// length, as PyTables writes them (it reads ASCII ones as bytes, and keeps padding).
@@ -359,13 +359,23 @@ fn write_block<T: hdf5::H5Type + Copy + Default>(
 ) -> hdf5::Result<()> {
     let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
     write_names(frame, &format!("block{number}_items"), &names)?;
-    let values = Array2::from_shape_fn((rows, columns.len()), |(row, column)| {
-        columns[column].1[row]
-    });
-    let ds = frame
-        .new_dataset_builder()
-        .with_data(&values)
-        .create(format!("block{number}_values").as_str())?;
+    let name = format!("block{number}_values");
+    let ds = match columns {
+        // One column is already the n x 1 array, row after row: written from where it is.
+        [(_, values)] => frame
+            .new_dataset_builder()
+            .with_data(&ArrayView2::from_shape((rows, 1), values).map_err(|e| e.to_string())?)
+            .create(name.as_str())?,
+        _ => {
+            let values = Array2::from_shape_fn((rows, columns.len()), |(row, column)| {
+                columns[column].1[row]
+            });
+            frame
+                .new_dataset_builder()
+                .with_data(&values)
+                .create(name.as_str())?
+        }
+    };
     array_attrs(&ds)?;
     text_attr(frame, &format!("block{number}_items_variety"), "regular")?;
     if let Some(value_type) = value_type {
