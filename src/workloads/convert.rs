@@ -502,17 +502,7 @@ pub fn stock_schema() -> SchemaRef {
 /// it; a line without its timestamp, with another key, or a file without records is an
 /// error naming the file (and the line).
 pub fn read_stock_json(path: &Path) -> Result<StockColumns, TableError> {
-    // Room for as many records as the file could hold (a record is at least 36 bytes),
-    // reserved and not touched: the columns then grow without copying themselves, and
-    // only the pages they fill are ever faulted in.
-    let most = std::fs::metadata(path).map_or(0, |m| m.len() as usize / 36);
-    let mut columns = StockColumns {
-        timestamp: Vec::with_capacity(most),
-        close: Vec::with_capacity(most),
-        high: Vec::with_capacity(most),
-        low: Vec::with_capacity(most),
-        open: Vec::with_capacity(most),
-    };
+    let mut columns = StockColumns::default();
     for batch in table::jsonl::open_with_schema(path, stock_schema())? {
         let batch = batch?;
         let times = batch.column(0).as_primitive::<TimestampNanosecondType>();
