@@ -5,7 +5,8 @@
 #                                 -n 2, a plain run) against the pandas loop and NumPy
 #   bench/correlate.sh many [N]   N (2000) series of 4,220 points: the kernel at 1 and 2 ranks
 #                                 (1 thread each), a plain run on 1 thread and on every core
-#                                 (whole program), against np.corrcoef on 1 and 2 threads
+#                                 (whole program), a plain run with --precision screen,
+#                                 against np.corrcoef on 1 and 2 threads
 #   bench/correlate.sh bag        the tutorial's data: --engine bag against the default engine
 #                                 and against dask.bag (synchronous, threads, processes) and
 #                                 PySpark (local[2]) when it is installed
@@ -67,6 +68,10 @@ many)
     target/release/pardata correlate "$work/data/json" --threads "$threads" |
       sed -n "s/^/  pardata plain, $threads thread(s), $wall s whole program: /p" | grep -E 'block pairs|correlate:'
   done
+  # The f32 screen (--precision screen), plain, every core: the same answer, fewer f64 products.
+  wall=$(seconds target/release/pardata correlate "$work/data/json" --precision screen)
+  target/release/pardata correlate "$work/data/json" --precision screen |
+    sed -n "s/^/  pardata plain --precision screen, $wall s whole program: /p" | grep -E 'block pairs|correlate:'
   for threads in 1 2; do
     OPENBLAS_NUM_THREADS=$threads $venv/bin/python bench/correlate_python.py numpy "$work"/data/json/*.h5 |
       sed -n "s/^corrcoef/  numpy corrcoef, $threads thread(s):/p"
