@@ -503,6 +503,10 @@ fn adversarial_series(count: usize, length: usize, seed: u64) -> Vec<(String, Ve
         .zip(&orthogonal)
         .map(|(a, o)| 0.9 * a + 0.19f64.sqrt() * o)
         .collect();
+    // Off the fast path: a NaN in one series, a constant one, a shorter one.
+    series[300][7] = f64::NAN;
+    series[301] = vec![2.5; length];
+    series[302].truncate(length - 20);
     series
         .into_iter()
         .enumerate()
@@ -533,6 +537,10 @@ fn the_f32_screen_gives_the_f64_answer_byte_for_byte() {
             "json",
         ];
         args.extend(["--precision", precision]);
+        if top == "3" {
+            // More rows than the series have: every pair is NaN and counted.
+            args.extend(["--min-periods", "301"]);
+        }
         if threshold != "none" {
             args.extend(["--threshold", threshold, "--edges", edges.to_str().unwrap()]);
         }
@@ -547,11 +555,28 @@ fn the_f32_screen_gives_the_f64_answer_byte_for_byte() {
         let bytes = std::fs::read(&edges).unwrap_or_default();
         (json, bytes, screen)
     };
-    for (top, threshold) in [("1", "none"), ("40", "none"), ("400", "none"), ("5", "0.9")] {
+    let cases = [
+        ("1", "none"),
+        ("40", "none"),
+        ("400", "none"),
+        ("5", "0.9"),
+        ("3", "none"),
+    ];
+    for (top, threshold) in cases {
         let exact = run(1, "1", "exact", top, threshold);
         assert!(exact.2.is_none(), "an exact run reports no screen");
         let listed = exact.0["top"].as_array().unwrap().len();
-        assert_eq!(listed, top.parse::<usize>().unwrap());
+        let nan = exact.0["nan_pairs"].as_u64().unwrap();
+        if top == "3" {
+            assert_eq!((listed, nan), (0, 800 * 799 / 2), "--min-periods 301");
+        } else {
+            assert_eq!(listed, top.parse::<usize>().unwrap());
+            // The constant series' pairs are NaN.
+            assert!(nan >= 799, "{nan} NaN pairs");
+        }
+        if threshold != "none" {
+            assert!(!exact.1.is_empty(), "the exact run wrote its edges");
+        }
         for (ranks, threads) in [(1, "1"), (1, "2"), (2, "1"), (3, "2")] {
             let (json, edges, screen) = run(ranks, threads, "screen", top, threshold);
             let case = format!("--top {top} --threshold {threshold} at -n {ranks} x {threads}");
@@ -562,7 +587,11 @@ fn the_f32_screen_gives_the_f64_answer_byte_for_byte() {
             assert_eq!(all, Some(10), "{case}");
             // The near-ties are in blocks 0 and 2: (0, 0), (0, 2) and (2, 2) are needed;
             // with the threshold, so is (1, 3), which holds the pair at 0.9.
-            let needed = if threshold == "none" { 3 } else { 4 };
+            let needed = match (top, threshold) {
+                ("3", _) => 10, // every pair NaN: the screen cannot decide, all in f64
+                (_, "none") => 3,
+                _ => 4,
+            };
             assert_eq!(exact_pairs, Some(needed), "{case}: {screen}");
         }
     }

@@ -63,16 +63,18 @@ pub(super) fn blocks_engine(
     let pairs = plan.pairs_of(world.rank());
     let (needed, screened) = match options.precision {
         Precision::Exact => (None, None),
-        Precision::Screen => Some(world.time(Activity::Compute, "screen in f32", || {
-            screen::needed_pairs(
-                world,
-                pairs,
-                &blocks,
-                &options.rule,
-                options.top,
-                options.threshold,
-            )
-        }))
+        Precision::Screen => Some(
+            world.time_enclosing(Activity::Compute, "screen in f32", || {
+                screen::needed_pairs(
+                    world,
+                    pairs,
+                    &blocks,
+                    &options.rule,
+                    options.top,
+                    options.threshold,
+                )
+            }),
+        )
         .map_or((None, None), |(needed, screened)| {
             (Some(needed), Some(screened))
         }),

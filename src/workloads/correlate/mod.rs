@@ -298,10 +298,20 @@ pub fn correlate(
     options: &CorrelateOptions,
 ) -> Result<CorrelateSummary, JobFailure> {
     let started = Instant::now();
-    if options.precision == Precision::Screen && options.engine != Engine::Blocks {
-        return world.fail_together(
-            "--precision screen screens the blocks engine's products: leave out --engine, or --precision",
-        );
+    if options.precision == Precision::Screen {
+        let refused = match (options.engine, &options.matrix, options.memory) {
+            (Engine::Futures | Engine::Bag, _, _) => {
+                Some("--engine futures|bag computes its own products")
+            }
+            (_, Some(_), _) => Some("--matrix needs every pair in f64"),
+            (_, _, Some(_)) => Some("--memory sums every pair over time chunks in f64"),
+            _ => None,
+        };
+        if let Some(why) = refused {
+            return world.fail_together(format!(
+                "--precision screen screens the blocks engine's products and {why}: leave out one of them"
+            ));
+        }
     }
     let frames_fit =
         options.columns.layout == layout::Layout::Files && options.columns.time.is_none();

@@ -294,6 +294,37 @@ mod tests {
     }
 
     #[test]
+    fn faers_f32_products_stay_within_the_bound_rectangular_and_triangular() {
+        use std::collections::BTreeMap;
+        let length = 4_220;
+        let exact = rows(40, length);
+        let series: BTreeMap<usize, Vec<f64>> =
+            (0..40).map(|r| (r, exact.row(r).to_vec())).collect();
+        let kinds = vec![super::super::Kind::Standard; 40];
+        let split = |range: std::ops::Range<usize>, index| {
+            let part = range.map(|r| (r, series[&r].clone())).collect();
+            Block::assemble(index, part, &kinds, length)
+        };
+        let (first, second) = (split(0..20, 0), split(20..40, 1));
+        let f64_product = block_product(exact.view(), exact.view());
+        let bound = error_bound(length).unwrap();
+        for (rows_block, columns_block) in [(&first, &first), (&first, &second)] {
+            let (a, b) = (rows_block.matrix_f32(), columns_block.matrix_f32());
+            let product = product_f32(rows_block, &a, columns_block, &b);
+            let width = columns_block.members().len();
+            for (r, &s) in rows_block.members().iter().enumerate() {
+                for (c, &t) in columns_block.members().iter().enumerate() {
+                    if rows_block.index == columns_block.index && s > t {
+                        continue; // below the diagonal: not computed
+                    }
+                    let gap = (f64::from(product[r * width + c]) - f64_product[[s, t]]).abs();
+                    assert!(gap <= bound, "({s}, {t}): {gap} > {bound}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn the_bound_grows_with_the_length_and_gives_up_where_it_says_nothing() {
         let (short, long) = (error_bound(100).unwrap(), error_bound(100_000).unwrap());
         assert!(short < long && long < 0.01);
